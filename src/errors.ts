@@ -1,0 +1,68 @@
+/**
+ * The one error class every face of get-db throws. `code` is stable: scripts, the
+ * library's callers and the CLI's `--json` output all branch on it.
+ */
+export const ERROR_CODES = {
+  // Bad input: nothing was created (exit 2).
+  USAGE: 2,
+  INVALID_ENV_PATH: 2,
+  INVALID_KEY: 2,
+  INVALID_PREFIX: 2,
+  INVALID_REFERRER: 2,
+  INVALID_API_URL: 2,
+  SEED_FILE_UNREADABLE: 2,
+  // The env file already holds the key and the caller asked not to replace it.
+  KEY_EXISTS: 1,
+  // Talking to the API (exit 1).
+  NETWORK: 1,
+  TIMEOUT: 1,
+  API_ERROR: 1,
+  UNEXPECTED_RESPONSE: 1,
+  NOT_FOUND: 1,
+  // After the database exists (exit 1).
+  ENV_WRITE_FAILED: 1,
+  ENV_READ_FAILED: 1,
+  NO_CLAIM_URL: 1,
+  NO_DATABASE_URL: 1,
+  ALREADY_CLAIMED: 1,
+  SEED_FAILED: 1,
+  SEED_UNSUPPORTED: 1,
+  SERVE_FAILED: 1,
+  CANCELLED: 130,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface GetDbErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** Extra machine-readable facts (e.g. the seed file, line and column). */
+  details?: Record<string, unknown>;
+}
+
+export class GetDbError extends Error {
+  override readonly name = 'GetDbError';
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: GetDbErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details;
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code];
+  }
+}
+
+export function isGetDbError(value: unknown): value is GetDbError {
+  return value instanceof GetDbError;
+}
+
+/** An AbortSignal fired: the user (or the caller) cancelled. */
+export function cancelledError(cause?: unknown): GetDbError {
+  return new GetDbError('CANCELLED', 'Cancelled', { cause });
+}
