@@ -1,0 +1,26 @@
+/**
+ * A real PostgreSQL for tests, started by the test run itself from npm-shipped
+ * binaries (the same starter `get-db serve --embedded` uses): TLS on with a test CA,
+ * SCRAM-SHA-256 passwords checked for every TCP connection, as on Neon.
+ */
+import { join, resolve } from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/serve/embedded.js';
+
+export { freePort } from '../../src/serve/embedded.js';
+
+export const TLS_DIR = resolve(import.meta.dirname, '../../fixtures/tls');
+export const TEST_CA = join(TLS_DIR, 'ca.crt');
+export const FAKE_DNS = resolve(import.meta.dirname, 'fake-dns.mjs');
+
+export function startTestPostgres(): Promise<EmbeddedPostgres> {
+  return startEmbeddedPostgres({
+    tls: { certFile: join(TLS_DIR, 'server.crt'), keyFile: join(TLS_DIR, 'server.key') },
+  });
+}
+
+/** The Neon shape of a URL to `database` as `user`: pooler host, sslmode and channel_binding. */
+export function neonShapedUrl(opts: { user: string; password: string; database: string; port: number }): string {
+  const user = encodeURIComponent(opts.user);
+  const password = encodeURIComponent(opts.password);
+  return `postgresql://${user}:${password}@ep-quiet-field-a1b2c3d4-pooler.c-2.us-east-2.aws.neon.test:${opts.port}/${encodeURIComponent(opts.database)}?sslmode=require&channel_binding=require`;
+}
