@@ -1,0 +1,69 @@
+/** `get-db claim`: print (and open) the page that keeps the database. */
+import { resolve } from 'node:path';
+import { isGetDbError, GetDbError } from '../../errors.js';
+import { findClaimUrl, readProjectEnv, requireHttpUrl } from '../../engine/project-env.js';
+import { fetchStatus, type DatabaseStatus } from '../../engine/status.js';
+import { resolveApiUrl } from '../../plan/plan.js';
+import { createOutput, type Output } from '../output.js';
+
+interface ClaimOptions {
+  env: string;
+  prefix?: string;
+  open: boolean;
+  json?: boolean;
+  apiUrl?: string;
+}
+
+/** No browser where nobody can see it: CI, SSH sessions, Linux without a display. */
+export function canOpenBrowser(env: NodeJS.ProcessEnv = process.env): boolean {
+  if ((env.CI && env.CI !== 'false') || env.SSH_CONNECTION || env.SSH_TTY) return false;
+  if (process.platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return false;
+  return true;
+}
+
+/** The API's word is advice: if it can't be reached, the URL is still worth opening. */
+async function tryStatus(apiUrl: string, claimUrl: string, out: Output): Promise<DatabaseStatus | undefined> {
+  try {
+    return await fetchStatus({ apiUrl, claimUrl });
+  } catch (error) {
+    if (isGetDbError(error) && error.code === 'NOT_FOUND') {
+      throw new GetDbError('NOT_FOUND', 'This database has expired or no longer exists, so it cannot be claimed.', {
+        hint: 'Create a new one with: npx get-db --force',
+      });
+    }
+    out.warn(`Could not check the database's status (${error instanceof Error ? error.message : String(error)}).`);
+    return undefined;
+  }
+}
+
+async function openInBrowser(url: string, out: Output): Promise<boolean> {
+  try {
+    const { default: open } = await import('open');
+    const child = await open(url);
+    child.on('error', () => {});
+    return true;
+  } catch {
+    out.warn('Could not open a browser; open the URL above yourself.');
+    return false;
+  }
+}
+
+export default async function claim(raw: Record<string, unknown>): Promise<number> {
+  const options = raw as unknown as ClaimOptions;
+  const out = createOutput(options.json === true);
+  const apiUrl = resolveApiUrl(options.apiUrl);
+  const vars = await readProjectEnv(resolve(options.env));
+  const { url } = findClaimUrl(vars, options.prefix);
+  requireHttpUrl(url, 'claim URL');
+  const status = await tryStatus(apiUrl, url, out);
+  if (status?.status === 'CLAIMED') {
+    out.say(`${out.colors.green('✔')} This database is already claimed; manage it in your Neon console.`);
+    out.result({ ok: true, action: 'claim', claimUrl: url, status: status.status, opened: false });
+    return 0;
+  }
+  out.say(`Claim your database here: ${out.colors.cyan(url)}`);
+  const opened = options.open && !out.json && canOpenBrowser() ? await openInBrowser(url, out) : false;
+  if (opened) out.say(out.colors.dim('Opened it in your browser.'));
+  out.result({ ok: true, action: 'claim', claimUrl: url, status: status?.status ?? null, opened });
+  return 0;
+}

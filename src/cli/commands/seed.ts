@@ -1,0 +1,45 @@
+/** `get-db seed <files…>`: seed the database already in the env file (e.g. after fixing a file). */
+import { resolve } from 'node:path';
+import { findDatabaseUrl, readProjectEnv } from '../../engine/project-env.js';
+import { validateKey } from '../../plan/validate.js';
+import { seedLine } from '../../report/human.js';
+import { checkSeedFiles } from '../../seed/sources.js';
+import { createOutput } from '../output.js';
+import { showProgress } from '../progress.js';
+import { abortOnSignals, canPrompt } from '../terminal.js';
+
+interface SeedOptions {
+  env: string;
+  key: string;
+  transaction: boolean;
+  json?: boolean;
+}
+
+export default async function seed(raw: Record<string, unknown>, files: string[]): Promise<number> {
+  const options = raw as unknown as SeedOptions;
+  const out = createOutput(options.json === true);
+  const key = validateKey(options.key);
+  const paths = files.map((file) => resolve(file));
+  await checkSeedFiles(paths);
+  const { key: usedKey, url } = findDatabaseUrl(await readProjectEnv(resolve(options.env)), key);
+  const { seedDatabase } = await import('../../seed/run.js');
+  const cancel = abortOnSignals();
+  const progress = showProgress(out, canPrompt({ yes: false, json: options.json }));
+  try {
+    progress.step(`Seeding through ${usedKey}`);
+    const summary = await seedDatabase({
+      connectionString: url,
+      files: paths,
+      transaction: options.transaction,
+      signal: cancel.signal,
+      onProgress: (p) => progress.seed(p),
+    });
+    progress.done();
+    out.say(`${out.colors.green('✔')} Seeded: ${seedLine(summary)}`);
+    out.result({ ok: true, action: 'seed', ...summary });
+    return 0;
+  } finally {
+    progress.done();
+    cancel.dispose();
+  }
+}

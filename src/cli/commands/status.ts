@@ -1,0 +1,41 @@
+/** `get-db status`: claimed or not, time left, and whether the API still serves the URL. */
+import { resolve } from 'node:path';
+import { findClaimUrl, readProjectEnv } from '../../engine/project-env.js';
+import { fetchStatus } from '../../engine/status.js';
+import { resolveApiUrl } from '../../plan/plan.js';
+import { expiryLine } from '../../report/human.js';
+import { createOutput } from '../output.js';
+
+interface StatusOptions {
+  env: string;
+  prefix?: string;
+  json?: boolean;
+  apiUrl?: string;
+}
+
+export default async function status(raw: Record<string, unknown>): Promise<number> {
+  const options = raw as unknown as StatusOptions;
+  const out = createOutput(options.json === true);
+  const apiUrl = resolveApiUrl(options.apiUrl);
+  const { url } = findClaimUrl(await readProjectEnv(resolve(options.env)), options.prefix);
+  const now = new Date();
+  const result = await fetchStatus({ apiUrl, claimUrl: url });
+  const c = out.colors;
+  const label = (text: string) => c.dim(text.padEnd(12));
+  out.say(`  ${label('Database')}${result.id}`);
+  out.say(`  ${label('Status')}${result.status === 'CLAIMED' ? c.green(result.status) : c.yellow(result.status)}`);
+  out.say(`  ${label('Expires')}${result.expiresAt ? expiryLine(result.expiresAt, now) : 'never'}`);
+  out.say(`  ${label('Connection')}${result.connectionStringServed ? 'served by the API' : 'no longer served by the API (use the Neon console)'}`);
+  if (result.status !== 'CLAIMED') out.say(`  ${label('Claim')}${c.cyan(result.claimUrl)}  ${c.dim('(npx get-db claim)')}`);
+  out.result({
+    ok: true,
+    action: 'status',
+    id: result.id,
+    status: result.status,
+    expiresAt: result.expiresAt?.toISOString() ?? null,
+    timeLeftMs: result.expiresAt ? Math.max(0, result.expiresAt.getTime() - now.getTime()) : null,
+    connectionStringServed: result.connectionStringServed,
+    claimUrl: result.claimUrl,
+  });
+  return 0;
+}

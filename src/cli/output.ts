@@ -1,0 +1,57 @@
+/**
+ * The CLI's only door to the terminal. Human text goes to stderr; stdout carries the
+ * one JSON object of `--json` (or nothing), so agents can parse it blindly.
+ */
+import pc from 'picocolors';
+import type { Colors } from 'picocolors/types';
+import { errorJson } from '../report/json.js';
+import { isGetDbError } from '../errors.js';
+
+export interface Output {
+  readonly json: boolean;
+  readonly colors: Colors;
+  /** A line of human text (stderr); silent under --json. */
+  say(line?: string): void;
+  warn(line: string): void;
+  /** The machine-readable result (stdout); only under --json. */
+  result(value: Record<string, unknown>): void;
+  /** Reports a failure in the chosen format and returns the exit code. */
+  fail(error: unknown): number;
+}
+
+const debugEnabled = () => /(^|,)\s*get-db\s*(,|$)/.test(process.env.DEBUG ?? '');
+
+export function colorsFor(stream: NodeJS.WriteStream): Colors {
+  const enabled = !process.env.NO_COLOR && (Boolean(process.env.FORCE_COLOR) || (stream.isTTY === true && process.env.TERM !== 'dumb'));
+  return pc.createColors(enabled);
+}
+
+export function createOutput(json: boolean, stderr: NodeJS.WriteStream = process.stderr): Output {
+  const colors = colorsFor(stderr);
+  const say = (line = '') => {
+    if (!json) stderr.write(`${line}\n`);
+  };
+  return {
+    json,
+    colors,
+    say,
+    warn: (line) => say(`${colors.yellow('▲')} ${line}`),
+    result: (value) => {
+      if (json) process.stdout.write(`${JSON.stringify(value)}\n`);
+    },
+    fail: (error) => {
+      if (debugEnabled() && error instanceof Error) stderr.write(`${error.stack ?? error.message}\n`);
+      if (json) {
+        process.stdout.write(`${JSON.stringify(errorJson(error))}\n`);
+      } else {
+        const { error: body } = errorJson(error) as { error: { message: string; hint: string | null; details?: { lines?: string[] } } };
+        const cancelled = isGetDbError(error) && error.code === 'CANCELLED';
+        stderr.write(`${cancelled ? colors.yellow('■') : colors.red('✖')} ${body.message}\n`);
+        if (body.hint) stderr.write(`${colors.dim(body.hint)}\n`);
+        // A database made but not written: its lines are the only copy left.
+        if (body.details?.lines) stderr.write(`\n${body.details.lines.join('\n')}\n`);
+      }
+      return isGetDbError(error) ? error.exitCode : 1;
+    },
+  };
+}

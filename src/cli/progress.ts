@@ -1,0 +1,65 @@
+/**
+ * What the user sees while work runs: a spinner at a terminal, one plain line per step
+ * elsewhere (CI logs), nothing under --json.
+ */
+import type { SeedProgress } from '../engine/create.js';
+import { formatBytes } from '../report/format.js';
+import type { Output } from './output.js';
+
+export interface Progress {
+  step(text: string): void;
+  seed(progress: SeedProgress): void;
+  done(): void;
+}
+
+function seedText(p: SeedProgress): string {
+  const share = p.totalBytes > 0 ? ` (${Math.floor((p.bytes / p.totalBytes) * 100)}%)` : '';
+  return `Seeding: ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}${share}, ${p.statements.toLocaleString('en-US')} statements`;
+}
+
+function plainProgress(out: Output): Progress {
+  return {
+    step: (text) => out.say(`${text}…`),
+    seed: () => {},
+    done: () => {},
+  };
+}
+
+async function spinnerProgress(): Promise<Progress> {
+  const { spinner } = await import('@clack/prompts');
+  const spin = spinner({ output: process.stderr });
+  let running = false;
+  return {
+    step: (text) => {
+      if (running) spin.message(text);
+      else spin.start(text);
+      running = true;
+    },
+    seed: (p) => running && spin.message(seedText(p)),
+    done: () => {
+      if (running) spin.clear();
+      running = false;
+    },
+  };
+}
+
+/** The spinner module loads only when needed; steps before it is ready are queued. */
+export function showProgress(out: Output, interactive: boolean): Progress {
+  if (out.json) return { step: () => {}, seed: () => {}, done: () => {} };
+  if (!interactive) return plainProgress(out);
+  let ready: Progress | undefined;
+  let pending: string | undefined;
+  let finished = false;
+  void spinnerProgress().then((p) => {
+    ready = p;
+    if (pending && !finished) p.step(pending);
+  });
+  return {
+    step: (text) => (ready ? ready.step(text) : (pending = text)),
+    seed: (p) => ready?.seed(p),
+    done: () => {
+      finished = true;
+      ready?.done();
+    },
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * The create pipeline every face shares (CLI, library, Vite plugin):
+ * provision → write env (atomic) → gitignore → seed. The plan is already validated.
+ */
+import { GetDbError, isGetDbError } from '../errors.js';
+import { formatEnvBlock } from '../env/env-block.js';
+import { applyEnvBlock, hasKey } from '../env/env-edit.js';
+import { readEnvFile, writeFileAtomic } from '../env/env-file.js';
+import type { CreatePlan } from '../plan/plan.js';
+import type { InstagresDatabase } from '../types.js';
+import { envKeysFor } from './keys.js';
+
+export interface SeedProgress {
+  file: string;
+  bytes: number;
+  totalBytes: number;
+  statements: number;
+  rowsCopied: number;
+}
+
+export interface SeedSummary {
+  statements: number;
+  rowsCopied: number;
+  files: number;
+  durationMs: number;
+}
+
+export type CreateStep = 'provision' | 'write' | 'seed';
+
+export interface CreateHooks {
+  signal?: AbortSignal;
+  onStep?: (step: CreateStep) => void;
+  onSeedProgress?: (progress: SeedProgress) => void;
+}
+
+export interface CreatedDatabase {
+  action: 'created';
+  database: InstagresDatabase;
+  databaseUrl: string;
+  databaseUrlDirect: string;
+  claimUrl: string;
+  expiresAt: Date;
+  envFile: string;
+  keysWritten: string[];
+  /** True when earlier values were kept as comments (--force). */
+  replaced: boolean;
+  /** The .gitignore that now lists the env file, when this run added it. */
+  gitignoreAdded: string | undefined;
+  seed: SeedSummary | undefined;
+  warnings: string[];
+}
+
+export interface SkippedCreate {
+  action: 'skipped';
+  reason: 'key-exists';
+  envFile: string;
+  key: string;
+  warnings: string[];
+}
+
+export type CreateOutcome = CreatedDatabase | SkippedCreate;
+
+/** dotenv never overrides a variable the shell already has, so the file's value would be ignored. */
+function shellShadowWarnings(plan: CreatePlan, fileHasKey: boolean): string[] {
+  if (fileHasKey || plan.env[plan.key] === undefined) return [];
+  return [`${plan.key} is already set in your shell environment; dotenv will not override it, so your app may keep using the shell's value.`];
+}
+
+async function provision(plan: CreatePlan, hooks: CreateHooks) {
+  const { createDatabase } = await import('../provision/api.js');
+  const { toDirectUrl } = await import('../provision/direct-url.js');
+  const database = await createDatabase({
+    apiUrl: plan.apiUrl,
+    referrer: plan.referrer,
+    logicalReplication: plan.logicalReplication,
+    signal: hooks.signal,
+  });
+  const databaseUrl = database.connection_string;
+  if (!databaseUrl) {
+    throw new GetDbError('UNEXPECTED_RESPONSE', 'The API created a database but returned no connection string.');
+  }
+  return { database, databaseUrl, databaseUrlDirect: toDirectUrl(databaseUrl), expiresAt: new Date(database.expires_at) };
+}
+
+type Provisioned = Awaited<ReturnType<typeof provision>>;
+
+/** Re-reads the file just before writing, so edits made while we provisioned survive. */
+async function writeEnv(plan: CreatePlan, created: Provisioned): Promise<string[]> {
+  const block = formatEnvBlock({
+    key: plan.key,
+    prefix: plan.prefix,
+    databaseUrl: created.databaseUrl,
+    databaseUrlDirect: created.databaseUrlDirect,
+    claimUrl: created.database.claim_url,
+    expiresAt: created.expiresAt,
+  });
+  try {
+    const current = (await readEnvFile(plan.envFile)) ?? '';
+    const next = applyEnvBlock(current, {
+      key: plan.key,
+      prefix: plan.prefix,
+      block,
+      replace: plan.ifKeyExists === 'replace',
+      now: new Date(),
+    });
+    await writeFileAtomic(plan.envFile, next);
+  } catch (error) {
+    // The database exists: hand its lines over rather than lose them.
+    const cause = isGetDbError(error) ? error : new GetDbError('ENV_WRITE_FAILED', `Could not write ${plan.envFile}.`, { cause: error });
+    throw new GetDbError(cause.code, cause.message, {
+      hint: `${cause.hint ? `${cause.hint} ` : ''}Your database was created; add these lines to your env file yourself.`,
+      cause,
+      details: { ...cause.details, lines: block, claimUrl: created.database.claim_url },
+    });
+  }
+  return envKeysFor(plan.key, plan.prefix);
+}
+
+async function seed(plan: CreatePlan, created: Provisioned, hooks: CreateHooks): Promise<SeedSummary> {
+  const { seedDatabase } = await import('../seed/run.js');
+  try {
+    return await seedDatabase({
+      connectionString: created.databaseUrlDirect,
+      files: plan.seedFiles,
+      transaction: plan.seedTransaction,
+      signal: hooks.signal,
+      onProgress: hooks.onSeedProgress,
+    });
+  } catch (error) {
+    if (!isGetDbError(error) || error.code === 'CANCELLED') throw error;
+    throw new GetDbError(error.code, error.message, {
+      hint: `${error.hint ? `${error.hint}\n` : ''}The database and ${plan.envFile} are fine; fix the file and re-run: npx get-db seed ${plan.seedFiles.map(quoteArg).join(' ')}`,
+      cause: error,
+      details: { ...error.details, databaseId: created.database.id, claimUrl: created.database.claim_url, envFile: plan.envFile },
+    });
+  }
+}
+
+function quoteArg(path: string): string {
+  return /^[\w./\\:-]+$/.test(path) ? path : JSON.stringify(path);
+}
+
+export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): Promise<CreateOutcome> {
+  const existing = await readEnvFile(plan.envFile);
+  const fileHasKey = existing !== undefined && hasKey(existing, plan.key);
+  const warnings = shellShadowWarnings(plan, fileHasKey);
+  if (fileHasKey && plan.ifKeyExists === 'skip') {
+    return { action: 'skipped', reason: 'key-exists', envFile: plan.envFile, key: plan.key, warnings };
+  }
+  if (fileHasKey && plan.ifKeyExists === 'error') {
+    throw new GetDbError('KEY_EXISTS', `${plan.key} is already set in ${plan.envFile}; nothing was created.`, {
+      hint: 'Pass force: true (CLI: --force) to replace it; the old lines are kept as comments.',
+    });
+  }
+  hooks.onStep?.('provision');
+  const created = await provision(plan, hooks);
+  hooks.onStep?.('write');
+  const keysWritten = await writeEnv(plan, created);
+  const gitignoreAdded = plan.gitignore ? await addToGitignore(plan.envFile) : undefined;
+  let seedSummary: SeedSummary | undefined;
+  if (plan.seedFiles.length > 0) {
+    hooks.onStep?.('seed');
+    seedSummary = await seed(plan, created, hooks);
+  }
+  return {
+    action: 'created',
+    ...created,
+    claimUrl: created.database.claim_url,
+    envFile: plan.envFile,
+    keysWritten,
+    replaced: fileHasKey,
+    gitignoreAdded,
+    seed: seedSummary,
+    warnings,
+  };
+}
+
+async function addToGitignore(envFile: string): Promise<string | undefined> {
+  const { ensureGitIgnored } = await import('../env/gitignore.js');
+  const result = await ensureGitIgnored(envFile);
+  return result.added ? result.gitignorePath : undefined;
+}
+

@@ -1,0 +1,57 @@
+/** Reading back what get-db wrote: the claim URL and connection string in an env file. */
+import { parse } from 'dotenv';
+import { GetDbError } from '../errors.js';
+import { readEnvFile } from '../env/env-file.js';
+import { claimUrlKey, directKey } from './keys.js';
+
+// Newest first: names earlier versions of the tools wrote.
+const CLAIM_URL_SUFFIXES = ['INSTAGRES_CLAIM_URL', 'POSTGRES_CLAIM_URL', 'NEON_LAUNCHPAD_CLAIM_URL'];
+
+export async function readProjectEnv(envFile: string): Promise<Record<string, string>> {
+  const text = await readEnvFile(envFile);
+  if (text === undefined) {
+    throw new GetDbError('ENV_READ_FAILED', `There is no env file at ${envFile}.`, {
+      hint: 'Run npx get-db first, or point to your file with -e <path>.',
+    });
+  }
+  return parse(text);
+}
+
+export function findClaimUrl(vars: Record<string, string>, prefix?: string): { key: string; url: string } {
+  const preferred = prefix === undefined ? undefined : claimUrlKey(prefix);
+  const keys = Object.keys(vars).filter((k) => vars[k]);
+  const key =
+    (preferred && keys.includes(preferred) ? preferred : undefined) ??
+    CLAIM_URL_SUFFIXES.map((suffix) => keys.find((k) => k.endsWith(suffix))).find(Boolean);
+  if (!key) {
+    throw new GetDbError('NO_CLAIM_URL', 'No claim URL found in the env file.', {
+      hint: 'get-db writes it as PUBLIC_INSTAGRES_CLAIM_URL; was the database created with another --env file?',
+    });
+  }
+  return { key, url: vars[key] as string };
+}
+
+/** The direct URL when there is one: seeding through a pooler breaks session state. */
+export function findDatabaseUrl(vars: Record<string, string>, key: string): { key: string; url: string } {
+  for (const candidate of [directKey(key), key]) {
+    const url = vars[candidate];
+    if (url) return { key: candidate, url };
+  }
+  throw new GetDbError('NO_DATABASE_URL', `No ${key} in the env file.`, {
+    hint: 'Run npx get-db first, or name the variable with -k and the file with -e.',
+  });
+}
+
+/** Only web pages are opened or followed: never file:, javascript: or a custom scheme. */
+export function requireHttpUrl(raw: string, what: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new GetDbError('NO_CLAIM_URL', `The ${what} is not an http(s) URL: ${raw}`);
+  }
+  return url;
+}

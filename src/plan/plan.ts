@@ -1,0 +1,75 @@
+/**
+ * Everything a create needs, resolved and validated before anything is created:
+ * bad input stops here with exit code 2 and no database made.
+ */
+import { resolve } from 'node:path';
+import { checkEnvPathWritable } from '../env/env-file.js';
+import { checkSeedFiles } from '../seed/sources.js';
+import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_PREFIX, DEFAULT_REFERRER } from '../types.js';
+import { validateApiUrl, validateKey, validatePrefix, validateReferrer } from './validate.js';
+
+/** What to do when the env file already assigns the key. */
+export type IfKeyExists = 'skip' | 'replace' | 'error';
+
+export interface CreatePlanInput {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  apiUrl?: string;
+  referrer?: string;
+  logicalReplication?: boolean;
+  envFile?: string;
+  key?: string;
+  prefix?: string;
+  seedFiles?: string[];
+  seedTransaction?: boolean;
+  ifKeyExists?: IfKeyExists;
+  gitignore?: boolean;
+}
+
+export interface CreatePlan {
+  apiUrl: string;
+  referrer: string;
+  logicalReplication: boolean;
+  /** Absolute path. */
+  envFile: string;
+  key: string;
+  prefix: string;
+  /** Absolute paths, applied in order. */
+  seedFiles: string[];
+  seedTransaction: boolean;
+  ifKeyExists: IfKeyExists;
+  gitignore: boolean;
+  /** The environment the app will run in: a key already set there wins over dotenv. */
+  env: NodeJS.ProcessEnv;
+}
+
+export function resolveApiUrl(apiUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return validateApiUrl(apiUrl ?? (env.INSTAGRES_API_URL || DEFAULT_API_URL));
+}
+
+/** Validates names first (cheap, pure), then touches the file system. */
+export async function makeCreatePlan(input: CreatePlanInput): Promise<CreatePlan> {
+  const cwd = input.cwd ?? process.cwd();
+  const env = input.env ?? process.env;
+  const key = validateKey(input.key ?? DEFAULT_KEY);
+  const prefix = validatePrefix(input.prefix ?? DEFAULT_PREFIX);
+  const referrer = validateReferrer(input.referrer ?? DEFAULT_REFERRER);
+  const apiUrl = resolveApiUrl(input.apiUrl, env);
+  const envFile = resolve(cwd, input.envFile ?? DEFAULT_ENV_FILE);
+  const seedFiles = (input.seedFiles ?? []).map((file) => resolve(cwd, file));
+  await checkEnvPathWritable(envFile);
+  await checkSeedFiles(seedFiles);
+  return {
+    apiUrl,
+    referrer,
+    logicalReplication: input.logicalReplication ?? false,
+    envFile,
+    key,
+    prefix,
+    seedFiles,
+    seedTransaction: input.seedTransaction ?? true,
+    ifKeyExists: input.ifKeyExists ?? 'error',
+    gitignore: input.gitignore ?? true,
+    env,
+  };
+}

@@ -1,0 +1,47 @@
+/** The human summaries (stderr). Pure: they return lines; the CLI prints them. */
+import { relative } from 'node:path';
+import type { Colors } from 'picocolors/types';
+import type { CreatedDatabase, SeedSummary } from '../engine/create.js';
+import { directKey } from '../engine/keys.js';
+import { formatDuration, formatLocalTime, formatTimeLeft, maskPassword } from './format.js';
+
+export interface SummaryContext {
+  cwd: string;
+  now: Date;
+  colors: Colors;
+}
+
+export function displayPath(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel === '' || rel.startsWith('..') ? file : rel;
+}
+
+export function seedLine(seed: SeedSummary): string {
+  const rows = seed.rowsCopied > 0 ? `, ${seed.rowsCopied.toLocaleString('en-US')} rows copied` : '';
+  return `${seed.statements.toLocaleString('en-US')} statements${rows} in ${formatDuration(seed.durationMs)}`;
+}
+
+export function expiryLine(expiresAt: Date, now: Date): string {
+  return `${formatLocalTime(expiresAt)} (${formatTimeLeft(expiresAt.getTime() - now.getTime())} left)`;
+}
+
+export function createdSummary(outcome: CreatedDatabase, ctx: SummaryContext): string[] {
+  const { colors: c } = ctx;
+  const file = displayPath(outcome.envFile, ctx.cwd);
+  const label = (text: string) => c.dim(text.padEnd(9));
+  const lines = [
+    `${c.green('✔')} Database ready${outcome.replaced ? ' (previous values kept as comments)' : ''}`,
+    `  ${label('File')}${file}  ${c.dim(outcome.keysWritten.join(', '))}`,
+    `  ${label('URL')}${maskPassword(outcome.databaseUrl)}`,
+    `  ${label('Expires')}${expiryLine(outcome.expiresAt, ctx.now)}`,
+    `  ${label('Claim')}${c.cyan(outcome.claimUrl)}`,
+  ];
+  if (outcome.seed) lines.push(`  ${label('Seeded')}${seedLine(outcome.seed)}`);
+  if (outcome.gitignoreAdded) lines.push(`  ${label('Git')}added ${file} to ${displayPath(outcome.gitignoreAdded, ctx.cwd)}`);
+  lines.push(
+    '',
+    `  Connect:  ${c.bold(`psql "$${directKey(outcome.keysWritten[0] ?? 'DATABASE_URL')}"`)}  ${c.dim(`(after: set -a; . ./${file.replaceAll('\\', '/')}; set +a)`)}`,
+    `  Keep it:  ${c.bold('npx get-db claim')}  ${c.dim('(unclaimed databases expire after 72 hours)')}`,
+  );
+  return lines;
+}

@@ -1,0 +1,50 @@
+/**
+ * The `--json` contract: exactly one object on stdout for every outcome. Field names
+ * are stable; see README "JSON output".
+ */
+import { isGetDbError } from '../errors.js';
+import type { CreateOutcome } from '../engine/create.js';
+
+export function createdJson(outcome: CreateOutcome): Record<string, unknown> {
+  if (outcome.action === 'skipped') {
+    return {
+      ok: true,
+      action: 'skipped',
+      reason: outcome.reason,
+      envFile: outcome.envFile,
+      key: outcome.key,
+      warnings: outcome.warnings,
+    };
+  }
+  return {
+    ok: true,
+    action: 'created',
+    id: outcome.database.id,
+    status: outcome.database.status,
+    databaseUrl: outcome.databaseUrl,
+    databaseUrlDirect: outcome.databaseUrlDirect,
+    claimUrl: outcome.claimUrl,
+    expiresAt: outcome.expiresAt.toISOString(),
+    envFile: outcome.envFile,
+    keysWritten: outcome.keysWritten,
+    replaced: outcome.replaced,
+    gitignoreAdded: outcome.gitignoreAdded ?? null,
+    seed: outcome.seed ?? null,
+    warnings: outcome.warnings,
+  };
+}
+
+export function errorJson(error: unknown): Record<string, unknown> {
+  if (isGetDbError(error)) {
+    return {
+      error: {
+        code: error.code,
+        message: error.message,
+        hint: error.hint ?? null,
+        ...(error.details ? { details: error.details } : {}),
+      },
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { error: { code: 'INTERNAL', message: `Unexpected error: ${message}`, hint: 'Run again with DEBUG=get-db for details.' } };
+}
