@@ -1,0 +1,112 @@
+/** `get-db claim` and `get-db status` read the env file and ask the loopback API. */
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli, tempProject } from './helpers/cli.js';
+import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
+
+let api: FakeApi;
+beforeAll(async () => {
+  api = await startFakeApi();
+});
+afterAll(() => api.close());
+
+async function projectWithDatabase(extraArgs: string[] = []) {
+  const cwd = await tempProject();
+  const created = await runCli(['-y', '--json', '--api-url', api.apiUrl, ...extraArgs], { cwd });
+  expect(created.code, created.stderr).toBe(0);
+  return { cwd, result: JSON.parse(created.stdout) as { id: string; claimUrl: string } };
+}
+
+/** A stand-in `xdg-open` on PATH: `open` calls it on Linux; it records the URL it got. */
+async function fakeBrowser(dir: string): Promise<{ env: Record<string, string>; opened: () => Promise<string> }> {
+  const bin = join(dir, 'fake-bin');
+  await mkdir(bin);
+  const log = join(dir, 'opened.txt');
+  await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${log}'\n`);
+  await chmod(join(bin, 'xdg-open'), 0o755);
+  return {
+    env: { PATH: `${bin}:${process.env.PATH}`, DISPLAY: ':99', CI: undefined as unknown as string, SSH_CONNECTION: undefined as unknown as string },
+    opened: async () => {
+      for (let i = 0; i < 50; i++) {
+        try {
+          return await readFile(log, 'utf8');
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      return '';
+    },
+  };
+}
+
+describe('get-db claim', () => {
+  test('prints the claim URL; --json gives it to scripts; --no-open opens nothing', async () => {
+    const { cwd, result } = await projectWithDatabase();
+    const human = await runCli(['claim', '--no-open', '--api-url', api.apiUrl], { cwd });
+    expect(human.code).toBe(0);
+    expect(human.stderr).toContain(result.claimUrl);
+    const json = await runCli(['claim', '--json', '--api-url', api.apiUrl], { cwd });
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, action: 'claim', claimUrl: result.claimUrl, status: 'UNCLAIMED', opened: false });
+  });
+
+  test.runIf(process.platform === 'linux')('opens the URL in the browser where there is a display', async () => {
+    const { cwd, result } = await projectWithDatabase();
+    const browser = await fakeBrowser(cwd);
+    const run = await runCli(['claim', '--api-url', api.apiUrl], { cwd, env: browser.env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(await browser.opened()).toBe(result.claimUrl);
+  });
+
+  test('finds older variable names and other prefixes', async () => {
+    const cwd = await tempProject();
+    const { result } = await projectWithDatabase();
+    await writeFile(join(cwd, '.env'), `NEON_LAUNCHPAD_CLAIM_URL=${result.claimUrl}\n`);
+    const run = await runCli(['claim', '--no-open', '--api-url', api.apiUrl], { cwd });
+    expect(run.stderr).toContain(result.claimUrl);
+  });
+
+  test('refuses a claim URL that is not http(s)', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, '.env'), 'PUBLIC_INSTAGRES_CLAIM_URL=file:///etc/passwd\n');
+    const run = await runCli(['claim', '--api-url', api.apiUrl], { cwd });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/not an http\(s\) URL/);
+  });
+
+  test('says so when the database is already claimed, or expired', async () => {
+    const { cwd, result } = await projectWithDatabase();
+    api.setStatus(result.id, 'CLAIMED');
+    const claimed = await runCli(['claim', '--api-url', api.apiUrl], { cwd });
+    expect(claimed.code).toBe(0);
+    expect(claimed.stderr).toMatch(/already claimed/);
+    const other = await projectWithDatabase();
+    api.expire(other.result.id);
+    const expired = await runCli(['claim', '--json', '--api-url', api.apiUrl], { cwd: other.cwd });
+    expect(expired.code).toBe(1);
+    expect(JSON.parse(expired.stdout).error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/expired/) });
+  });
+
+  test('no env file: one clear line with a hint', async () => {
+    const cwd = await tempProject();
+    const run = await runCli(['claim'], { cwd });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/no env file/i);
+    expect(run.stderr).toMatch(/npx get-db/);
+  });
+});
+
+describe('get-db status', () => {
+  test('shows status, time left and whether the connection string is served', async () => {
+    const { cwd, result } = await projectWithDatabase();
+    const human = await runCli(['status', '--api-url', api.apiUrl], { cwd });
+    expect(human.code).toBe(0);
+    expect(human.stderr).toMatch(/UNCLAIMED/);
+    expect(human.stderr).toMatch(/7[01]h \d+m left/);
+    const json = JSON.parse((await runCli(['status', '--json', '--api-url', api.apiUrl], { cwd })).stdout);
+    expect(json).toMatchObject({ ok: true, action: 'status', id: result.id, status: 'UNCLAIMED', connectionStringServed: true });
+    api.setStatus(result.id, 'CLAIMED');
+    const after = JSON.parse((await runCli(['status', '--json', '--api-url', api.apiUrl], { cwd })).stdout);
+    expect(after).toMatchObject({ status: 'CLAIMED', connectionStringServed: false });
+  });
+});

@@ -1,0 +1,204 @@
+/** The built CLI's create command against a real loopback server speaking the documented API. */
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli, tempProject } from './helpers/cli.js';
+import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
+
+let api: FakeApi;
+beforeAll(async () => {
+  api = await startFakeApi();
+});
+afterAll(() => api.close());
+
+const creates = () => api.requests.filter((r) => r.method === 'POST');
+
+async function createIn(cwd: string, args: string[] = [], env: Record<string, string | undefined> = {}) {
+  return runCli(['-y', '--api-url', api.apiUrl, ...args], { cwd, env });
+}
+
+describe('get-db -y', () => {
+  test('writes the documented block with the server claim URL and expiry, and a 0600 file', async () => {
+    const cwd = await tempProject();
+    const before = creates().length;
+    const { code, stdout, stderr } = await createIn(cwd);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toBe('');
+    const post = creates().at(-1)!;
+    expect(creates().length).toBe(before + 1);
+    expect(JSON.parse(post.body)).toEqual({ ref: 'npm:get-db' });
+    expect(post.headers['user-agent']).toMatch(/^get-db\/\d+\.\d+\.\d+/);
+    const db = api.lastCreated()!;
+    const text = await readFile(join(cwd, '.env'), 'utf8');
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(`# Claimable DB expires at: ${new Date(db.expires_at).toUTCString()}`);
+    expect(lines[1]).toBe(`# Claim it now to your account: ${db.claim_url}`);
+    const vars = parse(text);
+    expect(Object.keys(vars)).toEqual(['DATABASE_URL', 'DATABASE_URL_DIRECT', 'PUBLIC_INSTAGRES_CLAIM_URL']);
+    expect(vars.DATABASE_URL).toBe(db.connection_string);
+    expect(vars.DATABASE_URL_DIRECT).toBe(db.connection_string!.replace('-pooler.', '.'));
+    expect(vars.PUBLIC_INSTAGRES_CLAIM_URL).toBe(db.claim_url);
+    if (process.platform !== 'win32') expect((await stat(join(cwd, '.env'))).mode & 0o777).toBe(0o600);
+    // The summary is for people: no password in it.
+    const password = new URL(db.connection_string!).password;
+    expect(stderr).toContain(db.claim_url);
+    expect(stderr).not.toContain(password);
+    expect(stderr).toContain('npx get-db claim');
+  });
+
+  test('--json prints exactly one object with the documented fields', async () => {
+    const cwd = await tempProject();
+    const { code, stdout, stderr } = await createIn(cwd, ['--json']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const result = JSON.parse(lines[0]!);
+    const db = api.lastCreated()!;
+    expect(result).toMatchObject({
+      ok: true,
+      action: 'created',
+      id: db.id,
+      status: 'UNCLAIMED',
+      databaseUrl: db.connection_string,
+      claimUrl: db.claim_url,
+      expiresAt: new Date(db.expires_at).toISOString(),
+      envFile: join(cwd, '.env'),
+      keysWritten: ['DATABASE_URL', 'DATABASE_URL_DIRECT', 'PUBLIC_INSTAGRES_CLAIM_URL'],
+    });
+  });
+
+  test('-k, -p, -r and -L shape the request and the names', async () => {
+    const cwd = await tempProject();
+    const { code, stderr } = await createIn(cwd, ['-e', '.env.local', '-k', 'PG_URL', '-p', 'VITE_', '-r', 'my-template', '-L']);
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(creates().at(-1)!.body)).toEqual({ ref: 'my-template', enable_logical_replication: true });
+    const vars = parse(await readFile(join(cwd, '.env.local'), 'utf8'));
+    expect(Object.keys(vars)).toEqual(['PG_URL', 'PG_URL_DIRECT', 'VITE_INSTAGRES_CLAIM_URL']);
+  });
+
+  test('the prefix follows the framework in package.json unless -p is given', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, 'package.json'), JSON.stringify({ dependencies: { next: '15' } }));
+    expect((await createIn(cwd)).code).toBe(0);
+    expect(parse(await readFile(join(cwd, '.env'), 'utf8'))).toHaveProperty('NEXT_PUBLIC_INSTAGRES_CLAIM_URL');
+  });
+
+  test('a key already in the file: -y leaves everything, creates nothing, exits 0', async () => {
+    const cwd = await tempProject();
+    const original = '# mine\r\nDATABASE_URL=postgres://keep@me/db\r\nOTHER=1';
+    await writeFile(join(cwd, '.env'), original);
+    const before = creates().length;
+    const { code, stderr, stdout } = await createIn(cwd, ['--json']);
+    expect(code).toBe(0);
+    expect(creates().length).toBe(before);
+    expect(await readFile(join(cwd, '.env'), 'utf8')).toBe(original);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, action: 'skipped', reason: 'key-exists', key: 'DATABASE_URL' });
+    expect(stderr).toBe('');
+    const human = await createIn(cwd);
+    expect(human.stderr).toMatch(/already set/);
+  });
+
+  test('--force replaces and keeps the previous lines as dated comments; other lines stay byte-identical', async () => {
+    const cwd = await tempProject();
+    const original = '\uFEFFexport A="x"\r\nDATABASE_URL=postgres://old@host/db\r\nB=\'multi\r\nline\'\r\n# end';
+    await writeFile(join(cwd, '.env'), original);
+    const { code, stderr } = await createIn(cwd, ['--force']);
+    expect(code, stderr).toBe(0);
+    const text = await readFile(join(cwd, '.env'), 'utf8');
+    expect(text.startsWith('\uFEFFexport A="x"\r\n')).toBe(true);
+    expect(text).toContain("B='multi\r\nline'\r\n");
+    expect(text).toContain('# end');
+    expect(text).toMatch(/^#.*\d{4}-\d{2}-\d{2}.*DATABASE_URL=postgres:\/\/old@host\/db\r$/m);
+    expect(parse(text).DATABASE_URL).toBe(api.lastCreated()!.connection_string);
+  });
+
+  test('warns when the key is set in the shell but not in the file', async () => {
+    const cwd = await tempProject();
+    const { code, stderr } = await createIn(cwd, [], { DATABASE_URL: 'postgres://shell/db' });
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/already set in your shell/);
+  });
+
+  test('inside a git work tree, an unignored env file is added to .gitignore (not with --no-gitignore)', async () => {
+    const cwd = await tempProject();
+    execFileSync('git', ['init', '-q'], { cwd });
+    await mkdir(join(cwd, 'app'));
+    expect((await createIn(join(cwd, 'app'))).code).toBe(0);
+    expect(await readFile(join(cwd, '.gitignore'), 'utf8')).toMatch(/^\/app\/\.env$/m);
+    expect((await createIn(join(cwd, 'app'), ['-e', '.env.other', '--no-gitignore'])).code).toBe(0);
+    expect(await readFile(join(cwd, '.gitignore'), 'utf8')).not.toContain('.env.other');
+  });
+});
+
+describe('bad input is refused before anything is created (exit 2)', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['a key that is not a name', ['-k', '1-BAD'], /not a valid environment variable name/],
+    ['a bad prefix', ['-p', 'NO SPACES'], /not a valid prefix/],
+    ['an env path that is a folder', ['-e', '.'], /folder|directory/i],
+    ['an env file in a missing folder', ['-e', 'missing/dir/.env'], /folder|directory|exist/i],
+    ['a missing seed file', ['-s', 'nope.sql'], /nope\.sql/],
+    ['a malformed API URL', ['--api-url', 'not a url'], /not a valid API URL/],
+    ['an unknown option', ['--frobnicate'], /unknown option/i],
+  ];
+  for (const [name, args, message] of cases) {
+    test(name, async () => {
+      const cwd = await tempProject();
+      const before = creates().length;
+      const human = await createIn(cwd, args);
+      expect(human.code).toBe(2);
+      expect(human.stderr).toMatch(message);
+      expect(human.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(human.stdout).toBe('');
+      const json = await createIn(cwd, [...args, '--json']);
+      expect(json.code).toBe(2);
+      const body = JSON.parse(json.stdout);
+      expect(body.error.code).toMatch(/^[A-Z_]+$/);
+      expect(body.error.message).toMatch(message);
+      expect(creates().length).toBe(before);
+    });
+  }
+});
+
+describe('API failures', () => {
+  test('a documented 400 shows the server message and hint, exit 1, no file', async () => {
+    const cwd = await tempProject();
+    api.fail(1, 400, { error: 'Missing referrer', hint: 'Pass a ref in the request body.' });
+    const { code, stderr, stdout } = await createIn(cwd, ['--json']);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).error).toMatchObject({ code: 'API_ERROR', message: expect.stringMatching(/Missing referrer/), hint: expect.stringMatching(/ref/) });
+    expect(stderr).toBe('');
+    await expect(stat(join(cwd, '.env'))).rejects.toThrow();
+  });
+
+  test('an HTML answer is an unexpected response with the HTTP status', async () => {
+    const cwd = await tempProject();
+    api.html(1, 502);
+    api.html(10, 502);
+    const { code, stderr } = await createIn(cwd);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/nexpected response.*HTTP 502/);
+    api.resetScript();
+  });
+
+  test('an unreachable API: one clear line, exit 1, no stack trace; DEBUG=get-db shows it', async () => {
+    const cwd = await tempProject();
+    const { code, stderr } = await runCli(['-y', '--api-url', 'http://127.0.0.1:9/api/v1'], { cwd, env: { GET_DB_HTTP_RETRIES: '0' } });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/127\.0\.0\.1/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    const debug = await runCli(['-y', '--api-url', 'http://127.0.0.1:9/api/v1'], { cwd, env: { GET_DB_HTTP_RETRIES: '0', DEBUG: 'get-db' } });
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+
+  test('a hung API times out instead of hanging', async () => {
+    const cwd = await tempProject();
+    api.hang(5);
+    const { code, stderr } = await createIn(cwd, [], { GET_DB_HTTP_TIMEOUT_MS: '500', GET_DB_HTTP_RETRIES: '0' });
+    api.resetScript();
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/timed out|did not answer/i);
+  });
+});

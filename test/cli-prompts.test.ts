@@ -1,0 +1,71 @@
+/** The interactive flow, typed into a real pseudo-terminal. */
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { tempProject } from './helpers/cli.js';
+import { KEY, startPty } from './helpers/pty.js';
+import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
+
+let api: FakeApi;
+beforeAll(async () => {
+  api = await startFakeApi();
+});
+afterAll(() => api.close());
+
+test('asks for the file, key and prefix (Vite default from package.json), then writes them', async () => {
+  const cwd = await tempProject();
+  await writeFile(join(cwd, 'package.json'), JSON.stringify({ devDependencies: { vite: '7' } }));
+  const pty = startPty(['--api-url', api.apiUrl], { cwd });
+  await pty.waitFor('Where should the connection string go?');
+  pty.type(`.env.local${KEY.enter}`);
+  await pty.waitFor('Name of the connection string variable?');
+  pty.type(KEY.enter);
+  await pty.waitFor('Prefix for public variables?');
+  expect(pty.screen()).toContain('VITE_');
+  pty.type(KEY.enter);
+  await pty.waitFor('Seed it from an SQL file?');
+  pty.type(KEY.enter);
+  await pty.waitFor('npx get-db claim');
+  expect(await pty.exit).toBe(0);
+  const vars = parse(await readFile(join(cwd, '.env.local'), 'utf8'));
+  expect(Object.keys(vars)).toEqual(['DATABASE_URL', 'DATABASE_URL_DIRECT', 'VITE_INSTAGRES_CLAIM_URL']);
+});
+
+test('asks before replacing a key already in the file; "No" leaves it', async () => {
+  const cwd = await tempProject();
+  await writeFile(join(cwd, '.env'), 'DATABASE_URL=postgres://mine@host/db\n');
+  const before = api.requests.length;
+  const pty = startPty(['-e', '.env', '-k', 'DATABASE_URL', '-p', 'PUBLIC_', '--api-url', api.apiUrl], { cwd });
+  await pty.waitFor('Seed it from an SQL file?');
+  pty.type(KEY.enter);
+  await pty.waitFor('already set in .env');
+  pty.type(KEY.enter); // default answer: No
+  expect(await pty.exit).toBe(0);
+  expect(await readFile(join(cwd, '.env'), 'utf8')).toBe('DATABASE_URL=postgres://mine@host/db\n');
+  expect(api.requests.length).toBe(before);
+});
+
+test('Ctrl-C at a prompt: "Cancelled", exit 130, nothing written', async () => {
+  const cwd = await tempProject();
+  const pty = startPty(['--api-url', api.apiUrl], { cwd });
+  await pty.waitFor('Where should the connection string go?');
+  pty.type(KEY.ctrlC);
+  expect(await pty.exit).toBe(130);
+  expect(pty.screen()).toMatch(/Cancelled/);
+  await expect(stat(join(cwd, '.env'))).rejects.toThrow();
+});
+
+test('Ctrl-C while provisioning: "Cancelled", exit 130, nothing written', async () => {
+  const cwd = await tempProject();
+  api.hang(1);
+  const pty = startPty(['-e', '.env', '-k', 'DATABASE_URL', '-p', 'PUBLIC_', '--api-url', api.apiUrl], { cwd });
+  await pty.waitFor('Seed it from an SQL file?');
+  pty.type(KEY.enter);
+  await pty.waitFor('Creating your database');
+  pty.type(KEY.ctrlC);
+  expect(await pty.exit).toBe(130);
+  api.resetScript();
+  expect(pty.screen()).toMatch(/Cancelled/);
+  await expect(stat(join(cwd, '.env'))).rejects.toThrow();
+});

@@ -1,0 +1,128 @@
+/** `instantPostgres` and the exported steps: results, and every error code a caller can meet. */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { GetDbError, getDatabase, instantPostgres, type ErrorCode } from '../src/index.js';
+import { findClaimUrl, findDatabaseUrl, readProjectEnv } from '../src/engine/project-env.js';
+import { tempProject } from './helpers/cli.js';
+import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
+
+let api: FakeApi;
+beforeAll(async () => {
+  api = await startFakeApi({ postgres: inject('postgres') });
+});
+afterAll(() => api.close());
+
+async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<GetDbError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(GetDbError);
+  expect((error as GetDbError).code, (error as Error).message).toBe(code);
+  return error as GetDbError;
+}
+
+describe('instantPostgres', () => {
+  test('creates, writes the env file where asked, and resolves the documented fields', async () => {
+    const cwd = await tempProject();
+    const result = await instantPostgres({ referrer: 'lib-test', cwd, dotEnvFile: '.env.local', apiUrl: api.apiUrl });
+    const db = api.lastCreated()!;
+    expect(result).toEqual({
+      id: db.id,
+      databaseUrl: db.connection_string,
+      databaseUrlDirect: db.connection_string!.replace('-pooler.', '.'),
+      claimUrl: db.claim_url,
+      claimExpiresAt: new Date(db.expires_at),
+      envFile: join(cwd, '.env.local'),
+    });
+    expect(parse(await readFile(join(cwd, '.env.local'), 'utf8')).DATABASE_URL).toBe(result.databaseUrl);
+  });
+
+  test('seeds through the direct URL when asked', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int); insert into t values (1), (2);');
+    const result = await instantPostgres({ referrer: 'lib-test', cwd, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'schema.sql' } });
+    const { default: pg } = await import('pg');
+    const { pgConfigFromUrl } = await import('../src/seed/pg-config.js');
+    const client = new pg.Client(pgConfigFromUrl(result.databaseUrlDirect));
+    await client.connect();
+    expect((await client.query('select count(*)::int as n from t')).rows[0].n).toBe(2);
+    await client.end();
+  });
+});
+
+describe('every error code a library caller can meet', () => {
+  const base = { referrer: 'lib-test' };
+  test('USAGE, INVALID_*, SEED_FILE_UNREADABLE: nothing is created', async () => {
+    const cwd = await tempProject();
+    const before = api.requests.length;
+    const apiUrl = api.apiUrl;
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl, seed: { type: 'csv' as 'sql-script', path: 'x' } }), 'USAGE');
+    await expectCode(instantPostgres({ referrer: '', cwd, apiUrl }), 'INVALID_REFERRER');
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl, dotEnvKey: 'NOT-A-NAME' }), 'INVALID_KEY');
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl, envPrefix: 'BAD PREFIX' }), 'INVALID_PREFIX');
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl: 'ftp://example.com' }), 'INVALID_API_URL');
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl, dotEnvFile: '.' }), 'INVALID_ENV_PATH');
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl, seed: { type: 'sql-script', path: 'missing.sql' } }), 'SEED_FILE_UNREADABLE');
+    expect(api.requests.length).toBe(before);
+  });
+
+  test('KEY_EXISTS unless force', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, '.env'), 'DATABASE_URL=postgres://x@y/z\n');
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl }), 'KEY_EXISTS');
+    await instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, force: true });
+    expect(parse(await readFile(join(cwd, '.env'), 'utf8')).DATABASE_URL).toBe(api.lastCreated()!.connection_string);
+  });
+
+  test('API_ERROR, UNEXPECTED_RESPONSE, NETWORK, CANCELLED', async () => {
+    const cwd = await tempProject();
+    api.fail(1, 400, { error: 'Missing referrer', hint: 'Add ref' });
+    const apiError = await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl }), 'API_ERROR');
+    expect(apiError.message).toMatch(/Missing referrer/);
+    expect(apiError.hint).toMatch(/Add ref/);
+    api.missingFields(1);
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl }), 'UNEXPECTED_RESPONSE');
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl: 'http://127.0.0.1:9/api/v1' }), 'NETWORK');
+    api.hang(1);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, signal: controller.signal }), 'CANCELLED');
+    api.resetScript();
+    await expect(readFile(join(cwd, '.env'))).rejects.toThrow();
+  });
+
+  test('ENV_WRITE_FAILED keeps the new lines in the error, so nothing is lost', async () => {
+    const cwd = await tempProject();
+    const envFile = join(cwd, '.env');
+    // The file turns into a folder while the database is being created.
+    api.onCreate(async () => {
+      await mkdir(envFile);
+    });
+    const error = await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl }), 'ENV_WRITE_FAILED');
+    api.onCreate(undefined);
+    expect((error.details?.lines as string[]).join('\n')).toContain(api.lastCreated()!.connection_string);
+    await rm(envFile, { recursive: true });
+  });
+
+  test('SEED_FAILED names file:line:col and leaves nothing behind; SEED_UNSUPPORTED before anything runs', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, 'bad.sql'), 'create table ok (id int);\n\nselect * from no_such_table;\n');
+    const failed = await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'bad.sql' } }), 'SEED_FAILED');
+    expect(failed.message).toMatch(/bad\.sql:3:\d+/);
+    expect(failed.hint).toMatch(/get-db seed/);
+    const cwd2 = await tempProject();
+    await writeFile(join(cwd2, 'meta.sql'), 'create table t (id int);\n\\i other.sql\n');
+    await expectCode(instantPostgres({ ...base, cwd: cwd2, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'meta.sql' } }), 'SEED_UNSUPPORTED');
+  });
+
+  test('NOT_FOUND from getDatabase; ENV_READ_FAILED, NO_CLAIM_URL, NO_DATABASE_URL from the env readers', async () => {
+    await expectCode(getDatabase({ apiUrl: api.apiUrl, id: '01900000-0000-7000-8000-000000000000' }), 'NOT_FOUND');
+    const cwd = await tempProject();
+    await expectCode(readProjectEnv(join(cwd, '.env')), 'ENV_READ_FAILED');
+    expect(() => findClaimUrl({ OTHER: 'x' }, 'PUBLIC_')).toThrow(expect.objectContaining({ code: 'NO_CLAIM_URL' }));
+    expect(() => findDatabaseUrl({ OTHER: 'x' }, 'DATABASE_URL')).toThrow(expect.objectContaining({ code: 'NO_DATABASE_URL' }));
+  });
+});
