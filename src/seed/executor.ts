@@ -1,0 +1,141 @@
+/**
+ * Runs the items of seed files on one session: statements gathered into batches (one
+ * batch in flight while the next is read and split), COPY blocks streamed. Failures
+ * come back as errors that name the file, line and column.
+ */
+import type pg from 'pg';
+import { cancelledError, isGetDbError, type GetDbError } from '../errors.js';
+import { DEFAULT_BATCH_LIMITS, locateInStatement, locatePosition, StatementBatch, type BatchLimits, type Location, type SourceStatement } from './batcher.js';
+import { classifyStatement, headOffset } from './classify.js';
+import { connectionLost, statementFailed } from './errors.js';
+import type { ProgressCounter } from './progress.js';
+import { CopyIn, isServerError, runBatch, type BatchOutcome } from './session.js';
+import { openSeedSource } from './sources.js';
+import { splitSql } from './splitter.js';
+
+export interface ExecutorOptions {
+  /** Inside one transaction, statements need not be sent alone. */
+  transaction: boolean;
+  progress: ProgressCounter;
+  signal?: AbortSignal;
+  limits?: BatchLimits;
+}
+
+/** Where a statement's first real character (after leading comments) is. */
+function statementStart(statement: SourceStatement): Location {
+  return locateInStatement(statement, [...statement.sql.slice(0, headOffset(statement.sql))].length);
+}
+
+/** The statement a failed batch stopped at: by the server's position, else by the replies counted. */
+export function batchError(outcome: BatchOutcome, statements: SourceStatement[]): GetDbError {
+  const { error, completed } = outcome;
+  if (!isServerError(error)) return connectionLost(error);
+  const located = error.position ? locatePosition(statements, Number(error.position)) : undefined;
+  if (located) return statementFailed(error, statements[located.index]!, located.location);
+  const statement = statements[Math.min(completed, statements.length - 1)]!;
+  return statementFailed(error, statement, statementStart(statement));
+}
+
+/** A COPY error names its data line ("COPY t, line 3, column x: …"); map it to the file. */
+export function copyError(error: unknown, copy: SourceStatement): GetDbError {
+  if (!isServerError(error)) return connectionLost(error);
+  const dataLine = /^COPY [^\n]*?, line (\d+)/.exec(error.where ?? '');
+  const firstDataLine = copy.line + (copy.sql.match(/\n/g)?.length ?? 0) + 1;
+  const location = dataLine ? { line: firstDataLine + Number(dataLine[1]) - 1, column: 1 } : statementStart(copy);
+  return statementFailed(error, copy, location);
+}
+
+export class SeedExecutor {
+  private readonly batch: StatementBatch;
+  /** The batch on the wire; resolves to its error (never rejects, so it may wait unobserved). */
+  private inFlight: Promise<GetDbError | undefined> = Promise.resolve(undefined);
+
+  constructor(
+    private readonly client: pg.Client,
+    private readonly options: ExecutorOptions,
+  ) {
+    this.batch = new StatementBatch(options.limits ?? DEFAULT_BATCH_LIMITS);
+  }
+
+  private throwIfAborted(): void {
+    if (this.options.signal?.aborted) throw cancelledError(this.options.signal.reason);
+  }
+
+  private async settle(): Promise<void> {
+    const error = await this.inFlight;
+    if (error) throw error;
+  }
+
+  /** Sends the gathered statements once the previous batch has succeeded. */
+  private async send(): Promise<void> {
+    if (this.batch.size === 0) return;
+    const { text, statements } = this.batch.take();
+    await this.settle();
+    this.inFlight = runBatch(this.client, text).then((outcome) => {
+      this.options.progress.statements += outcome.error ? outcome.completed : statements.length;
+      return outcome.error ? batchError(outcome, statements) : undefined;
+    });
+  }
+
+  private async addStatement(statement: SourceStatement): Promise<void> {
+    const kind = classifyStatement(statement.sql);
+    if (kind.blank) return;
+    // Outside a transaction a multi-statement query is still an implicit one, which
+    // VACUUM and friends refuse: they go alone.
+    const alone = !this.options.transaction && kind.refusesTransaction !== undefined;
+    if (alone) await this.send();
+    this.batch.add(statement);
+    if (alone || this.batch.isFull()) await this.send();
+  }
+
+  private async runCopy(copy: SourceStatement, data: AsyncIterator<string | undefined>): Promise<void> {
+    await this.send();
+    await this.settle();
+    const stream = new CopyIn(this.client, copy.sql);
+    let ended = false;
+    try {
+      for (let next = await data.next(); !next.done && next.value !== undefined; next = await data.next()) {
+        this.throwIfAborted();
+        await stream.write(next.value);
+        this.options.progress.tick();
+      }
+      ended = true;
+      this.options.progress.rowsCopied += await stream.end();
+      this.options.progress.statements++;
+    } catch (error) {
+      if (!ended) await stream.abandon();
+      throw isGetDbError(error) ? error : copyError(error, copy);
+    }
+  }
+
+  async runFile(file: string, size: number): Promise<void> {
+    const source = openSeedSource(file);
+    this.options.progress.startFile(file, size, () => source.bytesRead);
+    const items = splitSql(source, { fileName: file });
+    // COPY data is pulled from the same iterator by runCopy, up to its copy-end.
+    const copyData: AsyncIterator<string | undefined> = {
+      next: async () => {
+        const next = await items.next();
+        if (next.done) return { done: true, value: undefined };
+        return { done: false, value: next.value.kind === 'copy-data' ? next.value.data : undefined };
+      },
+    };
+    try {
+      for (let next = await items.next(); !next.done; next = await items.next()) {
+        this.throwIfAborted();
+        const item = next.value;
+        if (item.kind === 'statement') await this.addStatement({ sql: item.sql, file, line: item.line, column: item.column });
+        else if (item.kind === 'copy-start') await this.runCopy({ sql: item.sql, file, line: item.line, column: item.column }, copyData);
+        this.options.progress.tick();
+      }
+    } finally {
+      await items.return(undefined);
+    }
+  }
+
+  /** Sends what is gathered and waits for the last batch. */
+  async finish(): Promise<void> {
+    await this.send();
+    await this.settle();
+  }
+}

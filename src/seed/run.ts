@@ -1,0 +1,99 @@
+/**
+ * `seedDatabase`: SQL files and pg_dump scripts into a database, fast (batched
+ * statements, streamed COPY) and atomic (one transaction by default). Checks
+ * everything it can before connecting; throws GetDbError, never prints.
+ */
+import type pg from 'pg';
+import type { SeedProgress, SeedSummary } from '../engine/create.js';
+import { cancelledError } from '../errors.js';
+import type { BatchLimits } from './batcher.js';
+import { commitFailed, connectFailed, connectionLost } from './errors.js';
+import { SeedExecutor } from './executor.js';
+import { pgConfigFromUrl } from './pg-config.js';
+import { prescanSeedFiles } from './prescan.js';
+import { ProgressCounter } from './progress.js';
+import { createClient, isServerError, runBatch } from './session.js';
+import { checkSeedFiles, seedFileSize } from './sources.js';
+
+export interface SeedOptions {
+  /** The direct (not pooled) URL: a seed is one long session. */
+  connectionString: string;
+  /** Run in this order; `.sql` or `.sql.gz`. */
+  files: string[];
+  /** One transaction for all files (default): on any error nothing remains. */
+  transaction?: boolean;
+  signal?: AbortSignal;
+  /** Called about every 100 ms while the seed runs, and once at the end. */
+  onProgress?: (progress: SeedProgress) => void;
+  /** Batch bounds; tests make them small. */
+  batchLimits?: BatchLimits;
+}
+
+async function connect(config: pg.ClientConfig, signal: AbortSignal | undefined): Promise<pg.Client> {
+  const client = createClient(config);
+  const stop = () => void client.end().catch(() => {});
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    if (signal?.aborted) throw cancelledError(signal.reason);
+    throw connectFailed(String(config.host), error);
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}
+
+/** BEGIN or COMMIT; a failure at COMMIT (a deferred constraint) has no statement to name. */
+async function transactionCommand(client: pg.Client, command: 'BEGIN' | 'COMMIT'): Promise<void> {
+  const { error } = await runBatch(client, command);
+  if (!error) return;
+  throw isServerError(error) ? commitFailed(error) : connectionLost(error);
+}
+
+async function applyFiles(client: pg.Client, files: string[], sizes: number[], executor: SeedExecutor, transaction: boolean): Promise<void> {
+  if (transaction) await transactionCommand(client, 'BEGIN');
+  try {
+    for (const [index, file] of files.entries()) await executor.runFile(file, sizes[index]!);
+    await executor.finish();
+    if (transaction) await transactionCommand(client, 'COMMIT');
+  } catch (error) {
+    // Usually redundant (the server aborted the transaction), never harmful.
+    if (transaction) await runBatch(client, 'ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+export async function seedDatabase(options: SeedOptions): Promise<SeedSummary> {
+  const started = performance.now();
+  const { files, signal } = options;
+  const transaction = options.transaction ?? true;
+  if (signal?.aborted) throw cancelledError(signal.reason);
+  const config = pgConfigFromUrl(options.connectionString);
+  await checkSeedFiles(files);
+  await prescanSeedFiles(files, { transaction, database: String(config.database), signal });
+  const sizes = await Promise.all(files.map(seedFileSize));
+  const progress = new ProgressCounter(sizes.reduce((sum, size) => sum + size, 0), options.onProgress);
+  const client = await connect(config, signal);
+  // Cancelling closes the session: the server rolls back whatever was open at once,
+  // even mid-statement.
+  const stop = () => void client.end().catch(() => {});
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    const executor = new SeedExecutor(client, { transaction, progress, signal, limits: options.batchLimits });
+    await applyFiles(client, files, sizes, executor, transaction);
+  } catch (error) {
+    if (signal?.aborted) throw cancelledError(signal.reason);
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    await client.end().catch(() => {});
+  }
+  progress.tick(true);
+  return {
+    statements: progress.statements,
+    rowsCopied: progress.rowsCopied,
+    files: files.length,
+    durationMs: Math.round(performance.now() - started),
+  };
+}

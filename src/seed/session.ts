@@ -1,0 +1,122 @@
+/**
+ * The seed's one database session (pg): connect, send a batch of statements as one
+ * simple query, stream a COPY block. The I/O edge of the seed runner.
+ */
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
+
+export type ServerError = pg.DatabaseError;
+
+export function isServerError(error: unknown): error is ServerError {
+  return error instanceof pg.DatabaseError;
+}
+
+export interface BatchOutcome {
+  /** Statements of the batch that completed before `error` (CommandComplete replies). */
+  completed: number;
+  error: Error | undefined;
+}
+
+/**
+ * A simple query that counts completed statements (so a failure without a server
+ * `position` still names its statement) and drops result rows instead of keeping them.
+ */
+class CountingQuery implements pg.Submittable {
+  completed = 0;
+  readonly outcome: Promise<BatchOutcome>;
+  private settle!: (outcome: BatchOutcome) => void;
+
+  constructor(readonly text: string) {
+    this.outcome = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  submit(connection: pg.Connection): void {
+    connection.query(this.text);
+  }
+
+  // pg replaces this with its query_timeout hook when one is configured.
+  callback(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyData(): void {}
+  handleEmptyQuery(): void {}
+
+  handleCommandComplete(): void {
+    this.completed++;
+  }
+
+  /** COPY FROM STDIN needs a data block; the splitter routes those elsewhere, so refuse. */
+  handleCopyInResponse(connection: pg.Connection): void {
+    (connection as unknown as { sendCopyFail(message: string): void }).sendCopyFail('COPY FROM STDIN without a data block');
+  }
+
+  handleError(error: Error): void {
+    this.settle({ completed: this.completed, error });
+  }
+
+  handleReadyForQuery(): void {
+    this.settle({ completed: this.completed, error: undefined });
+  }
+}
+
+export function runBatch(client: pg.Client, text: string): Promise<BatchOutcome> {
+  return client.query(new CountingQuery(text)).outcome;
+}
+
+/** A client not yet connected. */
+export function createClient(config: pg.ClientConfig): pg.Client {
+  const client = new pg.Client(config);
+  // A dropped socket after connecting surfaces through the running query; without a
+  // listener the 'error' event would crash the process.
+  client.on('error', () => {});
+  return client;
+}
+
+const COPY_WRITE_BYTES = 256 * 1024;
+
+/** One COPY … FROM STDIN: data in, with backpressure; `end` resolves to the rows copied. */
+export class CopyIn {
+  private readonly stream: CopyStreamQuery;
+  private readonly done: Promise<void>;
+  private pending: string[] = [];
+  private pendingChars = 0;
+
+  constructor(client: pg.Client, sql: string) {
+    this.stream = client.query(copyFrom(sql));
+    this.done = finished(this.stream);
+    // Handled where awaited; never an unhandled rejection meanwhile.
+    this.done.catch(() => {});
+  }
+
+  /** Small pieces are gathered: each write is a protocol message (and a TLS record). */
+  async write(data: string): Promise<void> {
+    this.pending.push(data);
+    this.pendingChars += data.length;
+    if (this.pendingChars >= COPY_WRITE_BYTES) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingChars = 0;
+    if (this.stream.destroyed) return this.done;
+    if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), this.done]);
+  }
+
+  async end(): Promise<number> {
+    await this.flush();
+    this.stream.end();
+    await this.done;
+    return this.stream.rowCount;
+  }
+
+  /** Sends CopyFail: the server ends the COPY with an error. */
+  async abandon(): Promise<void> {
+    this.stream.destroy(new Error('cancelled'));
+    await this.done.catch(() => {});
+  }
+}

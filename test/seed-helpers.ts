@@ -1,0 +1,74 @@
+/** Seed tests: a fresh role + database on the test PostgreSQL, reached through a Neon-shaped URL. */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { expect, inject } from 'vitest';
+import { GetDbError } from '../src/errors.js';
+import { pgConfigFromUrl } from '../src/seed/pg-config.js';
+import { neonShapedUrl } from './helpers/postgres.js';
+
+export interface TestDatabase {
+  name: string;
+  password: string;
+  /** Neon-shaped: pooler host name, sslmode=require, channel_binding=require. */
+  url: string;
+  /** Runs SQL as the superuser in this database. */
+  query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string): Promise<T[]>;
+}
+
+async function withClient<T>(config: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(config);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function freshDatabase(): Promise<TestDatabase> {
+  const { adminUrl, port } = inject('postgres');
+  const name = `seed_${randomBytes(5).toString('hex')}`;
+  const password = `p@ss:${randomBytes(6).toString('hex')}/?#`;
+  const admin = pgConfigFromUrl(adminUrl);
+  await withClient(admin, async (client) => {
+    await client.query(`CREATE ROLE ${name} LOGIN PASSWORD '${password}'`);
+    await client.query(`CREATE DATABASE ${name} OWNER ${name}`);
+  });
+  return {
+    name,
+    password,
+    url: neonShapedUrl({ user: name, password, database: name, port }),
+    query: async (sql) => withClient({ ...admin, database: name }, async (client) => (await client.query(sql)).rows),
+  };
+}
+
+export async function tableNames(db: TestDatabase): Promise<string[]> {
+  const rows = await db.query<{ relname: string }>(
+    "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND relkind IN ('r','v','S','i') ORDER BY 1",
+  );
+  return rows.map((row) => row.relname);
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'get-db-seed-test-'));
+}
+
+/** Writes `files` (name → text) into a fresh temporary folder; returns their paths in order. */
+export function writeSeedFiles(files: Record<string, string | Buffer>): string[] {
+  const dir = tempDir();
+  return Object.entries(files).map(([name, text]) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  });
+}
+
+/** The GetDbError a promise rejects with (fails the test if it resolves). */
+export async function seedError(promise: Promise<unknown>): Promise<GetDbError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(GetDbError);
+  return error as GetDbError;
+}
