@@ -66,12 +66,18 @@ describe('a failing seed leaves nothing behind and names file:line:col', () => {
     expect(await tableNames(db)).toEqual([]);
   });
 
-  test('a syntax error at the end of input (missing semicolon) points at the last statement', async () => {
-    const [file] = writeSeedFiles({ 'eof.sql': 'CREATE TABLE t (id int);\nCREATE TABLE u (id int' });
+  test('an incomplete last statement points at its end, and never runs into the next file', async () => {
+    const [file, next] = writeSeedFiles({ 'eof.sql': 'CREATE TABLE t (id int);\nCREATE TABLE u (id int', 'next.sql': 'CREATE TABLE v (id int);\n' });
     const db = await freshDatabase();
-    const error = await seedError(seedDatabase({ connectionString: db.url, files: [file!] }));
-    expect(error.message).toMatch(/eof\.sql:2:23: syntax error at end of input/);
+    const error = await seedError(seedDatabase({ connectionString: db.url, files: [file!, next!] }));
+    expect(error.message).toMatch(/eof\.sql:2:23: syntax error/);
     expect(await tableNames(db)).toEqual([]);
+    // "SELECT 1 AS" + "COMMIT;" would be valid SQL: the missing ; is added, so it fails.
+    const [alias] = writeSeedFiles({ 'alias.sql': 'CREATE TABLE t (id int);\nSELECT 1 AS' });
+    expect((await seedError(seedDatabase({ connectionString: db.url, files: [alias!] }))).message).toMatch(/alias\.sql:2:12: syntax error/);
+    const [complete] = writeSeedFiles({ 'last.sql': 'CREATE TABLE t (id int);\nCREATE TABLE u (id int) -- no semicolon' });
+    await seedDatabase({ connectionString: db.url, files: [complete!, next!] });
+    expect(await tableNames(db)).toEqual(['t', 'u', 'v']);
   });
 
   test('a deferred constraint failing at COMMIT', async () => {

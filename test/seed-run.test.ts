@@ -66,6 +66,18 @@ describe('seedDatabase over TLS + SCRAM channel binding (Neon-shaped URL)', () =
       { id: 1, v: 'ONE' }, { id: 2, v: 'two' }, { id: 3, v: 'three' },
     ]);
   });
+
+  test('a file of COPY blocks only, into an existing table: still one transaction', async () => {
+    const db = await freshDatabase();
+    await db.query(`CREATE TABLE t (id int PRIMARY KEY); GRANT ALL ON t TO ${db.name}`);
+    const [good, bad] = writeSeedFiles({
+      'good.sql': 'COPY t FROM stdin;\n1\n2\n\\.\n',
+      'bad.sql': 'COPY t FROM stdin;\n3\n\\.\nCOPY t FROM stdin;\n1\n\\.\n',
+    });
+    expect(await seedDatabase({ connectionString: db.url, files: [good!] })).toMatchObject({ statements: 1, rowsCopied: 2 });
+    await expect(seedDatabase({ connectionString: db.url, files: [bad!] })).rejects.toThrow(/bad\.sql:5:1: duplicate key/);
+    expect(await db.query('SELECT id FROM t ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
+  });
 });
 
 /** pg_dump of `db` when a pg_dump that can dump this server is on PATH (the local one may be older). */

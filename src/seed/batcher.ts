@@ -21,6 +21,16 @@ export interface BatchLimits {
 export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxChars: 512 * 1024, maxStatements: 5_000 };
 
 const SEPARATOR = '\n';
+/**
+ * Only a file's last statement may lack its `;`. Sent as is, it would run into the next
+ * statement or our COMMIT ("SELECT 1 AS" + "COMMIT;" is valid SQL), so it gets one, on a
+ * line of its own in case the statement ends in a -- comment.
+ */
+const TERMINATOR = '\n;';
+
+function terminated(sql: string): string {
+  return sql.trimEnd().endsWith(';') ? sql : sql + TERMINATOR;
+}
 
 export class StatementBatch {
   readonly statements: SourceStatement[] = [];
@@ -30,7 +40,7 @@ export class StatementBatch {
 
   add(statement: SourceStatement): void {
     this.statements.push(statement);
-    this.chars += statement.sql.length + SEPARATOR.length;
+    this.chars += statement.sql.length + SEPARATOR.length + TERMINATOR.length;
   }
 
   get size(): number {
@@ -41,12 +51,27 @@ export class StatementBatch {
     return this.chars >= this.limits.maxChars || this.statements.length >= this.limits.maxStatements;
   }
 
-  /** The query text, emptying the batch; its statements are returned alongside for error mapping. */
-  take(): { text: string; statements: SourceStatement[] } {
+  /**
+   * The query text, emptying the batch. `wrap` adds BEGIN/COMMIT around it (saving a
+   * round trip each); `statements` are returned alongside for error mapping.
+   */
+  take(wrap: Wrapping = {}): TakenBatch {
     const statements = this.statements.splice(0);
     this.chars = 0;
-    return { text: statements.map((s) => s.sql).join(SEPARATOR), statements };
+    const parts = [wrap.before, ...statements.map((s) => terminated(s.sql)), wrap.after].filter((part) => part !== undefined);
+    return { text: parts.join(SEPARATOR), statements, ...wrap };
   }
+}
+
+/** Our own statements around the file's, e.g. BEGIN; … COMMIT;. */
+export interface Wrapping {
+  before?: string;
+  after?: string;
+}
+
+export interface TakenBatch extends Wrapping {
+  text: string;
+  statements: SourceStatement[];
 }
 
 /** Postgres counts characters (code points); JavaScript strings count UTF-16 units. */
@@ -84,18 +109,22 @@ export function locateInStatement(statement: SourceStatement, offset: number): L
 /**
  * The statement a server error `position` (1-based, in code points of the whole batch
  * text) falls in, and the place of that position in its file. Undefined when out of range.
+ * `before`: our text ahead of the statements (see Wrapping).
  */
 export function locatePosition(
   statements: SourceStatement[],
   position: number,
+  before?: string,
 ): { index: number; location: Location } | undefined {
-  let start = 0;
+  let start = before === undefined ? 0 : codePointLength(before) + SEPARATOR.length;
   for (const [index, statement] of statements.entries()) {
     const length = codePointLength(statement.sql);
+    const sent = codePointLength(terminated(statement.sql));
     const offset = position - 1 - start;
-    // `<= length`: "at end of input" points just past the last character.
-    if (offset >= 0 && offset <= length) return { index, location: locateInStatement(statement, offset) };
-    start += length + SEPARATOR.length;
+    // `<= sent`: "at end of input" points just past the last character; an added `;` is
+    // shown as the end of the statement.
+    if (offset >= 0 && offset <= sent) return { index, location: locateInStatement(statement, Math.min(offset, length)) };
+    start += sent + SEPARATOR.length;
   }
   return undefined;
 }

@@ -38,9 +38,10 @@ export function statementFailed(error: ServerError, statement: SourceStatement, 
   });
 }
 
-/** The server refused at COMMIT (e.g. a deferred constraint): no one statement to blame. */
-export function commitFailed(error: ServerError): GetDbError {
-  return new GetDbError('SEED_FAILED', `The seed failed at COMMIT, after its last statement: ${error.message}`, {
+/** The server refused our BEGIN or COMMIT (e.g. a deferred constraint): no one statement to blame. */
+export function transactionCommandFailed(error: ServerError, command: 'BEGIN' | 'COMMIT'): GetDbError {
+  const when = command === 'COMMIT' ? 'at COMMIT, after its last statement' : 'at BEGIN, before its first statement';
+  return new GetDbError('SEED_FAILED', `The seed failed ${when}: ${error.message}`, {
     hint: serverHint(error),
     cause: error,
     details: { detail: error.detail, hint: error.hint, code: error.code },

@@ -5,9 +5,9 @@
  */
 import type pg from 'pg';
 import { cancelledError, isGetDbError, type GetDbError } from '../errors.js';
-import { DEFAULT_BATCH_LIMITS, locateInStatement, locatePosition, StatementBatch, type BatchLimits, type Location, type SourceStatement } from './batcher.js';
+import { DEFAULT_BATCH_LIMITS, locateInStatement, locatePosition, StatementBatch, type BatchLimits, type Location, type SourceStatement, type TakenBatch } from './batcher.js';
 import { classifyStatement, headOffset } from './classify.js';
-import { connectionLost, statementFailed } from './errors.js';
+import { connectionLost, statementFailed, transactionCommandFailed } from './errors.js';
 import type { ProgressCounter } from './progress.js';
 import { CopyIn, isServerError, runBatch, type BatchOutcome } from './session.js';
 import { openSeedSource } from './sources.js';
@@ -26,13 +26,20 @@ function statementStart(statement: SourceStatement): Location {
   return locateInStatement(statement, [...statement.sql.slice(0, headOffset(statement.sql))].length);
 }
 
-/** The statement a failed batch stopped at: by the server's position, else by the replies counted. */
-export function batchError(outcome: BatchOutcome, statements: SourceStatement[]): GetDbError {
-  const { error, completed } = outcome;
+/**
+ * The statement a failed batch stopped at: by the server's position, else by the replies
+ * counted. A failure in our BEGIN or COMMIT (a deferred constraint) has no statement.
+ */
+export function batchError(outcome: BatchOutcome, batch: TakenBatch): GetDbError {
+  const { error } = outcome;
+  const { statements, before } = batch;
   if (!isServerError(error)) return connectionLost(error);
-  const located = error.position ? locatePosition(statements, Number(error.position)) : undefined;
+  const located = error.position ? locatePosition(statements, Number(error.position), before) : undefined;
   if (located) return statementFailed(error, statements[located.index]!, located.location);
-  const statement = statements[Math.min(completed, statements.length - 1)]!;
+  const failed = outcome.completed - (before === undefined ? 0 : 1);
+  if (failed < 0) return transactionCommandFailed(error, 'BEGIN');
+  if (failed >= statements.length) return transactionCommandFailed(error, 'COMMIT');
+  const statement = statements[failed]!;
   return statementFailed(error, statement, statementStart(statement));
 }
 
@@ -45,16 +52,22 @@ export function copyError(error: unknown, copy: SourceStatement): GetDbError {
   return statementFailed(error, copy, location);
 }
 
+/**
+ * Runs seed items on one session. With `transaction`, it opens the transaction with its
+ * first batch and commits with its last (`finish`), so neither costs a round trip.
+ */
 export class SeedExecutor {
   private readonly batch: StatementBatch;
   /** The batch on the wire; resolves to its error (never rejects, so it may wait unobserved). */
   private inFlight: Promise<GetDbError | undefined> = Promise.resolve(undefined);
+  private beginPending: boolean;
 
   constructor(
     private readonly client: pg.Client,
     private readonly options: ExecutorOptions,
   ) {
     this.batch = new StatementBatch(options.limits ?? DEFAULT_BATCH_LIMITS);
+    this.beginPending = options.transaction;
   }
 
   private throwIfAborted(): void {
@@ -66,14 +79,22 @@ export class SeedExecutor {
     if (error) throw error;
   }
 
-  /** Sends the gathered statements once the previous batch has succeeded. */
-  private async send(): Promise<void> {
-    if (this.batch.size === 0) return;
-    const { text, statements } = this.batch.take();
+  /** Sends the gathered statements once the previous batch has succeeded; `commit` ends the transaction. */
+  private async send(commit = false): Promise<void> {
+    const empty = this.batch.size === 0;
+    // Nothing ran at all (no transaction to commit), or nothing to send yet.
+    if (empty && commit === this.beginPending) return;
+    const batch = this.batch.take({
+      before: this.beginPending ? 'BEGIN;' : undefined,
+      after: commit ? 'COMMIT;' : undefined,
+    });
+    this.beginPending = false;
     await this.settle();
-    this.inFlight = runBatch(this.client, text).then((outcome) => {
-      this.options.progress.statements += outcome.error ? outcome.completed : statements.length;
-      return outcome.error ? batchError(outcome, statements) : undefined;
+    this.inFlight = runBatch(this.client, batch.text).then((outcome) => {
+      this.options.progress.statements += outcome.error
+        ? Math.max(0, outcome.completed - Number(batch.before !== undefined))
+        : batch.statements.length;
+      return outcome.error ? batchError(outcome, batch) : undefined;
     });
   }
 
@@ -133,9 +154,15 @@ export class SeedExecutor {
     }
   }
 
-  /** Sends what is gathered and waits for the last batch. */
+  /** Sends what is gathered (with COMMIT) and waits for the last batch. */
   async finish(): Promise<void> {
-    await this.send();
+    await this.send(this.options.transaction);
     await this.settle();
+  }
+
+  /** After a failure: waits out the batch on the wire, then rolls back (a no-op if already aborted). */
+  async rollback(): Promise<void> {
+    await this.inFlight;
+    if (this.options.transaction && !this.beginPending) await runBatch(this.client, 'ROLLBACK');
   }
 }

@@ -7,12 +7,12 @@ import type pg from 'pg';
 import type { SeedProgress, SeedSummary } from '../engine/create.js';
 import { cancelledError } from '../errors.js';
 import type { BatchLimits } from './batcher.js';
-import { commitFailed, connectFailed, connectionLost } from './errors.js';
+import { connectFailed } from './errors.js';
 import { SeedExecutor } from './executor.js';
 import { pgConfigFromUrl } from './pg-config.js';
 import { prescanSeedFiles } from './prescan.js';
 import { ProgressCounter } from './progress.js';
-import { createClient, isServerError, runBatch } from './session.js';
+import { createClient } from './session.js';
 import { checkSeedFiles, seedFileSize } from './sources.js';
 
 export interface SeedOptions {
@@ -44,22 +44,13 @@ async function connect(config: pg.ClientConfig, signal: AbortSignal | undefined)
   }
 }
 
-/** BEGIN or COMMIT; a failure at COMMIT (a deferred constraint) has no statement to name. */
-async function transactionCommand(client: pg.Client, command: 'BEGIN' | 'COMMIT'): Promise<void> {
-  const { error } = await runBatch(client, command);
-  if (!error) return;
-  throw isServerError(error) ? commitFailed(error) : connectionLost(error);
-}
-
-async function applyFiles(client: pg.Client, files: string[], sizes: number[], executor: SeedExecutor, transaction: boolean): Promise<void> {
-  if (transaction) await transactionCommand(client, 'BEGIN');
+async function applyFiles(executor: SeedExecutor, files: string[], sizes: number[]): Promise<void> {
   try {
     for (const [index, file] of files.entries()) await executor.runFile(file, sizes[index]!);
     await executor.finish();
-    if (transaction) await transactionCommand(client, 'COMMIT');
   } catch (error) {
-    // Usually redundant (the server aborted the transaction), never harmful.
-    if (transaction) await runBatch(client, 'ROLLBACK').catch(() => {});
+    // Usually redundant (the server aborted the transaction already), never harmful.
+    await executor.rollback().catch(() => {});
     throw error;
   }
 }
@@ -71,23 +62,33 @@ export async function seedDatabase(options: SeedOptions): Promise<SeedSummary> {
   if (signal?.aborted) throw cancelledError(signal.reason);
   const config = pgConfigFromUrl(options.connectionString);
   await checkSeedFiles(files);
-  await prescanSeedFiles(files, { transaction, database: String(config.database), signal });
+  // Connecting (round trips, maybe a cold start) overlaps the pre-scan (local reading);
+  // nothing is sent until the pre-scan has passed.
+  const connecting = connect(config, signal);
+  connecting.catch(() => {});
+  try {
+    await prescanSeedFiles(files, { transaction, database: String(config.database), signal });
+  } catch (error) {
+    void connecting.then((client) => client.end()).catch(() => {});
+    throw error;
+  }
   const sizes = await Promise.all(files.map(seedFileSize));
   const progress = new ProgressCounter(sizes.reduce((sum, size) => sum + size, 0), options.onProgress);
-  const client = await connect(config, signal);
+  const client = await connecting;
   // Cancelling closes the session: the server rolls back whatever was open at once,
   // even mid-statement.
   const stop = () => void client.end().catch(() => {});
   signal?.addEventListener('abort', stop, { once: true });
   try {
     const executor = new SeedExecutor(client, { transaction, progress, signal, limits: options.batchLimits });
-    await applyFiles(client, files, sizes, executor, transaction);
+    await applyFiles(executor, files, sizes);
   } catch (error) {
     if (signal?.aborted) throw cancelledError(signal.reason);
     throw error;
   } finally {
     signal?.removeEventListener('abort', stop);
-    await client.end().catch(() => {});
+    // Not awaited: the goodbye is one more round trip, and all is committed or rolled back.
+    void client.end().catch(() => {});
   }
   progress.tick(true);
   return {
