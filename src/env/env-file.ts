@@ -1,0 +1,128 @@
+/**
+ * Reading and writing the env file on disk. Writes are atomic (temp file beside the target,
+ * fsync, rename), follow a symlink to its target, and keep the file's mode (0600 when new).
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GetDbError } from '../errors.js';
+
+const NEW_FILE_MODE = 0o600;
+// Windows: an editor, antivirus or indexer holding the file makes rename fail for a moment.
+const RENAME_RETRY_CODES = new Set(['EPERM', 'EBUSY', 'EACCES']);
+const RENAME_ATTEMPTS = 10;
+const RENAME_RETRY_MS = 50;
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** The file's text (a BOM included), or undefined when there is no file. */
+export async function readEnvFile(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw new GetDbError('ENV_READ_FAILED', `Could not read ${path} (${errorCode(error) ?? 'error'}).`, {
+      hint: 'Check that it is a file you can read, or point to another one with -e <path>.',
+      cause: error,
+    });
+  }
+}
+
+/** Where the bytes really go: the target of a symlink (so the link stays a link). */
+async function resolveTarget(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    return path;
+  }
+}
+
+async function existingMode(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).mode & 0o7777;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function writeTemp(tempPath: string, content: string, mode: number): Promise<void> {
+  const handle = await open(tempPath, 'wx', mode);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.chmod(mode); // open's mode is filtered by the umask
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function renameWithRetry(from: string, to: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await rename(from, to);
+    } catch (error) {
+      if (attempt >= RENAME_ATTEMPTS || process.platform !== 'win32' || !RENAME_RETRY_CODES.has(errorCode(error) ?? '')) throw error;
+      await sleep(RENAME_RETRY_MS * attempt);
+    }
+  }
+}
+
+export interface WriteOptions {
+  /** Mode of a file that does not exist yet; default 0600 (env files hold secrets). */
+  newFileMode?: number;
+}
+
+export async function writeFileAtomic(path: string, content: string, options: WriteOptions = {}): Promise<void> {
+  let tempPath: string | undefined;
+  try {
+    const target = await resolveTarget(path);
+    const mode = (await existingMode(target)) ?? options.newFileMode ?? NEW_FILE_MODE;
+    tempPath = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    await writeTemp(tempPath, content, mode);
+    await renameWithRetry(tempPath, target);
+  } catch (error) {
+    if (tempPath !== undefined) await rm(tempPath, { force: true }).catch(() => undefined);
+    throw new GetDbError('ENV_WRITE_FAILED', `Could not write ${path} (${errorCode(error) ?? 'error'}).`, {
+      hint: 'Check that its folder exists and you may write there (and that no other program holds the file).',
+      cause: error,
+    });
+  }
+}
+
+function invalidPath(message: string, hint: string, cause?: unknown): GetDbError {
+  return new GetDbError('INVALID_ENV_PATH', message, { hint, cause });
+}
+
+async function isWritable(path: string): Promise<boolean> {
+  return access(path, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Before anything is created: will writeFileAtomic be able to write here? */
+export async function checkEnvPathWritable(path: string): Promise<void> {
+  const target = await resolveTarget(path);
+  const info = await stat(target).catch(() => undefined);
+  if (info?.isDirectory()) {
+    throw invalidPath(`${path} is a folder, not an env file.`, 'Pass a file path with -e, e.g. -e .env.local.');
+  }
+  if (info && !(await isWritable(target))) {
+    throw invalidPath(`${path} exists but is not writable.`, 'Change its permissions or choose another file with -e.');
+  }
+  const folder = dirname(target);
+  const folderInfo = await stat(folder).catch(() => undefined);
+  if (!folderInfo?.isDirectory()) {
+    throw invalidPath(`The folder ${dirname(path)} does not exist.`, 'Create it first, or choose another path with -e.');
+  }
+  // The temp file and the rename both need the folder to be writable.
+  if (!(await isWritable(folder))) {
+    throw invalidPath(`Cannot write in the folder ${dirname(path)}.`, 'Change its permissions or choose another path with -e.');
+  }
+}

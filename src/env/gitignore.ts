@@ -1,0 +1,61 @@
+/**
+ * Keeping the env file out of git: inside a work tree, an env file git does not ignore is
+ * added to the .gitignore at the top of the tree as an anchored path. Git itself decides what
+ * is ignored (nested .gitignore files, global excludes); without git nothing happens.
+ */
+import { execFile } from 'node:child_process';
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { detectEol } from './env-lines.js';
+import { readEnvFile, writeFileAtomic } from './env-file.js';
+
+const run = promisify(execFile);
+// A .gitignore is shared project configuration, not a secret.
+const GITIGNORE_MODE = 0o644;
+
+export interface GitIgnoreResult {
+  added: boolean;
+  gitignorePath?: string;
+}
+
+/** Exit status and output; a missing git reads as a failing command, never as an exception. */
+async function git(cwd: string, args: string[]): Promise<{ status: number; stdout: string }> {
+  try {
+    const { stdout } = await run('git', args, { cwd, windowsHide: true });
+    return { status: 0, stdout };
+  } catch (error) {
+    const status = (error as { code?: unknown }).code;
+    return { status: typeof status === 'number' ? status : -1, stdout: '' };
+  }
+}
+
+/** `/apps/web/.env.local`: anchored at the top of the tree, forward slashes on every OS. */
+export function anchoredPattern(topLevel: string, file: string): string {
+  return '/' + relative(topLevel, file).split(sep).join('/');
+}
+
+/** Appends one line, keeping every existing byte and the file's line-break style. */
+export function appendIgnoreLine(text: string, line: string): string {
+  const eol = detectEol(text);
+  const separator = text === '' || /[\r\n]$/.test(text) ? '' : eol;
+  return text + separator + line + eol;
+}
+
+export async function ensureGitIgnored(envPath: string): Promise<GitIgnoreResult> {
+  // realpath: git prints the real top level, so compare like with like (macOS /var → /private/var).
+  const folder = await realpath(dirname(envPath)).catch(() => undefined);
+  if (folder === undefined) return { added: false };
+  const top = await git(folder, ['rev-parse', '--show-toplevel']);
+  if (top.status !== 0) return { added: false };
+  const file = join(folder, basename(envPath));
+  // Exit 1 means "not ignored"; 0 is ignored and anything else is git failing: leave it be.
+  // --no-index: ask about the patterns even when the file is already tracked.
+  const ignored = await git(folder, ['check-ignore', '-q', '--no-index', '--', file]);
+  if (ignored.status !== 1) return { added: false };
+  const topLevel = await realpath(top.stdout.trim());
+  const gitignorePath = join(topLevel, '.gitignore');
+  const current = (await readEnvFile(gitignorePath)) ?? '';
+  await writeFileAtomic(gitignorePath, appendIgnoreLine(current, anchoredPattern(topLevel, file)), { newFileMode: GITIGNORE_MODE });
+  return { added: true, gitignorePath };
+}
