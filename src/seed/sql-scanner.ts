@@ -1,0 +1,333 @@
+/**
+ * Finds where one SQL statement ends, by PostgreSQL's lexical rules as psql applies
+ * them (src/fe_utils/psqlscan.l): a `;` outside quotes, comments and dollar quotes,
+ * at parenthesis depth 0 and outside a `CREATE FUNCTION … BEGIN ATOMIC … END` body.
+ *
+ * Pure and resumable: `scan` walks a buffer with charCodeAt/indexOf and, when a
+ * token may continue past the buffer's end, stops with MORE at a point it can
+ * resume from once more text is appended. Positions it keeps are absolute (offsets
+ * in the whole input) so the caller may drop text it has already consumed.
+ *
+ * Assumes standard_conforming_strings = on (the default since PostgreSQL 9.1, and
+ * what pg_dump sets): in '…' a backslash is an ordinary character.
+ */
+
+/** What `scan` stopped at. */
+export const Scan = {
+  /** The statement ended: `end` is just past its ';'. */
+  END: 0,
+  /** Needs more text; call again from `pos` (relative to the new buffer start). */
+  MORE: 1,
+  /** End of input reached outside any token: the statement (if any) ends here. */
+  DONE: 2,
+  /** A backslash at the start of a statement: a psql meta-command at `pos`. */
+  META: 3,
+  /** End of input inside a quote or comment opened at `openedAt`. */
+  UNTERMINATED: 4,
+} as const;
+export type ScanResult = (typeof Scan)[keyof typeof Scan];
+
+const enum Mode { Normal, Quote, EscapeQuote, Ident, Dollar, LineComment, BlockComment }
+
+const SEMICOLON = 0x3b, QUOTE = 0x27, DQUOTE = 0x22, DOLLAR = 0x24, BACKSLASH = 0x5c;
+const DASH = 0x2d, SLASH = 0x2f, STAR = 0x2a, LPAREN = 0x28, RPAREN = 0x29, AMP = 0x26, NEWLINE = 0x0a;
+
+/** Character classes for ASCII: bit 1 = space, 2 = identifier start, 4 = identifier continuation. */
+const SPACE = 1, IDENT_START = 2, IDENT_CONT = 4;
+const CLASS = new Uint8Array(128);
+for (const c of ' \t\n\r\f\v') CLASS[c.charCodeAt(0)] = SPACE;
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z_]/.test(ch)) CLASS[c] = IDENT_START | IDENT_CONT;
+  else if (/[0-9$]/.test(ch)) CLASS[c] = IDENT_CONT;
+}
+/** Non-ASCII characters are letters to PostgreSQL's lexer. */
+const classOf = (c: number): number => (c < 128 ? CLASS[c]! : IDENT_START | IDENT_CONT);
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+/** A dollar-quote tag continues with identifier characters except '$'. */
+const isTagCont = (c: number): boolean => c !== DOLLAR && (classOf(c) & IDENT_CONT) !== 0;
+
+/** buf[at, at + word.length) equals `word` (lower-case ASCII) ignoring case. */
+function wordAt(buf: string, at: number, length: number, word: string): boolean {
+  if (length !== word.length) return false;
+  for (let k = 0; k < length; k++) if ((buf.charCodeAt(at + k) | 0x20) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** psql remembers the first letters of the statement's first four words if they are one of these. */
+const ROUTINE_WORDS = ['create', 'function', 'procedure', 'or', 'replace'];
+
+export class StatementScanner {
+  /** Absolute offset of the statement's first character, or -1 while only blanks/comments were seen. */
+  start = -1;
+  /** Absolute offset just past the statement's last token (comments and blanks excluded). */
+  lastTokenEnd = -1;
+  /** Absolute offset of the quote or comment left open at end of input. */
+  openedAt = -1;
+  /** What was left open, for the error message. */
+  openedWhat = '';
+  /** Where to resume (MORE), the meta-command's backslash (META), or just past ';' (END); buffer-relative. */
+  pos = 0;
+  /** The statement is `COPY … FROM STDIN`: data lines follow it. */
+  copyIn = false;
+
+  private mode = Mode.Normal;
+  private dollarTag = '';
+  private commentDepth = 0;
+  private parenDepth = 0;
+  private beginDepth = 0;
+  private identifierCount = 0;
+  private routineLetters = '';
+  private isCopy = false;
+  private afterFrom = false;
+
+  reset(): void {
+    this.start = this.lastTokenEnd = this.openedAt = -1;
+    this.openedWhat = '';
+    this.copyIn = this.isCopy = this.afterFrom = false;
+    this.mode = Mode.Normal;
+    this.dollarTag = '';
+    this.commentDepth = this.parenDepth = this.beginDepth = this.identifierCount = 0;
+    this.routineLetters = '';
+  }
+
+  /** Scans `buf` (whose first character is at absolute offset `base`) from `from`. */
+  scan(buf: string, from: number, base: number, eof: boolean): ScanResult {
+    let i = from;
+    const length = buf.length;
+    for (;;) {
+      switch (this.mode) {
+        case Mode.Quote:
+        case Mode.Ident: {
+          const close = this.mode === Mode.Quote ? "'" : '"';
+          const k = buf.indexOf(close, i);
+          if (k === -1) return this.more(length, eof);
+          if (k + 1 >= length && !eof) return this.more(k, eof);
+          if (buf.charCodeAt(k + 1) === close.charCodeAt(0)) { i = k + 2; continue; }
+          i = this.closeToken(k + 1, base);
+          continue;
+        }
+        case Mode.EscapeQuote: {
+          let k = i;
+          let found = false;
+          while (k < length) {
+            const c = buf.charCodeAt(k);
+            if (c === BACKSLASH) {
+              if (k + 1 >= length) break;
+              k += 2;
+            } else if (c === QUOTE) {
+              found = true;
+              break;
+            } else k++;
+          }
+          if (!found) return this.more(Math.min(k, length), eof);
+          if (k + 1 >= length && !eof) return this.more(k, eof);
+          if (buf.charCodeAt(k + 1) === QUOTE) { i = k + 2; continue; }
+          i = this.closeToken(k + 1, base);
+          continue;
+        }
+        case Mode.Dollar: {
+          const k = buf.indexOf(this.dollarTag, i);
+          if (k === -1) return this.more(Math.max(i, length - this.dollarTag.length + 1), eof);
+          i = this.closeToken(k + this.dollarTag.length, base);
+          continue;
+        }
+        case Mode.LineComment: {
+          const k = buf.indexOf('\n', i);
+          if (k === -1) {
+            if (eof) return this.done(length);
+            return this.more(length, eof);
+          }
+          this.mode = Mode.Normal;
+          i = k + 1;
+          continue;
+        }
+        case Mode.BlockComment: {
+          while (i < length - 1) {
+            const c = buf.charCodeAt(i);
+            const next = buf.charCodeAt(i + 1);
+            if (c === SLASH && next === STAR) { this.commentDepth++; i += 2; }
+            else if (c === STAR && next === SLASH) {
+              i += 2;
+              if (--this.commentDepth === 0) { this.mode = Mode.Normal; break; }
+            } else i++;
+          }
+          if (this.mode === Mode.BlockComment) return this.more(i, eof);
+          continue;
+        }
+        case Mode.Normal: {
+          const result = this.scanNormal(buf, i, base, eof);
+          if (result !== undefined) return result;
+          i = this.pos;
+          continue;
+        }
+      }
+    }
+  }
+
+  /** Outside quotes and comments: up to the next quote/comment (undefined, with `pos` set) or a stop. */
+  private scanNormal(buf: string, from: number, base: number, eof: boolean): ScanResult | undefined {
+    const length = buf.length;
+    let i = from;
+    while (i < length) {
+      const c = buf.charCodeAt(i);
+      const cls = classOf(c);
+      if (cls & SPACE) { i++; continue; }
+      if (cls & IDENT_START) {
+        const next = this.scanWord(buf, i, base, eof);
+        if (next < 0) return this.more(i, eof);
+        if (this.mode !== Mode.Normal) { this.pos = next; return undefined; }
+        i = next;
+        continue;
+      }
+      this.afterFrom = false;
+      if (c === DOLLAR && !isDigit(buf.charCodeAt(i + 1))) {
+        const opened = this.openDollar(buf, i, base, eof);
+        if (opened === -1) return this.more(i, eof);
+        if (opened > 0) { this.pos = opened; return undefined; }
+        // A lone '$' (psql's "dolqfailed"): what follows is scanned on its own.
+        this.token(i, i + 1, base);
+        i++;
+        continue;
+      }
+      if (cls & IDENT_CONT) {
+        // A number or a $n parameter (with any junk glued on): neither matters for splitting.
+        let j = i + 1;
+        while (j < length && classOf(buf.charCodeAt(j)) & IDENT_CONT) j++;
+        if (j === length && !eof) return this.more(i, eof);
+        this.token(i, j, base);
+        i = j;
+        continue;
+      }
+      if ((c === DASH || c === SLASH) && i + 1 >= length && !eof) return this.more(i, eof);
+      const next = i + 1 < length ? buf.charCodeAt(i + 1) : -1;
+      if (c === DASH && next === DASH) {
+        this.open(Mode.LineComment, i, base, 'comment');
+        this.pos = i + 2;
+        return undefined;
+      }
+      if (c === SLASH && next === STAR) {
+        this.open(Mode.BlockComment, i, base, '/* comment');
+        this.commentDepth = 1;
+        this.pos = i + 2;
+        return undefined;
+      }
+      if (c === QUOTE || c === DQUOTE) {
+        this.token(i, i + 1, base);
+        this.open(c === QUOTE ? Mode.Quote : Mode.Ident, i, base, c === QUOTE ? 'quoted string' : 'quoted identifier');
+        this.pos = i + 1;
+        return undefined;
+      }
+      if (c === BACKSLASH && this.start < 0) { this.pos = i; return Scan.META; }
+      this.token(i, i + 1, base);
+      if (c === LPAREN) this.parenDepth++;
+      else if (c === RPAREN) { if (this.parenDepth > 0) this.parenDepth--; }
+      else if (c === SEMICOLON && this.parenDepth === 0 && this.beginDepth === 0) {
+        this.pos = i + 1;
+        return Scan.END;
+      }
+      i++;
+    }
+    return eof ? this.done(length) : this.more(length, eof);
+  }
+
+  /**
+   * A word starting with a letter at `i`: a string prefix (E'…', U&'…', B'…', X'…', N'…')
+   * or an identifier/keyword. Returns where scanning continues, or -1 if the word may
+   * continue past the buffer.
+   */
+  private scanWord(buf: string, i: number, base: number, eof: boolean): number {
+    const length = buf.length;
+    let j = i + 1;
+    while (j < length && classOf(buf.charCodeAt(j)) & IDENT_CONT) j++;
+    if (j === length && !eof) return -1;
+    const c = buf.charCodeAt(i) | 0x20;
+    const after = buf.charCodeAt(j);
+    if (j === i + 1 && after === QUOTE && (c === 0x65 || c === 0x62 || c === 0x78 || c === 0x6e)) {
+      this.token(i, j + 1, base);
+      this.open(c === 0x65 ? Mode.EscapeQuote : Mode.Quote, i, base, 'quoted string');
+      return j + 1;
+    }
+    if (j === i + 1 && c === 0x75 && after === AMP) {
+      if (j + 1 >= length && !eof) return -1;
+      const quote = buf.charCodeAt(j + 1);
+      if (quote === QUOTE || quote === DQUOTE) {
+        this.token(i, j + 2, base);
+        this.open(quote === QUOTE ? Mode.Quote : Mode.Ident, i, base, quote === QUOTE ? 'quoted string' : 'quoted identifier');
+        return j + 2;
+      }
+    }
+    this.identifier(buf, i, j - i);
+    this.token(i, j, base);
+    return j;
+  }
+
+  /** psql's heuristic for SQL-standard routine bodies, and our COPY … FROM STDIN detection. */
+  private identifier(buf: string, at: number, length: number): void {
+    const count = this.identifierCount++;
+    if (count < 4) {
+      const routineWord = ROUTINE_WORDS.find((word) => wordAt(buf, at, length, word));
+      this.routineLetters += routineWord ? routineWord[0] : ' ';
+      if (count === 0) this.isCopy = wordAt(buf, at, length, 'copy');
+    }
+    if (this.isCopy && this.parenDepth === 0) {
+      if (this.afterFrom && wordAt(buf, at, length, 'stdin')) this.copyIn = true;
+      this.afterFrom = wordAt(buf, at, length, 'from');
+    }
+    const letters = this.routineLetters;
+    const isRoutine = letters[0] === 'c' && (letters[1] === 'f' || letters[1] === 'p' ||
+      (letters[1] === 'o' && letters[2] === 'r' && (letters[3] === 'f' || letters[3] === 'p')));
+    if (!isRoutine || this.parenDepth !== 0) return;
+    if (wordAt(buf, at, length, 'begin')) this.beginDepth++;
+    else if (wordAt(buf, at, length, 'case')) { if (this.beginDepth >= 1) this.beginDepth++; }
+    else if (wordAt(buf, at, length, 'end')) { if (this.beginDepth > 0) this.beginDepth--; }
+  }
+
+  /**
+   * At a '$' not followed by a digit: `$$` or `$tag$` opens a dollar quote (returns where
+   * its body starts); anything else is a lone '$' (returns 0); -1 = need more text.
+   */
+  private openDollar(buf: string, i: number, base: number, eof: boolean): number {
+    const length = buf.length;
+    let j = i + 1;
+    if (j < length && classOf(buf.charCodeAt(j)) & IDENT_START) {
+      j++;
+      while (j < length && isTagCont(buf.charCodeAt(j))) j++;
+    }
+    if (j >= length) return eof ? 0 : -1;
+    if (buf.charCodeAt(j) !== DOLLAR) return 0;
+    this.token(i, j + 1, base);
+    this.open(Mode.Dollar, i, base, 'dollar-quoted string');
+    this.dollarTag = buf.slice(i, j + 1);
+    return j + 1;
+  }
+
+  private token(from: number, to: number, base: number): void {
+    if (this.start < 0) this.start = base + from;
+    this.lastTokenEnd = base + to;
+  }
+
+  private open(mode: Mode, at: number, base: number, what: string): void {
+    this.mode = mode;
+    this.openedAt = base + at;
+    this.openedWhat = what;
+  }
+
+  private closeToken(end: number, base: number): number {
+    this.mode = Mode.Normal;
+    this.lastTokenEnd = base + end;
+    this.afterFrom = false;
+    return end;
+  }
+
+  private more(pos: number, eof: boolean): ScanResult {
+    this.pos = pos;
+    if (!eof) return Scan.MORE;
+    return this.mode === Mode.Normal || this.mode === Mode.LineComment ? Scan.DONE : Scan.UNTERMINATED;
+  }
+
+  private done(pos: number): ScanResult {
+    this.pos = pos;
+    return Scan.DONE;
+  }
+}
