@@ -37,7 +37,8 @@ describe('random scripts: the splitter finds the statements they were made of, a
   let alone: pg.Client;
   let whole: pg.Client;
   beforeAll(async () => {
-    [alone, whole] = await Promise.all([freshDatabase(), freshDatabase()].map(async (db) => connectTo((await db).name)));
+    const [first, second] = await Promise.all([freshDatabase(), freshDatabase()]);
+    [alone, whole] = await Promise.all([connectTo(first.name), connectTo(second.name)]);
   });
   afterAll(async () => {
     await Promise.all([alone?.end(), whole?.end()]);
