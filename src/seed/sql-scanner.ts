@@ -56,6 +56,14 @@ function wordAt(buf: string, at: number, length: number, word: string): boolean 
 
 /** psql remembers the first letters of the statement's first four words if they are one of these. */
 const ROUTINE_WORDS = ['create', 'function', 'procedure', 'or', 'replace'];
+const ROUTINE_LENGTHS = new Set(ROUTINE_WORDS.map((word) => word.length));
+
+/** The first letter of a routine word at buf[at, at + length), or ' ' for any other word. */
+function routineLetter(buf: string, at: number, length: number): string {
+  if (!ROUTINE_LENGTHS.has(length)) return ' ';
+  for (const word of ROUTINE_WORDS) if (wordAt(buf, at, length, word)) return word[0]!;
+  return ' ';
+}
 
 export class StatementScanner {
   /** Absolute offset of the statement's first character, or -1 while only blanks/comments were seen. */
@@ -266,8 +274,7 @@ export class StatementScanner {
   private identifier(buf: string, at: number, length: number): void {
     const count = this.identifierCount++;
     if (count < 4) {
-      const routineWord = ROUTINE_WORDS.find((word) => wordAt(buf, at, length, word));
-      this.routineLetters += routineWord ? routineWord[0] : ' ';
+      this.routineLetters += routineLetter(buf, at, length);
       if (count === 0) this.isCopy = wordAt(buf, at, length, 'copy');
     }
     if (this.isCopy && this.parenDepth === 0) {
