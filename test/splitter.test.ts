@@ -145,6 +145,21 @@ describe('splitSql on the lexical fixtures', () => {
     expect(await splitText('\ufeff \n-- x;\n/* ; */\r\n')).toEqual([]);
   });
 
+  test('COPY … FROM stdin is recognised across comments and line breaks, not in strings or parentheses', async () => {
+    const kinds = async (text: string) => (await splitText(text)).map((item) => item.kind).join(' ');
+    expect(await kinds('COPY t FROM /* c */ -- d\n STDIN;\n1\n\\.\n')).toBe('copy-start copy-data copy-end');
+    expect(await kinds("COPY t FROM 'stdin';\nSELECT 1;")).toBe('statement statement');
+    expect(await kinds('COPY (SELECT 1 FROM stdin) TO stdout;')).toBe('statement');
+    expect(await kinds('SELECT 1 FROM stdin;\n')).toBe('statement');
+  });
+
+  test('a backslash starts a meta-command only where a statement would start', async () => {
+    expect(await splitText('SELECT 1\n\\gset\n;\n \\echo hi;\n')).toEqual([
+      { kind: 'statement', sql: 'SELECT 1\n\\gset\n;', line: 1, column: 1 },
+      { kind: 'meta', command: 'echo', args: ['hi;'], line: 4 },
+    ]);
+  });
+
   test('text after COPY … FROM stdin; on its line is refused with its place', async () => {
     await expect(splitText('SELECT 1;\nCOPY t FROM stdin; SELECT 2;\n1\n\\.\n')).rejects.toMatchObject({
       code: 'SEED_FAILED',

@@ -188,7 +188,6 @@ export class StatementScanner {
         i = next;
         continue;
       }
-      this.afterFrom = false;
       if (c === DOLLAR && !isDigit(buf.charCodeAt(i + 1))) {
         const opened = this.openDollar(buf, i, base, eof);
         if (opened === -1) return this.more(i, eof);
@@ -265,20 +264,21 @@ export class StatementScanner {
         return j + 2;
       }
     }
-    this.identifier(buf, i, j - i);
+    const afterFrom = this.afterFrom;
     this.token(i, j, base);
+    this.identifier(buf, i, j - i, afterFrom);
     return j;
   }
 
   /** psql's heuristic for SQL-standard routine bodies, and our COPY … FROM STDIN detection. */
-  private identifier(buf: string, at: number, length: number): void {
+  private identifier(buf: string, at: number, length: number, afterFrom: boolean): void {
     const count = this.identifierCount++;
     if (count < 4) {
       this.routineLetters += routineLetter(buf, at, length);
       if (count === 0) this.isCopy = wordAt(buf, at, length, 'copy');
     }
     if (this.isCopy && this.parenDepth === 0) {
-      if (this.afterFrom && wordAt(buf, at, length, 'stdin')) this.copyIn = true;
+      if (afterFrom && wordAt(buf, at, length, 'stdin')) this.copyIn = true;
       this.afterFrom = wordAt(buf, at, length, 'from');
     }
     const letters = this.routineLetters;
@@ -309,9 +309,11 @@ export class StatementScanner {
     return j + 1;
   }
 
+  /** A token other than a comment: it also breaks FROM … STDIN adjacency (a word then sets it again). */
   private token(from: number, to: number, base: number): void {
     if (this.start < 0) this.start = base + from;
     this.lastTokenEnd = base + to;
+    this.afterFrom = false;
   }
 
   private open(mode: Mode, at: number, base: number, what: string): void {
@@ -323,7 +325,6 @@ export class StatementScanner {
   private closeToken(end: number, base: number): number {
     this.mode = Mode.Normal;
     this.lastTokenEnd = base + end;
-    this.afterFrom = false;
     return end;
   }
 
