@@ -12,9 +12,11 @@
  * what pg_dump sets): in '…' a backslash is an ordinary character.
  */
 
+import { classOf, DOLLAR, IDENT_CONT, IDENT_START, isDigit, isTagCont, routineLetter, SPACE, wordAt } from './sql-chars.js';
+
 /** What `scan` stopped at. */
 export const Scan = {
-  /** The statement ended: `end` is just past its ';'. */
+  /** The statement ended: `pos` is just past its ';'. */
   END: 0,
   /** Needs more text; call again from `pos` (relative to the new buffer start). */
   MORE: 1,
@@ -29,41 +31,8 @@ export type ScanResult = (typeof Scan)[keyof typeof Scan];
 
 const enum Mode { Normal, Quote, EscapeQuote, Ident, Dollar, LineComment, BlockComment }
 
-const SEMICOLON = 0x3b, QUOTE = 0x27, DQUOTE = 0x22, DOLLAR = 0x24, BACKSLASH = 0x5c;
-const DASH = 0x2d, SLASH = 0x2f, STAR = 0x2a, LPAREN = 0x28, RPAREN = 0x29, AMP = 0x26, NEWLINE = 0x0a;
-
-/** Character classes for ASCII: bit 1 = space, 2 = identifier start, 4 = identifier continuation. */
-const SPACE = 1, IDENT_START = 2, IDENT_CONT = 4;
-const CLASS = new Uint8Array(128);
-for (const c of ' \t\n\r\f\v') CLASS[c.charCodeAt(0)] = SPACE;
-for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c);
-  if (/[A-Za-z_]/.test(ch)) CLASS[c] = IDENT_START | IDENT_CONT;
-  else if (/[0-9$]/.test(ch)) CLASS[c] = IDENT_CONT;
-}
-/** Non-ASCII characters are letters to PostgreSQL's lexer. */
-const classOf = (c: number): number => (c < 128 ? CLASS[c]! : IDENT_START | IDENT_CONT);
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-/** A dollar-quote tag continues with identifier characters except '$'. */
-const isTagCont = (c: number): boolean => c !== DOLLAR && (classOf(c) & IDENT_CONT) !== 0;
-
-/** buf[at, at + word.length) equals `word` (lower-case ASCII) ignoring case. */
-function wordAt(buf: string, at: number, length: number, word: string): boolean {
-  if (length !== word.length) return false;
-  for (let k = 0; k < length; k++) if ((buf.charCodeAt(at + k) | 0x20) !== word.charCodeAt(k)) return false;
-  return true;
-}
-
-/** psql remembers the first letters of the statement's first four words if they are one of these. */
-const ROUTINE_WORDS = ['create', 'function', 'procedure', 'or', 'replace'];
-const ROUTINE_LENGTHS = new Set(ROUTINE_WORDS.map((word) => word.length));
-
-/** The first letter of a routine word at buf[at, at + length), or ' ' for any other word. */
-function routineLetter(buf: string, at: number, length: number): string {
-  if (!ROUTINE_LENGTHS.has(length)) return ' ';
-  for (const word of ROUTINE_WORDS) if (wordAt(buf, at, length, word)) return word[0]!;
-  return ' ';
-}
+const SEMICOLON = 0x3b, QUOTE = 0x27, DQUOTE = 0x22, BACKSLASH = 0x5c;
+const DASH = 0x2d, SLASH = 0x2f, STAR = 0x2a, LPAREN = 0x28, RPAREN = 0x29, AMP = 0x26;
 
 export class StatementScanner {
   /** Absolute offset of the statement's first character, or -1 while only blanks/comments were seen. */
