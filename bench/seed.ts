@@ -68,12 +68,9 @@ const DUMP_HEADER = `--
 -- PostgreSQL database dump
 --
 
-SET statement_timeout = 0;
-SET lock_timeout = 0;
 SET client_encoding = 'UTF8';
 SET standard_conforming_strings = on;
 SELECT pg_catalog.set_config('search_path', '', false);
-SET check_function_bodies = false;
 SET client_min_messages = warning;
 
 CREATE TABLE public.users (id bigint NOT NULL, email text NOT NULL, name text, bio text, created_at timestamp with time zone);
