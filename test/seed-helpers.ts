@@ -1,5 +1,4 @@
 /** Seed tests: a fresh role + database on the test PostgreSQL, reached through a Neon-shaped URL. */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import pg from 'pg';
 import { expect, inject } from 'vitest';
 import { GetDbError } from '../src/errors.js';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
-import { neonShapedUrl } from './helpers/postgres.js';
+import { createOwnedDatabase } from './helpers/postgres.js';
 
 export interface TestDatabase {
   name: string;
@@ -30,17 +29,12 @@ async function withClient<T>(config: pg.ClientConfig, work: (client: pg.Client) 
 
 export async function freshDatabase(): Promise<TestDatabase> {
   const { adminUrl, port } = inject('postgres');
-  const name = `seed_${randomBytes(5).toString('hex')}`;
-  const password = `p@ss:${randomBytes(6).toString('hex')}/?#`;
   const admin = pgConfigFromUrl(adminUrl);
-  await withClient(admin, async (client) => {
-    await client.query(`CREATE ROLE ${name} LOGIN PASSWORD '${password}'`);
-    await client.query(`CREATE DATABASE ${name} OWNER ${name}`);
-  });
+  const { name, password, url } = await createOwnedDatabase({ adminUrl, port, prefix: 'seed' });
   return {
     name,
     password,
-    url: neonShapedUrl({ user: name, password, database: name, port }),
+    url,
     query: async (sql) => withClient({ ...admin, database: name }, async (client) => (await client.query(sql)).rows),
   };
 }

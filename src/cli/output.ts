@@ -3,7 +3,7 @@
  * one JSON object of `--json` (or nothing), so agents can parse it blindly.
  */
 import pc from 'picocolors';
-import type { Colors } from 'picocolors/types';
+import type { Colors } from 'picocolors/types.js';
 import { errorJson } from '../report/json.js';
 import { isGetDbError } from '../errors.js';
 

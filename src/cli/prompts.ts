@@ -10,9 +10,9 @@ import { validateKey, validatePrefix } from '../plan/validate.js';
 
 const io = { output: process.stderr };
 
-function answer<T>(value: T | symbol): T {
+function answer<T>(value: T): Exclude<T, symbol> {
   if (isCancel(value)) throw cancelledError();
-  return value as T;
+  return value as Exclude<T, symbol>;
 }
 
 /** Turns a validator that throws into clack's "return a message" form. */

@@ -86,31 +86,28 @@ type Provisioned = Awaited<ReturnType<typeof provision>>;
 
 /** Re-reads the file just before writing, so edits made while we provisioned survive. */
 async function writeEnv(plan: CreatePlan, created: Provisioned): Promise<string[]> {
-  const block = formatEnvBlock({
+  const values = {
     key: plan.key,
     prefix: plan.prefix,
     databaseUrl: created.databaseUrl,
     databaseUrlDirect: created.databaseUrlDirect,
     claimUrl: created.database.claim_url,
     expiresAt: created.expiresAt,
-  });
+  };
+  // Unquoted until quoting succeeds, so even a refused value reaches the user.
+  let block = [`${plan.key}=${values.databaseUrl}`, `${plan.key}_DIRECT=${values.databaseUrlDirect}`, `${plan.prefix}INSTAGRES_CLAIM_URL=${values.claimUrl}`];
   try {
+    block = formatEnvBlock(values);
     const current = (await readEnvFile(plan.envFile)) ?? '';
-    const next = applyEnvBlock(current, {
-      key: plan.key,
-      prefix: plan.prefix,
-      block,
-      replace: plan.ifKeyExists === 'replace',
-      now: new Date(),
-    });
+    const next = applyEnvBlock(current, { key: plan.key, prefix: plan.prefix, block, replace: plan.ifKeyExists === 'replace', now: new Date() });
     await writeFileAtomic(plan.envFile, next);
   } catch (error) {
-    // The database exists: hand its lines over rather than lose them.
-    const cause = isGetDbError(error) ? error : new GetDbError('ENV_WRITE_FAILED', `Could not write ${plan.envFile}.`, { cause: error });
-    throw new GetDbError(cause.code, cause.message, {
-      hint: `${cause.hint ? `${cause.hint} ` : ''}Your database was created; add these lines to your env file yourself.`,
-      cause,
-      details: { ...cause.details, lines: block, claimUrl: created.database.claim_url },
+    // The database exists: whatever went wrong, hand its lines over rather than lose them.
+    const cause = isGetDbError(error) ? error : undefined;
+    throw new GetDbError('ENV_WRITE_FAILED', cause?.message ?? `Could not write ${plan.envFile}.`, {
+      hint: `${cause?.hint ? `${cause.hint} ` : ''}Your database was created; add these lines to your env file yourself.`,
+      cause: error,
+      details: { ...cause?.details, lines: block, claimUrl: created.database.claim_url },
     });
   }
   return envKeysFor(plan.key, plan.prefix);

@@ -1,6 +1,6 @@
 /** The human summaries (stderr). Pure: they return lines; the CLI prints them. */
 import { relative } from 'node:path';
-import type { Colors } from 'picocolors/types';
+import type { Colors } from 'picocolors/types.js';
 import type { CreatedDatabase, SeedSummary } from '../engine/create.js';
 import { directKey } from '../engine/keys.js';
 import { formatDuration, formatLocalTime, formatTimeLeft, maskPassword } from './format.js';

@@ -3,7 +3,10 @@
  * binaries (the same starter `get-db serve --embedded` uses): TLS on with a test CA,
  * SCRAM-SHA-256 passwords checked for every TCP connection, as on Neon.
  */
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { pgConfigFromUrl } from '../../src/seed/pg-config.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/serve/embedded.js';
 
 export { freePort } from '../../src/serve/embedded.js';
@@ -23,4 +26,22 @@ export function neonShapedUrl(opts: { user: string; password: string; database: 
   const user = encodeURIComponent(opts.user);
   const password = encodeURIComponent(opts.password);
   return `postgresql://${user}:${password}@ep-quiet-field-a1b2c3d4-pooler.c-2.us-east-2.aws.neon.test:${opts.port}/${encodeURIComponent(opts.database)}?sslmode=require&channel_binding=require`;
+}
+
+/**
+ * A new role with a password full of URL-hostile characters, owning a new database, on the
+ * test PostgreSQL — what an Instagres create gives a user.
+ */
+export async function createOwnedDatabase(opts: { adminUrl: string; port: number; prefix: string }): Promise<{ name: string; password: string; url: string }> {
+  const name = `${opts.prefix}_${randomBytes(5).toString('hex')}`;
+  const password = `p@ss:${randomBytes(6).toString('hex')}/?#`;
+  const client = new pg.Client(pgConfigFromUrl(opts.adminUrl));
+  await client.connect();
+  try {
+    await client.query(`CREATE ROLE ${name} LOGIN PASSWORD '${password}'`);
+    await client.query(`CREATE DATABASE ${name} OWNER ${name}`);
+  } finally {
+    await client.end();
+  }
+  return { name, password, url: neonShapedUrl({ user: name, password, database: name, port: opts.port }) };
 }
