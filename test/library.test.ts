@@ -3,7 +3,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { GetDbError, getDatabase, instantPostgres, type ErrorCode } from '../src/index.js';
+import { getDatabase, instantPostgres } from '../src/index.js';
+import { expectCode } from './helpers/expect-error.js';
 import { findClaimUrl, findDatabaseUrl, readProjectEnv } from '../src/engine/project-env.js';
 import { tempProject } from './helpers/cli.js';
 import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
@@ -13,16 +14,6 @@ beforeAll(async () => {
   api = await startFakeApi({ postgres: inject('postgres') });
 });
 afterAll(() => api.close());
-
-async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<GetDbError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(GetDbError);
-  expect((error as GetDbError).code, (error as Error).message).toBe(code);
-  return error as GetDbError;
-}
 
 describe('instantPostgres', () => {
   test('creates, writes the env file where asked, and resolves the documented fields', async () => {

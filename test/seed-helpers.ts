@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { expect, inject } from 'vitest';
-import { GetDbError } from '../src/errors.js';
+import { inject } from 'vitest';
+import { expectCode } from './helpers/expect-error.js';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
 import { createOwnedDatabase } from './helpers/postgres.js';
 
@@ -61,8 +61,4 @@ export function writeSeedFiles(files: Record<string, string | Buffer>): string[]
 }
 
 /** The GetDbError a promise rejects with (fails the test if it resolves). */
-export async function seedError(promise: Promise<unknown>): Promise<GetDbError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(GetDbError);
-  return error as GetDbError;
-}
+export const seedError = (promise: Promise<unknown>) => expectCode(promise);

@@ -1,6 +1,6 @@
 /**
  * Neon's pooled URL names the PgBouncer endpoint: `ep-x-pooler.region…`. The direct URL is
- * the same string with `-pooler` taken out of the first host label — and nothing else
+ * the same string with the `-pooler` ending of the first host label taken off — and nothing else
  * touched. Serialising through WHATWG URL would re-encode credentials and queries, so the
  * host is located in the original text and spliced out instead.
  */
@@ -31,8 +31,7 @@ export function toDirectUrl(connectionString: string): string {
   const host = connectionString.slice(span.start, span.end);
   const dot = host.indexOf('.');
   const firstLabel = dot === -1 ? host : host.slice(0, dot);
-  const at = firstLabel.toLowerCase().indexOf('-pooler');
-  if (at === -1) return connectionString;
-  const cut = span.start + at;
+  if (!firstLabel.toLowerCase().endsWith('-pooler')) return connectionString;
+  const cut = span.start + firstLabel.length - '-pooler'.length;
   return connectionString.slice(0, cut) + connectionString.slice(cut + '-pooler'.length);
 }
