@@ -52,6 +52,16 @@ describe('writeFileAtomic', () => {
     expect((await readdir(join(dir, 'shared'))).sort()).toEqual(['real.env']);
   });
 
+  test.runIf(posix)('a dangling symlink gets its target created, and stays a symlink', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'secrets'));
+    await symlink(join('secrets', 'app.env'), join(dir, '.env'));
+    await writeFileAtomic(join(dir, '.env'), 'A=1\n');
+    expect((await lstat(join(dir, '.env'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(dir, 'secrets', 'app.env'), 'utf8')).toBe('A=1\n');
+    expect((await stat(join(dir, 'secrets', 'app.env'))).mode & 0o777).toBe(0o600);
+  });
+
   test('a failed write leaves the old file intact and no temp file', async () => {
     const dir = await tempDir();
     // The target is a non-empty folder: rename over it fails on every OS.

@@ -4,8 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { access, open, readFile, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetDbError } from '../errors.js';
 
@@ -32,14 +32,23 @@ export async function readEnvFile(path: string): Promise<string | undefined> {
   }
 }
 
-/** Where the bytes really go: the target of a symlink (so the link stays a link). */
+/**
+ * Where the bytes really go: the target of a symlink (so the link stays a link), even when
+ * that target does not exist yet (a dangling link, e.g. into a secrets folder).
+ */
 async function resolveTarget(path: string): Promise<string> {
-  try {
-    return await realpath(path);
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
-    return path;
+  let current = path;
+  for (let hops = 0; hops < 40; hops++) {
+    try {
+      return await realpath(current);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    }
+    const link = await readlink(current).catch(() => undefined);
+    if (link === undefined) return current;
+    current = resolve(dirname(current), link);
   }
+  return current;
 }
 
 async function existingMode(path: string): Promise<number | undefined> {
