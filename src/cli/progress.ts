@@ -32,7 +32,12 @@ async function spinnerProgress(): Promise<Progress> {
   return {
     step: (text) => {
       if (running) spin.message(text);
-      else spin.start(text);
+      else {
+        spin.start(text);
+        // clack's spinner puts stdin in raw mode and answers Ctrl-C with exit(0); giving the
+        // terminal back makes Ctrl-C a SIGINT again, which cancels the work with exit 130.
+        if (process.stdin.isTTY) process.stdin.setRawMode(false);
+      }
       running = true;
     },
     seed: (p) => running && spin.message(seedText(p)),

@@ -20,7 +20,8 @@ export interface PtySession {
 const shQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 export function startPty(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): PtySession {
-  const command = [process.execPath, BIN, ...args].map(shQuote).join(' ');
+  // A pty made without a parent terminal is 0×0, and clack wraps to the width: give it a real size.
+  const command = `stty cols 120 rows 40 2>/dev/null; exec ${[process.execPath, BIN, ...args].map(shQuote).join(' ')}`;
   const env = cliEnv({ CI: undefined, GITHUB_ACTIONS: undefined, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40', ...options.env });
   const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let raw = '';
