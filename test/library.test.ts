@@ -68,7 +68,7 @@ describe('every error code a library caller can meet', () => {
     expect(parse(await readFile(join(cwd, '.env'), 'utf8')).DATABASE_URL).toBe(api.lastCreated()!.connection_string);
   });
 
-  test('API_ERROR, UNEXPECTED_RESPONSE, NETWORK, CANCELLED', async () => {
+  test('API_ERROR, UNEXPECTED_RESPONSE, NETWORK, TIMEOUT, CANCELLED', async () => {
     const cwd = await tempProject();
     api.fail(1, 400, { error: 'Missing referrer', hint: 'Add ref' });
     const apiError = await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl }), 'API_ERROR');
@@ -77,6 +77,9 @@ describe('every error code a library caller can meet', () => {
     api.missingFields(1);
     await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl }), 'UNEXPECTED_RESPONSE');
     await expectCode(instantPostgres({ ...base, cwd, apiUrl: 'http://127.0.0.1:9/api/v1' }), 'NETWORK');
+    api.hang(1);
+    process.env.GET_DB_HTTP_TIMEOUT_MS = '300';
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl }), 'TIMEOUT').finally(() => delete process.env.GET_DB_HTTP_TIMEOUT_MS);
     api.hang(1);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
