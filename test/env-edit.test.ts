@@ -96,15 +96,16 @@ describe('applyEnvBlock: replace', () => {
         '\r\nB=2\r\n# replaced by get-db on 2026-11-24: PUBLIC_INSTAGRES_CLAIM_URL=x\r\nC=3',
     );
   });
-  test('drops our own comment lines from an earlier run, keeps everything else', () => {
+  test('drops our own comment lines from an earlier run, old lines then the new block, keeps everything else', () => {
     const first = insert('# mine\nA=1\n');
     const second = replace(first);
     expect(second).toBe(
       '# mine\nA=1\n\n' +
         ['DATABASE_URL', 'DATABASE_URL_DIRECT', 'PUBLIC_INSTAGRES_CLAIM_URL']
           .map((k) => `# replaced by get-db on 2026-11-24: ${k}='${ours[k as keyof typeof ours]}'\n`)
-          .join('')
-          .replace(/\n/, '\n' + block.join('\n') + '\n'),
+          .join('') +
+        block.join('\n') +
+        '\n',
     );
     expect(parse(second)).toEqual({ A: '1', ...ours });
   });

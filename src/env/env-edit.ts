@@ -43,21 +43,30 @@ function appendBlock(text: string, block: string[]): string {
 
 /**
  * Each old assignment becomes comments (every physical line of it); our earlier comment lines
- * just above one are dropped. The new block takes the place of the first old assignment, so
- * it stays where the user chose to keep it in the file.
+ * just above one are dropped. The new block goes right after the first run of old assignments
+ * (usually our previous block), so it stays where the user chose to keep it in the file and
+ * reads as "old lines, then new lines".
  */
 function replaceEntries(text: string, owned: EnvEntry[], opts: ApplyEnvBlockOptions): string {
   const eol = detectEol(text);
   const marker = `# replaced by get-db on ${opts.now.toISOString().slice(0, 10)}: `;
+  const blockAfter = endOfFirstRun(text, owned);
   let result = '';
   let cursor = 0;
   owned.forEach((entry, index) => {
     result += dropOurComments(text.slice(cursor, entry.start));
     result += commentOut(text.slice(entry.start, entry.end), marker, eol);
-    if (index === 0) result += opts.block.join(eol) + eol;
+    if (index === blockAfter) result += opts.block.join(eol) + eol;
     cursor = entry.end;
   });
   return result + text.slice(cursor);
+}
+
+/** Index of the last old assignment that follows the first one with nothing of the user's between. */
+function endOfFirstRun(text: string, owned: EnvEntry[]): number {
+  let last = 0;
+  while (last + 1 < owned.length && dropOurComments(text.slice(owned[last]!.end, owned[last + 1]!.start)) === '') last++;
+  return last;
 }
 
 function commentOut(entryText: string, marker: string, eol: string): string {
