@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { InstagresDatabase } from '../../src/types.js';
+import { uuidv7 } from '../../src/serve/ids.js';
 import { createOwnedDatabase } from './postgres.js';
 
 export interface RecordedRequest {
@@ -57,16 +58,6 @@ export interface FakeApi {
 }
 
 const HOUR = 3600_000;
-
-/** UUID v7: 48-bit millisecond time, then random bits, with version and variant set. */
-export function uuidv7(now = Date.now()): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 function fakeNeonUrl(): string {
   const password = `npg_${randomBytes(9).toString('base64url')}`;

@@ -1,0 +1,62 @@
+/** Making and claiming databases: the state rows and the cluster kept in step. */
+import type pg from 'pg';
+import { createRoleAndDatabase, dropRoleAndDatabase, setReadOnly } from './cluster.js';
+import { newDatabaseName, newPassword, uuidv7 } from './ids.js';
+import { deleteRecord, findLive, insertPending, lockClaimable, markClaimed, markUnclaimed, type DatabaseRecord } from './store.js';
+
+export interface CreateRequest {
+  referrer: string;
+  logicalReplication: boolean;
+  ttlMs: number;
+}
+
+/**
+ * Row first (PENDING), then role and database, then UNCLAIMED: whatever dies part-way
+ * leaves a row that says what to clean up.
+ */
+export async function createClaimable(pool: pg.Pool, request: CreateRequest): Promise<DatabaseRecord> {
+  const id = uuidv7();
+  const name = newDatabaseName();
+  const password = newPassword();
+  await insertPending(pool, { id, name, password, referrer: request.referrer, logicalReplication: request.logicalReplication });
+  try {
+    await createRoleAndDatabase(pool, name, password);
+    return await markUnclaimed(pool, id, request.ttlMs);
+  } catch (error) {
+    await dropRoleAndDatabase(pool, name)
+      .then(() => deleteRecord(pool, id))
+      .catch(() => {}); // the reaper retries what is left
+    throw error;
+  }
+}
+
+export type ClaimResult =
+  | { outcome: 'claimed'; record: DatabaseRecord; password: string }
+  | { outcome: 'already-claimed'; record: DatabaseRecord }
+  | { outcome: 'not-found' };
+
+/**
+ * One transaction: lift the storage limit, mark it claimed, forget the password. The
+ * row lock makes a reaper or a second claim wait, and then find nothing to do.
+ */
+export async function claimDatabase(pool: pg.Pool, id: string): Promise<ClaimResult> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const record = await lockClaimable(client, id);
+    if (!record || record.password === null) {
+      await client.query('ROLLBACK');
+      const live = await findLive(pool, id);
+      return live?.state === 'CLAIMED' ? { outcome: 'already-claimed', record: live } : { outcome: 'not-found' };
+    }
+    if (record.readOnly) await setReadOnly(client, record.name, false);
+    const claimed = await markClaimed(client, id);
+    await client.query('COMMIT');
+    return { outcome: 'claimed', record: claimed, password: record.password };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * `get-db serve` options: parsed and checked before anything starts, so a typo is one
+ * line and exit 2, not a half-started server. Pure.
+ */
+import { GetDbError } from '../errors.js';
+import { pgConfigFromUrl } from '../seed/pg-config.js';
+
+export interface RateLimit {
+  count: number;
+  periodMs: number;
+}
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  /** Admin URL of the PostgreSQL to provision on; undefined with `embedded`. */
+  postgresUrl: string | undefined;
+  embedded: boolean;
+  dataDir: string | undefined;
+  /** host[:port] put in connection strings; default: the admin URL's. */
+  publicHost: string | undefined;
+  /** Base URL clients reach this server at; default http://<host>:<port>. */
+  publicUrl: string | undefined;
+  ttlMs: number;
+  /** Creates per client address; undefined: unlimited. */
+  rateLimit: RateLimit | undefined;
+  /** An unclaimed database over this many bytes becomes read-only. */
+  storageLimitBytes: number;
+  /** How often expired databases are dropped and sizes checked. */
+  sweepIntervalMs: number;
+  /** Take the client address from X-Forwarded-For (behind a load balancer). */
+  trustProxy: boolean;
+}
+
+const usage = (message: string, hint?: string) => new GetDbError('USAGE', message, { hint });
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** "72h", "30m", "1.5d", "500ms" → milliseconds. */
+export function parseDuration(raw: string, option: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)\s*$/i.exec(raw);
+  const ms = match ? Number(match[1]) * DURATION_UNITS[match[2]!.toLowerCase()]! : NaN;
+  if (!(ms >= 1)) throw usage(`${option} must be a duration such as 72h, 30m or 10s, not "${raw}".`);
+  return Math.round(ms);
+}
+
+/** "100MB", "1gb", "512kb" → bytes. */
+export function parseSize(raw: string, option: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)\s*$/i.exec(raw);
+  const bytes = match ? Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]! : NaN;
+  if (!(bytes >= 1)) throw usage(`${option} must be a size such as 100MB or 1GB, not "${raw}".`);
+  return Math.round(bytes);
+}
+
+/** "30/min", "100/h", "off" → a limit, or undefined for none. */
+export function parseRateLimit(raw: string): RateLimit | undefined {
+  if (/^\s*(off|0|none)\s*$/i.test(raw)) return undefined;
+  const match = /^\s*(\d+)\s*\/\s*(\d*\s*[a-z]+)\s*$/i.exec(raw);
+  const count = match ? Number(match[1]) : NaN;
+  if (!match || !(count >= 1)) throw usage(`--rate-limit must look like 30/min or 100/h (or off), not "${raw}".`);
+  const period = /^\d/.test(match[2]!) ? match[2]! : `1${match[2]}`;
+  return { count, periodMs: parseDuration(period, '--rate-limit') };
+}
+
+export function parsePort(raw: string): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw usage(`--port must be a number from 0 to 65535, not "${raw}".`);
+  return port;
+}
+
+function checkPostgresUrl(raw: string): string {
+  try {
+    pgConfigFromUrl(raw);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.replace(/^The database URL is not usable: /, '') : String(error);
+    throw usage(`--postgres-url is not usable: ${reason}`, 'e.g. --postgres-url postgresql://postgres:secret@db.internal:5432/postgres?sslmode=require');
+  }
+  return raw;
+}
+
+function checkPublicHost(raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(`postgresql://${raw}`);
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.hostname === '' || url.pathname !== '' || url.username || url.search) {
+    throw usage(`--public-host must be a host name with an optional port, not "${raw}".`, 'e.g. --public-host db.example.com:5432');
+  }
+  return raw;
+}
+
+function checkPublicUrl(raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username) {
+    throw usage(`--public-url must be an http(s) URL without a query, not "${raw}".`, 'e.g. --public-url https://db.example.com');
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ServeOptions {
+  const postgresUrl = text(raw.postgresUrl) ?? (env.GET_DB_SERVE_POSTGRES_URL || undefined);
+  const embedded = raw.embedded === true;
+  if (embedded && postgresUrl) throw usage('Give either --postgres-url or --embedded, not both.');
+  if (!embedded && !postgresUrl) {
+    throw usage('get-db serve needs a PostgreSQL to provision on.', 'Pass --postgres-url <admin URL> (or GET_DB_SERVE_POSTGRES_URL), or --embedded to start one.');
+  }
+  if (raw.dataDir !== undefined && !embedded) throw usage('--data-dir goes with --embedded.');
+  const host = text(raw.host) ?? '127.0.0.1';
+  if (host.trim() === '') throw usage('--host must not be empty.');
+  return {
+    port: parsePort(text(raw.port) ?? '3000'),
+    host,
+    postgresUrl: postgresUrl === undefined ? undefined : checkPostgresUrl(postgresUrl),
+    embedded,
+    dataDir: text(raw.dataDir),
+    publicHost: raw.publicHost === undefined ? undefined : checkPublicHost(String(raw.publicHost)),
+    publicUrl: raw.publicUrl === undefined ? undefined : checkPublicUrl(String(raw.publicUrl)),
+    ttlMs: parseDuration(text(raw.ttl) ?? '72h', '--ttl'),
+    rateLimit: parseRateLimit(text(raw.rateLimit) ?? '30/min'),
+    storageLimitBytes: parseSize(text(raw.storageLimit) ?? '100MB', '--storage-limit'),
+    sweepIntervalMs: parseDuration(text(raw.sweepInterval) ?? '30s', '--sweep-interval'),
+    trustProxy: raw.trustProxy === true,
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The state queries. Every change that races with another process (claim vs. reaper,
+ * two reapers) is a conditional UPDATE on the row, so row locks decide, not timing.
+ */
+import type pg from 'pg';
+import { SCHEMA } from './state-schema.js';
+
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+export type RecordState = 'PENDING' | 'UNCLAIMED' | 'CLAIMED' | 'DELETING';
+
+export interface DatabaseRecord {
+  id: string;
+  state: RecordState;
+  /** The role's and the database's name. */
+  name: string;
+  /** Null once claimed: the credentials are shown once, on the claim page. */
+  password: string | null;
+  referrer: string;
+  logicalReplication: boolean;
+  readOnly: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date | null;
+  claimedAt: Date | null;
+}
+
+const TABLE = `${SCHEMA}.databases`;
+const COLUMNS = `id::text, state, name, password, referrer, logical_replication AS "logicalReplication",
+  read_only AS "readOnly", created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt", claimed_at AS "claimedAt"`;
+/** A create that has not finished in this long died with its process. */
+const PENDING_GIVE_UP = `interval '10 minutes'`;
+
+export interface NewRecord {
+  id: string;
+  name: string;
+  password: string;
+  referrer: string;
+  logicalReplication: boolean;
+}
+
+/** Recorded before the role exists, so a crash mid-create leaves a row the reaper cleans up. */
+export async function insertPending(db: Queryable, record: NewRecord): Promise<void> {
+  await db.query(
+    `INSERT INTO ${TABLE} (id, state, name, password, referrer, logical_replication) VALUES ($1, 'PENDING', $2, $3, $4, $5)`,
+    [record.id, record.name, record.password, record.referrer, record.logicalReplication],
+  );
+}
+
+/** The expiry counts from when the database is ready, not from when it was asked for. */
+export async function markUnclaimed(db: Queryable, id: string, ttlMs: number): Promise<DatabaseRecord> {
+  const { rows } = await db.query<DatabaseRecord>(
+    `UPDATE ${TABLE} SET state = 'UNCLAIMED', updated_at = now(), expires_at = now() + $2::float8 * interval '1 millisecond'
+     WHERE id = $1 AND state = 'PENDING' RETURNING ${COLUMNS}`,
+    [id, ttlMs],
+  );
+  if (!rows[0]) throw new Error(`database ${id} was removed while it was being created`);
+  return rows[0];
+}
+
+/** What the API may show: ready, and not past its expiry even if the reaper has not run yet. */
+export async function findLive(db: Queryable, id: string): Promise<DatabaseRecord | undefined> {
+  const { rows } = await db.query<DatabaseRecord>(
+    `SELECT ${COLUMNS} FROM ${TABLE}
+     WHERE id = $1 AND (state = 'CLAIMED' OR (state = 'UNCLAIMED' AND expires_at > now()))`,
+    [id],
+  );
+  return rows[0];
+}
+
+/** Locks an unclaimed, unexpired row for a claim (inside the caller's transaction). */
+export async function lockClaimable(db: Queryable, id: string): Promise<DatabaseRecord | undefined> {
+  const { rows } = await db.query<DatabaseRecord>(
+    `SELECT ${COLUMNS} FROM ${TABLE} WHERE id = $1 AND state = 'UNCLAIMED' AND expires_at > now() FOR UPDATE`,
+    [id],
+  );
+  return rows[0];
+}
+
+export async function markClaimed(db: Queryable, id: string): Promise<DatabaseRecord> {
+  const { rows } = await db.query<DatabaseRecord>(
+    `UPDATE ${TABLE} SET state = 'CLAIMED', password = NULL, read_only = false, expires_at = NULL,
+       claimed_at = now(), updated_at = now()
+     WHERE id = $1 AND state = 'UNCLAIMED' RETURNING ${COLUMNS}`,
+    [id],
+  );
+  if (!rows[0]) throw new Error(`database ${id} is no longer claimable`);
+  return rows[0];
+}
+
+/**
+ * Hands expired unclaimed rows (and creates that died) to the reaper. Rows already
+ * DELETING are returned again: a reaper that crashed left them half-dropped.
+ */
+export async function takeForDeletion(db: Queryable, limit: number): Promise<Array<Pick<DatabaseRecord, 'id' | 'name'>>> {
+  await db.query(
+    `UPDATE ${TABLE} SET state = 'DELETING', updated_at = now()
+     WHERE id IN (
+       SELECT id FROM ${TABLE}
+       WHERE (state = 'UNCLAIMED' AND expires_at <= now()) OR (state = 'PENDING' AND created_at < now() - ${PENDING_GIVE_UP})
+       ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+    [limit],
+  );
+  const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name'>>(
+    `SELECT id::text, name FROM ${TABLE} WHERE state = 'DELETING' ORDER BY updated_at LIMIT $1`,
+    [limit],
+  );
+  return rows;
+}
+
+export async function deleteRecord(db: Queryable, id: string): Promise<void> {
+  await db.query(`DELETE FROM ${TABLE} WHERE id = $1`, [id]);
+}
+
+/** Unclaimed databases grown past the limit and not yet made read-only. */
+export async function findOverLimit(db: Queryable, limitBytes: number): Promise<Array<Pick<DatabaseRecord, 'id' | 'name'>>> {
+  const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name'>>(
+    `SELECT d.id::text, d.name FROM ${TABLE} d JOIN pg_database p ON p.datname = d.name
+     WHERE d.state = 'UNCLAIMED' AND NOT d.read_only AND pg_database_size(p.oid) > $1`,
+    [limitBytes],
+  );
+  return rows;
+}
+
+/** True when the row was still unclaimed (a claim in between wins). */
+export async function markReadOnly(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE ${TABLE} SET read_only = true, updated_at = now() WHERE id = $1 AND state = 'UNCLAIMED' AND NOT read_only`,
+    [id],
+  );
+  return rowCount === 1;
+}
+
+const RATE_WINDOWS = `${SCHEMA}.rate_windows`;
+
+/**
+ * Counts one request of `client` in the current fixed window (on the database's clock,
+ * so every process agrees) and says how long until that window ends.
+ */
+export async function countRequest(db: Queryable, client: string, periodMs: number): Promise<{ count: number; msLeft: number }> {
+  const { rows } = await db.query<{ count: number; msLeft: number }>(
+    `WITH w AS (SELECT to_timestamp(floor(extract(epoch FROM now()) * 1000 / $2::float8) * $2::float8 / 1000.0) AS start)
+     INSERT INTO ${RATE_WINDOWS} (client, window_start, count) SELECT $1, start, 1 FROM w
+     ON CONFLICT (client, window_start) DO UPDATE SET count = ${RATE_WINDOWS}.count + 1
+     RETURNING count, (extract(epoch FROM window_start) * 1000 + $2::float8 - extract(epoch FROM now()) * 1000)::float8 AS "msLeft"`,
+    [client, periodMs],
+  );
+  return rows[0]!;
+}
+
+export async function pruneRateWindows(db: Queryable, periodMs: number): Promise<void> {
+  await db.query(`DELETE FROM ${RATE_WINDOWS} WHERE window_start < now() - $1::float8 * interval '1 millisecond'`, [periodMs]);
+}
