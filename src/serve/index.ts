@@ -1,0 +1,120 @@
+/**
+ * `get-db serve` as a library: connect to (or start) PostgreSQL, prepare the state
+ * schema, listen, sweep. Never prints; the CLI reports what `startServe` returns.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { GetDbError, isGetDbError } from '../errors.js';
+import { pgConfigFromUrl } from '../seed/pg-config.js';
+import { adminRights, closeToAll, databasesOpenToAll } from './cluster.js';
+import { publicEndpointFor } from './database-view.js';
+import type { Log } from './log.js';
+import type { ServeOptions } from './options.js';
+import { createRequestListener } from './router.js';
+import { migrateState, USERS_GROUP } from './state-schema.js';
+import { startSweeper } from './sweeper.js';
+
+export interface RunningServe {
+  /** What clients pass as --api-url / INSTAGRES_API_URL. */
+  apiUrl: string;
+  port: number;
+  /** Things the operator should know (e.g. databases every role may connect to). */
+  warnings: string[];
+  /** Stops taking requests, lets those in flight finish, then stops sweeping. */
+  close(): Promise<void>;
+}
+
+const POOL_SIZE = 10;
+const REQUEST_TIMEOUT_MS = 60_000;
+
+function failed(message: string, hint: string, cause: unknown): GetDbError {
+  return isGetDbError(cause) ? cause : new GetDbError('SERVE_FAILED', message, { hint, cause });
+}
+
+async function preparePostgres(pool: pg.Pool, adminUrl: string, embedded: boolean): Promise<string[]> {
+  const where = new URL(adminUrl).host;
+  try {
+    const rights = await adminRights(pool);
+    if (!rights.superuser && !(rights.createRole && rights.createDb)) {
+      throw new GetDbError('SERVE_FAILED', `The admin role at ${where} cannot create roles and databases.`, {
+        hint: 'Use a superuser (or a role with CREATEROLE and CREATEDB) in --postgres-url.',
+      });
+    }
+    const client = await pool.connect();
+    try {
+      await migrateState(client);
+    } finally {
+      client.release();
+    }
+    const open = await databasesOpenToAll(pool);
+    if (embedded) await closeToAll(pool, open);
+    else if (open.length > 0) {
+      return [`Every role may connect to: ${open.join(', ')}; so may the roles serve makes. To close that: REVOKE CONNECT ON DATABASE ${open.join(', ')} FROM PUBLIC; or in pg_hba.conf, allow +${USERS_GROUP} only "sameuser".`];
+    }
+    return [];
+  } catch (error) {
+    throw failed(`Could not prepare PostgreSQL at ${where}: ${(error as Error).message}`, 'Check --postgres-url: the server must be reachable and the role a superuser.', error);
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(failed(`Could not listen on ${host}:${port} (${error.code ?? error.message}).`, error.code === 'EADDRINUSE' ? 'Is another server using the port? Pick one with --port.' : 'Check --host and --port.', error)),
+    );
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** Wildcard addresses cannot be dialled; claim links then name loopback (or use --public-url). */
+function defaultPublicUrl(host: string, port: number): string {
+  const dialable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${dialable.includes(':') ? `[${dialable}]` : dialable}:${port}`;
+}
+
+/** Connections that finish their request while draining turn idle; close them as they do. */
+async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweepIdle = setInterval(() => server.closeIdleConnections(), 50);
+  server.closeIdleConnections();
+  await closed;
+  clearInterval(sweepIdle);
+}
+
+export async function startServe(options: ServeOptions, hooks: { log: Log }): Promise<RunningServe> {
+  const embedded = options.embedded ? await (await import('./embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
+  const adminUrl = embedded?.adminUrl ?? options.postgresUrl!;
+  const pool = new pg.Pool({ ...pgConfigFromUrl(adminUrl), application_name: 'get-db serve', max: POOL_SIZE });
+  pool.on('error', (error) => hooks.log({ level: 'error', event: 'pool_error', error: error.message }));
+  const stopPostgres = async () => {
+    await pool.end().catch(() => {});
+    await embedded?.stop();
+  };
+  try {
+    const warnings = await preparePostgres(pool, adminUrl, embedded !== undefined);
+    const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS });
+    const port = await listen(server, options.port, options.host);
+    const endpoint = publicEndpointFor(adminUrl, options.publicHost, options.publicUrl ?? defaultPublicUrl(options.host, port));
+    const ctx = { pool, endpoint, ttlMs: options.ttlMs, rateLimit: options.rateLimit, trustProxy: options.trustProxy, log: hooks.log };
+    server.on('request', createRequestListener(ctx));
+    const sweeper = startSweeper(pool, options.sweepIntervalMs, {
+      storageLimitBytes: options.storageLimitBytes,
+      rateLimitPeriodMs: options.rateLimit?.periodMs,
+      log: hooks.log,
+    });
+    return {
+      apiUrl: `${endpoint.publicUrl}/api/v1`,
+      port,
+      warnings,
+      close: async () => {
+        await closeServer(server);
+        await sweeper.stop();
+        await stopPostgres();
+      },
+    };
+  } catch (error) {
+    await stopPostgres();
+    throw error;
+  }
+}
