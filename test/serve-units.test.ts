@@ -1,0 +1,139 @@
+/** The pure parts of serve: options, request checks, names, the SCRAM verifier, the claim page. */
+import { describe, expect, test } from 'vitest';
+import { GetDbError } from '../src/errors.js';
+import { checkCreateBody } from '../src/serve/api-routes.js';
+import { unclaimedPage } from '../src/serve/claim-page.js';
+import { connectionString, publicEndpointFor } from '../src/serve/database-view.js';
+import { isUuid, newDatabaseName, newPassword, uuidv7 } from '../src/serve/ids.js';
+import { parseDuration, parseRateLimit, parseServeOptions, parseSize } from '../src/serve/options.js';
+import { scramVerifier } from '../src/serve/scram.js';
+import type { DatabaseRecord } from '../src/serve/store.js';
+
+const ADMIN = 'postgresql://postgres:pw@db.internal:6543/postgres?sslmode=require';
+
+function usageError(run: () => unknown): GetDbError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(GetDbError);
+    expect((error as GetDbError).code).toBe('USAGE');
+    return error as GetDbError;
+  }
+  throw new Error('expected a USAGE error');
+}
+
+describe('serve options', () => {
+  test('defaults', () => {
+    expect(parseServeOptions({ postgresUrl: ADMIN }, {})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      postgresUrl: ADMIN,
+      embedded: false,
+      dataDir: undefined,
+      publicHost: undefined,
+      publicUrl: undefined,
+      ttlMs: 72 * 3600_000,
+      rateLimit: { count: 30, periodMs: 60_000 },
+      storageLimitBytes: 100 * 1024 * 1024,
+      sweepIntervalMs: 30_000,
+      trustProxy: false,
+    });
+    expect(parseServeOptions({}, { GET_DB_SERVE_POSTGRES_URL: ADMIN }).postgresUrl).toBe(ADMIN);
+  });
+
+  test('durations, sizes and rates', () => {
+    expect([parseDuration('72h', 'x'), parseDuration('30m', 'x'), parseDuration('1.5d', 'x'), parseDuration('250ms', 'x'), parseDuration('10s', 'x')]).toEqual([
+      259_200_000, 1_800_000, 129_600_000, 250, 10_000,
+    ]);
+    expect([parseSize('100MB', 'x'), parseSize('1gb', 'x'), parseSize('512 kb', 'x')]).toEqual([104_857_600, 1_073_741_824, 524_288]);
+    expect(parseRateLimit('30/min')).toEqual({ count: 30, periodMs: 60_000 });
+    expect(parseRateLimit('100/h')).toEqual({ count: 100, periodMs: 3_600_000 });
+    expect(parseRateLimit('5/10s')).toEqual({ count: 5, periodMs: 10_000 });
+    expect(parseRateLimit('off')).toBeUndefined();
+  });
+
+  test.each([
+    [{}, /needs a PostgreSQL/],
+    [{ postgresUrl: ADMIN, embedded: true }, /either --postgres-url or --embedded/],
+    [{ postgresUrl: ADMIN, dataDir: '/tmp/x' }, /--data-dir goes with --embedded/],
+    [{ postgresUrl: 'mysql://x@y/z' }, /--postgres-url is not usable: the scheme is mysql/],
+    [{ postgresUrl: ADMIN, port: '70000' }, /--port must be a number/],
+    [{ postgresUrl: ADMIN, ttl: 'forever' }, /--ttl must be a duration/],
+    [{ postgresUrl: ADMIN, ttl: '0s' }, /--ttl must be a duration/],
+    [{ postgresUrl: ADMIN, storageLimit: '100' }, /--storage-limit must be a size/],
+    [{ postgresUrl: ADMIN, rateLimit: 'lots' }, /--rate-limit must look like/],
+    [{ postgresUrl: ADMIN, publicHost: 'db.example.com/x' }, /--public-host must be a host name/],
+    [{ postgresUrl: ADMIN, publicUrl: 'ftp://x' }, /--public-url must be an http\(s\) URL/],
+  ])('refused before anything starts: %j', (raw, message) => {
+    expect(usageError(() => parseServeOptions(raw as Record<string, unknown>, {})).message).toMatch(message);
+  });
+});
+
+describe('create request bodies (docs: error responses)', () => {
+  test.each([
+    ['{"ref":"app"}', { ok: true, referrer: 'app', logicalReplication: false }],
+    ['{"ref":" app ","enable_logical_replication":true}', { ok: true, referrer: 'app', logicalReplication: true }],
+    ['{"ref":"app","unknown":1}', { ok: true, referrer: 'app', logicalReplication: false }],
+    ['{}', { ok: false, status: 400, error: 'Missing referrer' }],
+    ['{"ref":""}', { ok: false, status: 400, error: 'Missing referrer' }],
+    ['{"ref":', { ok: false, status: 500, error: 'Failed to create the database.' }],
+    ['null', { ok: false, status: 500, error: 'Failed to create the database.' }],
+    ['{"ref":true}', { ok: false, status: 500, error: 'Failed to create the database.' }],
+    ['{"ref":"a\\u0000b"}', { ok: false, status: 500, error: 'Failed to create the database.' }],
+    ['{"ref":"a","enable_logical_replication":1}', { ok: false, status: 500, error: 'Failed to create the database.' }],
+  ])('%s', (body, expected) => {
+    expect(checkCreateBody(body)).toMatchObject(expected);
+  });
+});
+
+describe('names, passwords and connection strings', () => {
+  test('UUID v7 ids; names and passwords that need no quoting and reveal nothing', () => {
+    const ids = Array.from({ length: 200 }, () => uuidv7());
+    expect(new Set(ids).size).toBe(200);
+    for (const id of ids) expect(isUuid(id) && id[14] === '7').toBe(true);
+    expect(isUuid('not-a-uuid')).toBe(false);
+    const name = newDatabaseName();
+    expect(name).toMatch(/^gdb_[0-9a-f]{24}$/);
+    expect(newPassword()).toMatch(/^[\w-]{43}$/);
+  });
+
+  test('the public endpoint follows the admin URL unless --public-host says otherwise', () => {
+    const endpoint = publicEndpointFor(ADMIN, undefined, 'http://127.0.0.1:3000');
+    expect(endpoint).toEqual({ host: 'db.internal:6543', sslmode: 'require', publicUrl: 'http://127.0.0.1:3000' });
+    expect(publicEndpointFor('postgresql://u:p@127.0.0.1:5432/postgres', 'pg.example.com', 'x').sslmode).toBe('disable');
+    expect(connectionString({ name: 'gdb_ab' }, 'p-w_d', { ...endpoint, host: 'pg.example.com' })).toBe(
+      'postgresql://gdb_ab:p-w_d@pg.example.com/gdb_ab?sslmode=require',
+    );
+  });
+
+  test('the SCRAM verifier matches RFC 7677 test vectors and PostgreSQL format', () => {
+    // RFC 7677 §3: user "user", password "pencil", salt W22ZaJ0SNY7soEsUEjb6gQ==, 4096 iterations.
+    const verifier = scramVerifier('pencil', Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64'), 4096);
+    expect(verifier).toBe(
+      'SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=',
+    );
+  });
+});
+
+test('the claim page escapes what it shows and posts to itself', () => {
+  const record: DatabaseRecord = {
+    id: '01234567-89ab-7def-8123-456789abcdef',
+    state: 'UNCLAIMED',
+    name: 'gdb_<b>',
+    password: 'x',
+    referrer: '<script>alert(1)</script>',
+    logicalReplication: false,
+    readOnly: true,
+    createdAt: new Date('2026-01-01T00:00:00Z'),
+    updatedAt: new Date('2026-01-01T00:00:00Z'),
+    expiresAt: new Date('2026-01-01T02:00:00Z'),
+    claimedAt: null,
+  };
+  const html = unclaimedPage(record, new Date('2026-01-01T00:30:00Z'));
+  expect(html).toContain('<form method="post" action="/claim/01234567-89ab-7def-8123-456789abcdef">');
+  expect(html).toContain('gdb_&lt;b&gt;');
+  expect(html).toContain('1h 30m left');
+  expect(html).toContain('read-only until claimed');
+  expect(html).not.toContain('<script');
+  expect(html).not.toContain('x</'); // the password is not on the unclaimed page
+});
