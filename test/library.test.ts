@@ -1,5 +1,5 @@
 /** `instantPostgres` and the exported steps: results, and every error code a caller can meet. */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -56,6 +56,10 @@ describe('every error code a library caller can meet', () => {
     await expectCode(instantPostgres({ ...base, cwd, apiUrl, envPrefix: 'BAD PREFIX' }), 'INVALID_PREFIX');
     await expectCode(instantPostgres({ ...base, cwd, apiUrl: 'ftp://example.com' }), 'INVALID_API_URL');
     await expectCode(instantPostgres({ ...base, cwd, apiUrl, dotEnvFile: '.' }), 'INVALID_ENV_PATH');
+    await symlink('.env.loop', join(cwd, '.env.loop'));
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl, dotEnvFile: '.env.loop' }), 'INVALID_ENV_PATH');
+    await writeFile(join(cwd, 'a-file'), '');
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl, dotEnvFile: 'a-file/.env' }), 'INVALID_ENV_PATH');
     await expectCode(instantPostgres({ ...base, cwd, apiUrl, seed: { type: 'sql-script', path: 'missing.sql' } }), 'SEED_FILE_UNREADABLE');
     expect(api.requests.length).toBe(before);
   });
