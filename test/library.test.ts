@@ -51,6 +51,7 @@ describe('every error code a library caller can meet', () => {
     const before = api.requests.length;
     const apiUrl = api.apiUrl;
     await expectCode(instantPostgres({ ...base, cwd, apiUrl, seed: { type: 'csv' as 'sql-script', path: 'x' } }), 'USAGE');
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl, seed: { type: 'sql-script', path: 42 as unknown as string } }), 'USAGE');
     await expectCode(instantPostgres({ referrer: '', cwd, apiUrl }), 'INVALID_REFERRER');
     await expectCode(instantPostgres({ ...base, cwd, apiUrl, dotEnvKey: 'NOT-A-NAME' }), 'INVALID_KEY');
     await expectCode(instantPostgres({ ...base, cwd, apiUrl, envPrefix: 'BAD PREFIX' }), 'INVALID_PREFIX');
@@ -90,6 +91,20 @@ describe('every error code a library caller can meet', () => {
     await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, signal: controller.signal }), 'CANCELLED');
     api.resetScript();
     await expect(readFile(join(cwd, '.env'))).rejects.toThrow();
+  });
+
+  test('INTERNAL wraps anything else (here the caller\'s own onStep throwing), keeping it as the cause', async () => {
+    const cwd = await tempProject();
+    const before = api.requests.length;
+    const boom = new Error('boom');
+    const error = await expectCode(
+      instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, onStep: () => { throw boom; } }),
+      'INTERNAL',
+    );
+    expect(error.message).toBe('Unexpected error: boom');
+    expect(error.cause).toBe(boom);
+    expect(error.exitCode).toBe(1);
+    expect(api.requests.length).toBe(before);
   });
 
   test('ENV_WRITE_FAILED keeps the new lines in the error, so nothing is lost', async () => {
