@@ -26,6 +26,7 @@ import {
 } from '../src/index.js';
 import { expectCode } from './helpers/expect-error.js';
 import { tempProject } from './helpers/cli.js';
+import { countRows } from './helpers/postgres.js';
 import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
 
 let api: FakeApi;
@@ -54,12 +55,7 @@ describe('instantPostgres', () => {
     const cwd = await tempProject();
     await writeFile(join(cwd, 'schema.sql'), 'create table t (id int); insert into t values (1), (2);');
     const result = await instantPostgres({ referrer: 'lib-test', cwd, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'schema.sql' } });
-    const { default: pg } = await import('pg');
-    const { pgConfigFromUrl } = await import('../src/seed/pg-config.js');
-    const client = new pg.Client(pgConfigFromUrl(result.databaseUrlDirect));
-    await client.connect();
-    expect((await client.query('select count(*)::int as n from t')).rows[0].n).toBe(2);
-    await client.end();
+    expect(await countRows(result.databaseUrlDirect, 't')).toBe(2);
   });
 });
 
