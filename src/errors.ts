@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   SEED_FAILED: 1,
   SEED_UNSUPPORTED: 1,
   SERVE_FAILED: 1,
+  // Not one of the above: a bug, or a caller's callback throwing. The CLI's JSON uses it too.
+  INTERNAL: 1,
   CANCELLED: 130,
 } as const;
 
@@ -64,4 +66,11 @@ export function isGetDbError(value: unknown): value is GetDbError {
 /** An AbortSignal fired: the user (or the caller) cancelled. */
 export function cancelledError(cause?: unknown): GetDbError {
   return new GetDbError('CANCELLED', 'Cancelled', { cause });
+}
+
+/** Keeps "one error class" true for library callers: anything else is wrapped, with its cause. */
+export function asGetDbError(error: unknown): GetDbError {
+  if (isGetDbError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new GetDbError('INTERNAL', `Unexpected error: ${message}`, { hint: 'The original error is its cause.', cause: error });
 }

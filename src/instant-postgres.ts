@@ -2,7 +2,7 @@
  * The library face: one call that creates a database and writes it into an env file.
  * It never prints, prompts or exits; every failure is a GetDbError with a stable code.
  */
-import { GetDbError } from './errors.js';
+import { asGetDbError, GetDbError } from './errors.js';
 import { createIntoEnv, type CreateHooks } from './engine/create.js';
 import { makeCreatePlan } from './plan/plan.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_PREFIX } from './types.js';
@@ -49,9 +49,20 @@ function requireReferrer(options: InstantPostgresOptions | undefined): string {
 }
 
 export async function instantPostgres(options: InstantPostgresOptions): Promise<InstantPostgresResult> {
+  try {
+    return await createWith(options);
+  } catch (error) {
+    throw asGetDbError(error);
+  }
+}
+
+async function createWith(options: InstantPostgresOptions): Promise<InstantPostgresResult> {
   const referrer = requireReferrer(options);
   if (options.seed && options.seed.type !== 'sql-script') {
     throw new GetDbError('USAGE', `Unknown seed type "${String(options.seed.type)}"; only "sql-script" is supported.`);
+  }
+  if (options.seed && (typeof options.seed.path !== 'string' || options.seed.path === '')) {
+    throw new GetDbError('USAGE', 'seed.path must name an SQL file, e.g. seed: { type: "sql-script", path: "schema.sql" }.');
   }
   const plan = await makeCreatePlan({
     cwd: options.cwd,

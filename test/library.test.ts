@@ -1,12 +1,32 @@
 /** `instantPostgres` and the exported steps: results, and every error code a caller can meet. */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { getDatabase, instantPostgres } from '../src/index.js';
+import {
+  applyEnvBlock,
+  createDatabase,
+  createIntoEnv,
+  fetchStatus,
+  findClaimUrl,
+  findDatabaseUrl,
+  formatEnvBlock,
+  getDatabase,
+  instantPostgres,
+  makeCreatePlan,
+  readEnvFile,
+  readProjectEnv,
+  seedDatabase,
+  toDirectUrl,
+  writeFileAtomic,
+  type ApplyEnvBlockOptions,
+  type CreateDatabaseOptions,
+  type EnvBlockValues,
+  type SeedOptions,
+} from '../src/index.js';
 import { expectCode } from './helpers/expect-error.js';
-import { findClaimUrl, findDatabaseUrl, readProjectEnv } from '../src/engine/project-env.js';
 import { tempProject } from './helpers/cli.js';
+import { countRows } from './helpers/postgres.js';
 import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
 
 let api: FakeApi;
@@ -35,12 +55,45 @@ describe('instantPostgres', () => {
     const cwd = await tempProject();
     await writeFile(join(cwd, 'schema.sql'), 'create table t (id int); insert into t values (1), (2);');
     const result = await instantPostgres({ referrer: 'lib-test', cwd, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'schema.sql' } });
-    const { default: pg } = await import('pg');
-    const { pgConfigFromUrl } = await import('../src/seed/pg-config.js');
-    const client = new pg.Client(pgConfigFromUrl(result.databaseUrlDirect));
-    await client.connect();
-    expect((await client.query('select count(*)::int as n from t')).rows[0].n).toBe(2);
-    await client.end();
+    expect(await countRows(result.databaseUrlDirect, 't')).toBe(2);
+  });
+});
+
+describe('the exported steps, composed by a caller', () => {
+  test('create, direct URL, env block, atomic write, seed, then read it all back', async () => {
+    const cwd = await tempProject();
+    const envFile = join(cwd, '.env');
+    await writeFile(envFile, '# mine\nKEEP=1\n');
+    const createOptions: CreateDatabaseOptions = { apiUrl: api.apiUrl, referrer: 'lib-steps' };
+    const db = await createDatabase(createOptions);
+    const values: EnvBlockValues = {
+      key: 'DATABASE_URL',
+      prefix: 'PUBLIC_',
+      databaseUrl: db.connection_string!,
+      databaseUrlDirect: toDirectUrl(db.connection_string!),
+      claimUrl: db.claim_url,
+      expiresAt: new Date(db.expires_at),
+    };
+    const edit: ApplyEnvBlockOptions = { key: 'DATABASE_URL', prefix: 'PUBLIC_', block: formatEnvBlock(values), replace: false, now: new Date() };
+    await writeFileAtomic(envFile, applyEnvBlock((await readEnvFile(envFile)) ?? '', edit));
+    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int); insert into t values (1);');
+    const seedOptions: SeedOptions = { connectionString: values.databaseUrlDirect, files: [join(cwd, 'schema.sql')] };
+    expect(await seedDatabase(seedOptions)).toMatchObject({ statements: 2, rowsCopied: 0, files: 1 });
+
+    const vars = await readProjectEnv(envFile);
+    expect(vars.KEEP).toBe('1');
+    expect(findDatabaseUrl(vars, 'DATABASE_URL')).toEqual({ key: 'DATABASE_URL_DIRECT', url: values.databaseUrlDirect });
+    expect(findClaimUrl(vars, 'PUBLIC_')).toEqual({ key: 'PUBLIC_INSTAGRES_CLAIM_URL', url: db.claim_url });
+    expect(await fetchStatus({ apiUrl: api.apiUrl, claimUrl: db.claim_url })).toMatchObject({ id: db.id, status: 'UNCLAIMED', connectionStringServed: true });
+  });
+
+  test('makeCreatePlan + createIntoEnv: "skip" leaves a file that has the key alone and asks the API nothing', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, '.env'), 'DATABASE_URL=postgres://x@y/z\n');
+    const before = api.requests.length;
+    const plan = await makeCreatePlan({ cwd, apiUrl: api.apiUrl, referrer: 'lib-steps', ifKeyExists: 'skip', env: {} });
+    expect(await createIntoEnv(plan)).toEqual({ action: 'skipped', reason: 'key-exists', envFile: join(cwd, '.env'), key: 'DATABASE_URL', warnings: [] });
+    expect(api.requests.length).toBe(before);
   });
 });
 
@@ -51,11 +104,16 @@ describe('every error code a library caller can meet', () => {
     const before = api.requests.length;
     const apiUrl = api.apiUrl;
     await expectCode(instantPostgres({ ...base, cwd, apiUrl, seed: { type: 'csv' as 'sql-script', path: 'x' } }), 'USAGE');
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl, seed: { type: 'sql-script', path: 42 as unknown as string } }), 'USAGE');
     await expectCode(instantPostgres({ referrer: '', cwd, apiUrl }), 'INVALID_REFERRER');
     await expectCode(instantPostgres({ ...base, cwd, apiUrl, dotEnvKey: 'NOT-A-NAME' }), 'INVALID_KEY');
     await expectCode(instantPostgres({ ...base, cwd, apiUrl, envPrefix: 'BAD PREFIX' }), 'INVALID_PREFIX');
     await expectCode(instantPostgres({ ...base, cwd, apiUrl: 'ftp://example.com' }), 'INVALID_API_URL');
     await expectCode(instantPostgres({ ...base, cwd, apiUrl, dotEnvFile: '.' }), 'INVALID_ENV_PATH');
+    await symlink('.env.loop', join(cwd, '.env.loop'));
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl, dotEnvFile: '.env.loop' }), 'INVALID_ENV_PATH');
+    await writeFile(join(cwd, 'a-file'), '');
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl, dotEnvFile: 'a-file/.env' }), 'INVALID_ENV_PATH');
     await expectCode(instantPostgres({ ...base, cwd, apiUrl, seed: { type: 'sql-script', path: 'missing.sql' } }), 'SEED_FILE_UNREADABLE');
     expect(api.requests.length).toBe(before);
   });
@@ -88,6 +146,20 @@ describe('every error code a library caller can meet', () => {
     await expect(readFile(join(cwd, '.env'))).rejects.toThrow();
   });
 
+  test('INTERNAL wraps anything else (here the caller\'s own onStep throwing), keeping it as the cause', async () => {
+    const cwd = await tempProject();
+    const before = api.requests.length;
+    const boom = new Error('boom');
+    const error = await expectCode(
+      instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, onStep: () => { throw boom; } }),
+      'INTERNAL',
+    );
+    expect(error.message).toBe('Unexpected error: boom');
+    expect(error.cause).toBe(boom);
+    expect(error.exitCode).toBe(1);
+    expect(api.requests.length).toBe(before);
+  });
+
   test('ENV_WRITE_FAILED keeps the new lines in the error, so nothing is lost', async () => {
     const cwd = await tempProject();
     const envFile = join(cwd, '.env');
@@ -114,8 +186,11 @@ describe('every error code a library caller can meet', () => {
 
   test('NOT_FOUND from getDatabase; ENV_READ_FAILED, NO_CLAIM_URL, NO_DATABASE_URL from the env readers', async () => {
     await expectCode(getDatabase({ apiUrl: api.apiUrl, id: '01900000-0000-7000-8000-000000000000' }), 'NOT_FOUND');
+    await expectCode(fetchStatus({ apiUrl: api.apiUrl, claimUrl: `${api.baseUrl}/claim/01900000-0000-7000-8000-000000000000` }), 'NOT_FOUND');
+    await expectCode(fetchStatus({ apiUrl: api.apiUrl, claimUrl: 'not a url' }), 'NO_CLAIM_URL');
     const cwd = await tempProject();
     await expectCode(readProjectEnv(join(cwd, '.env')), 'ENV_READ_FAILED');
+    await expectCode(readEnvFile(cwd), 'ENV_READ_FAILED');
     expect(() => findClaimUrl({ OTHER: 'x' }, 'PUBLIC_')).toThrow(expect.objectContaining({ code: 'NO_CLAIM_URL' }));
     expect(() => findDatabaseUrl({ OTHER: 'x' }, 'DATABASE_URL')).toThrow(expect.objectContaining({ code: 'NO_DATABASE_URL' }));
   });

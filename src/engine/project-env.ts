@@ -31,6 +31,22 @@ export function findClaimUrl(vars: Record<string, string>, prefix?: string): { k
   return { key, url: vars[key] as string };
 }
 
+// The two comment lines formatEnvBlock writes above the values, in that order.
+const BLOCK_COMMENTS = /^# Claimable DB expires at: ([^\r\n]+)\r?\n# Claim it now to your account: (\S+)/gm;
+
+/**
+ * The expiry get-db wrote next to this claim URL, read from the file: no request, so it is
+ * what the server said at creation (a claimed database keeps the comment but never expires).
+ */
+export function findClaimExpiry(text: string, claimUrl: string): Date | undefined {
+  let found: Date | undefined;
+  for (const [, when, url] of text.matchAll(BLOCK_COMMENTS)) {
+    const date = new Date(when!);
+    if (url === claimUrl && !Number.isNaN(date.getTime())) found = date;
+  }
+  return found;
+}
+
 /** The direct URL when there is one: seeding through a pooler breaks session state. */
 export function findDatabaseUrl(vars: Record<string, string>, key: string): { key: string; url: string } {
   for (const candidate of [directKey(key), key]) {

@@ -117,7 +117,10 @@ async function isWritable(path: string): Promise<boolean> {
 
 /** Before anything is created: will writeFileAtomic be able to write here? */
 export async function checkEnvPathWritable(path: string): Promise<void> {
-  const target = await resolveTarget(path);
+  // A link that points to itself (ELOOP) or through a file (ENOTDIR) is a bad path, not a crash.
+  const target = await resolveTarget(path).catch((error: unknown) => {
+    throw invalidPath(`${path} cannot be followed (${errorCode(error) ?? 'error'}).`, 'Check the symbolic links on the way to it, or choose another path with -e.', error);
+  });
   const info = await stat(target).catch(() => undefined);
   if (info?.isDirectory()) {
     throw invalidPath(`${path} is a folder, not an env file.`, 'Pass a file path with -e, e.g. -e .env.local.');

@@ -45,3 +45,14 @@ export async function createOwnedDatabase(opts: { adminUrl: string; port: number
   }
   return { name, password, url: neonShapedUrl({ user: name, password, database: name, port: opts.port }) };
 }
+
+/** Rows in `table`, read through `url` as the app would (what a seed left behind). */
+export async function countRows(url: string, table: string): Promise<number> {
+  const client = new pg.Client(pgConfigFromUrl(url));
+  await client.connect();
+  try {
+    return (await client.query(`select count(*)::int as n from ${table}`)).rows[0].n;
+  } finally {
+    await client.end();
+  }
+}

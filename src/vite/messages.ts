@@ -1,0 +1,61 @@
+/**
+ * What the plugin says in the dev server's log. One line per fact, tagged [get-db];
+ * never a password (the connection string lives in the env file only).
+ */
+import { relative, isAbsolute } from 'node:path';
+import type { Logger } from 'vite';
+import type { GetDbError } from '../errors.js';
+import { formatTimeLeft } from '../report/format.js';
+
+export type PluginLog = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+export function tagged(logger: PluginLog): PluginLog {
+  return {
+    info: (msg, options) => logger.info(`[get-db] ${msg}`, options),
+    warn: (msg, options) => logger.warn(`[get-db] ${msg}`, options),
+    error: (msg, options) => logger.error(`[get-db] ${msg}`, options),
+  };
+}
+
+/** Relative to the project root when inside it: that is how users name their files. */
+export function displayPath(root: string, file: string): string {
+  const rel = relative(root, file);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel;
+}
+
+export function remindToClaim(log: PluginLog, claimUrl: string, expiresAt: Date | undefined, now = new Date()): void {
+  if (!expiresAt) return log.info(`Claim your database to keep it beyond 72 hours: ${claimUrl}`);
+  const left = expiresAt.getTime() - now.getTime();
+  if (left > 0) return log.info(`Database expires in ${formatTimeLeft(left)} unless you claim it: ${claimUrl}`);
+  log.warn(`The claim window ended ${expiresAt.toUTCString()}; unless you claimed it, the database is gone (delete its lines from your env file for a new one): ${claimUrl}`);
+}
+
+export interface FailureContext {
+  key: string;
+  /** As displayPath shows it. */
+  envFile: string;
+}
+
+/** One clear line, then what to do. The dev server starts either way. */
+export function reportFailure(log: PluginLog, error: GetDbError, ctx: FailureContext): void {
+  const { key, envFile } = ctx;
+  switch (error.code) {
+    case 'KEY_EXISTS':
+      log.error(`${key} is assigned in ${envFile} but reads as empty; no database was created.`);
+      log.info(`Give it a value, or delete the line and restart vite to get a new database.`);
+      return;
+    case 'ENV_WRITE_FAILED':
+      log.error(`A database was created, but ${envFile} could not be written: ${error.message}`);
+      log.info(`This dev session uses it; the next start creates another. To keep it, claim it (the Neon console then shows its connection string): ${String(error.details?.claimUrl ?? '')}`);
+      return;
+    case 'SEED_FAILED':
+    case 'SEED_UNSUPPORTED':
+      log.error(`A database was created and written to ${envFile}, but seeding failed: ${error.message}`);
+      if (error.hint) log.info(error.hint);
+      return;
+    default:
+      log.error(`Could not create a database for ${key} (${error.code}): ${error.message}`);
+      if (error.hint) log.info(error.hint);
+      log.info(`The dev server starts without ${key}; restart vite to try again.`);
+  }
+}

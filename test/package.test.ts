@@ -1,0 +1,103 @@
+/**
+ * The built package as a consumer meets it: `get-db` and `get-db/vite` through the `exports`
+ * map, their type declarations under NodeNext resolution, and `get-db/vite` loading in a
+ * project where vite is not installed (it is an optional peer).
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, test } from 'vitest';
+import { tempProject } from './helpers/cli.js';
+
+const run = promisify(execFile);
+const REPO = resolve(import.meta.dirname, '..');
+const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+/** Prints what a consumer's `import` gets; `vite` is looked up from the same place. */
+const PROBE = `
+const vitePlugin = await import('get-db/vite');
+const lib = await import('get-db');
+const plugin = vitePlugin.postgres({ referrer: 'probe' });
+const viteFound = await import('vite').then(() => true, () => false);
+console.log(JSON.stringify({
+  sameFunction: vitePlugin.default === vitePlugin.postgres,
+  pluginName: plugin.name,
+  appliesToBuild: plugin.apply({}, { command: 'build', mode: 'production' }),
+  library: [typeof lib.instantPostgres, typeof lib.GetDbError, typeof lib.createIntoEnv, typeof lib.seedDatabase],
+  viteFound,
+}));
+`;
+
+async function probe(cwd: string) {
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', PROBE], { cwd });
+  return JSON.parse(stdout);
+}
+
+test('both entry points resolve through exports; get-db/vite loads where vite is not installed', async () => {
+  const project = await tempProject('get-db-consumer-');
+  const installed = join(project, 'node_modules', 'get-db');
+  await mkdir(installed, { recursive: true });
+  // What `npm install get-db` unpacks ("files": bin, dist), and no vite anywhere above.
+  for (const entry of ['package.json', 'bin', 'dist']) await cp(join(REPO, entry), join(installed, entry), { recursive: true });
+  expect(await probe(project)).toEqual({
+    sameFunction: true,
+    pluginName: 'get-db:postgres',
+    appliesToBuild: false,
+    library: ['function', 'function', 'function', 'function'],
+    viteFound: false,
+  });
+});
+
+test('the declarations type-check a copy-paste vite.config.ts and a library caller (NodeNext)', async () => {
+  const project = await tempProject('get-db-types-');
+  await mkdir(join(project, 'node_modules', '@types'), { recursive: true });
+  await symlink(REPO, join(project, 'node_modules', 'get-db'));
+  await symlink(join(REPO, 'node_modules', 'vite'), join(project, 'node_modules', 'vite'));
+  await symlink(join(REPO, 'node_modules', '@types', 'node'), join(project, 'node_modules', '@types', 'node'));
+  await writeFile(join(project, 'package.json'), '{ "type": "module" }\n');
+  await writeFile(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] } }),
+  );
+  await writeFile(
+    join(project, 'vite.config.ts'),
+    `import { defineConfig } from 'vite';
+import { postgres } from 'get-db/vite';
+import postgresDefault, { type PostgresPluginOptions } from 'get-db/vite';
+
+const options: PostgresPluginOptions = { referrer: 'your-app-name', dotEnvFile: '.env.local', seed: { type: 'sql-script', path: './schema.sql' } };
+// @ts-expect-error referrer is required
+postgres({});
+// @ts-expect-error only sql-script seeds exist
+postgres({ referrer: 'x', seed: { type: 'csv', path: 'a.csv' } });
+
+export default defineConfig({ plugins: [postgres({ referrer: 'your-app-name' }), postgresDefault(options)] });
+`,
+  );
+  await writeFile(
+    join(project, 'caller.ts'),
+    `import { instantPostgres, isGetDbError, makeCreatePlan, createIntoEnv, type ErrorCode, type SeedOptions } from 'get-db';
+
+const seed: SeedOptions = { connectionString: 'postgresql://u:p@h/db', files: ['schema.sql'] };
+try {
+  const db = await instantPostgres({ referrer: 'my-scaffolder', dotEnvFile: '.env.local' });
+  const expires: Date = db.claimExpiresAt;
+  console.log(db.databaseUrl, db.claimUrl, expires, seed);
+  const outcome = await createIntoEnv(await makeCreatePlan({ referrer: 'x', ifKeyExists: 'skip' }));
+  if (outcome.action === 'created') console.log(outcome.claimUrl);
+} catch (error) {
+  if (isGetDbError(error)) {
+    const code: ErrorCode = error.code;
+    console.log(code, error.hint);
+  }
+}
+`,
+  );
+  const result = await run(process.execPath, [TSC, '-p', project]).then(
+    () => '',
+    (error: { stdout: string }) => error.stdout,
+  );
+  expect(result).toBe('');
+});
