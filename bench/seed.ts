@@ -16,16 +16,12 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
 import { startEmbeddedPostgres } from '../src/serve/embedded.js';
+import { flag, numberOption } from './args.js';
 import { startLatencyProxy } from './latency-proxy.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = args.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(args[at + 1]);
-};
-const RUNS = option('runs', 3);
-const DUMP_MB = option('dump-mb', 200);
-const SMALL_STATEMENTS = option('statements', 10_000);
+const RUNS = numberOption('runs', 3);
+const DUMP_MB = numberOption('dump-mb', 200);
+const SMALL_STATEMENTS = numberOption('statements', 10_000);
 const LATENCIES = [0, 25];
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -122,7 +118,7 @@ const REQUIRE_BANNER = "import { createRequire as __benchRequire } from 'node:mo
 /** The seed module as users run it: dist/ when built (npm run bench:seed), else bundled here the same way. */
 async function seedModule(dir: string): Promise<{ path: string; label: string }> {
   const dist = join(ROOT, 'dist/index.js');
-  if (args.includes('--from-source')) return { path: join(ROOT, 'src/seed/run.ts'), label: 'src/ via tsx' };
+  if (flag('from-source')) return { path: join(ROOT, 'src/seed/run.ts'), label: 'src/ via tsx' };
   if (existsSync(dist) && readFileSync(dist, 'utf8').includes('seedDatabase')) return { path: dist, label: 'dist/' };
   const { build } = await import('tsup');
   const outDir = join(dir, 'bundle');
