@@ -9,31 +9,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'dotenv';
 import pg from 'pg';
-import { freePort } from '../src/serve/embedded.js';
+import { pgConfigFromUrl } from '../src/seed/pg-config.js';
+import { startServe } from '../src/serve/index.js';
+import { parseServeOptions } from '../src/serve/options.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/get-db.js');
-
-function startServe(port: number): Promise<{ apiUrl: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--embedded', '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let seen = '';
-  return new Promise((resolveStart, reject) => {
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      seen += chunk;
-      const match = /API URL:\s+(\S+)/.exec(seen);
-      if (match) {
-        resolveStart({
-          apiUrl: match[1]!,
-          stop: () => new Promise((done) => {
-            child.once('close', () => done());
-            child.kill('SIGTERM');
-          }),
-        });
-      }
-    });
-    child.once('close', (code) => reject(new Error(`get-db serve exited (${code}):\n${seen}`)));
-  });
-}
 
 function runGetDb(args: string[], cwd: string): Promise<number | null> {
   return new Promise((done) => {
@@ -42,7 +23,7 @@ function runGetDb(args: string[], cwd: string): Promise<number | null> {
 }
 
 console.error('Starting an embedded PostgreSQL and get-db serve…');
-const serve = await startServe(await freePort());
+const serve = await startServe(parseServeOptions({ embedded: true, port: '0', rateLimit: 'off' }), { log: () => {} });
 try {
   const project = await mkdtemp(join(tmpdir(), 'get-db-demo-'));
   const seedFile = join(ROOT, 'fixtures/demo/schema.sql');
@@ -50,7 +31,7 @@ try {
   const code = await runGetDb(['-y', '--seed', seedFile, '--api-url', serve.apiUrl], project);
   if (code !== 0) throw new Error(`get-db exited with ${code}`);
   const vars = parse(await readFile(join(project, '.env'), 'utf8'));
-  const client = new pg.Client({ connectionString: vars.DATABASE_URL });
+  const client = new pg.Client(pgConfigFromUrl(vars.DATABASE_URL!));
   await client.connect();
   const { rows } = await client.query(
     'select a.name as author, book_count(a.id)::int as books from authors a order by a.id',
@@ -59,5 +40,5 @@ try {
   console.error('\nQuery through DATABASE_URL from the .env it wrote:');
   console.table(rows);
 } finally {
-  await serve.stop();
+  await serve.close();
 }
