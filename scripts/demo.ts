@@ -14,7 +14,7 @@ import { startServe } from '../src/serve/index.js';
 import { parseServeOptions } from '../src/serve/options.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin/get-db.js');
+const BIN = join(ROOT, 'bin/get-db.cjs');
 
 function runGetDb(args: string[], cwd: string): Promise<number | null> {
   return new Promise((done) => {

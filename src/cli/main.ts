@@ -1,26 +1,18 @@
 /**
- * The CLI entry: argument parsing only. Each command's module loads when that command
- * runs, so `get-db --help` starts almost as fast as bare Node.
+ * The CLI entry: argument parsing only, built as CommonJS (dist/cli/main.cjs), which Node
+ * starts faster than ES modules, so `get-db --help` costs little more than bare Node.
+ * Everything else is ESM in ./commands.js, loaded when a command runs.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../version.js';
+import type { CommandName } from './commands.js';
 
-type Action = (options: Record<string, unknown>, args: string[], command: Command) => Promise<number>;
+// A path the bundler leaves alone: the ESM half, next to this file in dist/cli/ as in src/cli/.
+const loadCommands = () => import('./commands.js');
 
-/** Runs a command module and turns every failure into one line and an exit code. */
-function run(load: () => Promise<{ default: Action }>) {
+function run(name: CommandName) {
   return async (...params: unknown[]) => {
-    const command = params.at(-1) as Command;
-    const options = command.opts();
-    const args = command.args;
-    let code: number;
-    try {
-      code = await (await load()).default(options, args, command);
-    } catch (error) {
-      const { createOutput } = await import('./output.js');
-      code = createOutput(options.json === true).fail(error);
-    }
-    process.exitCode = code;
+    process.exitCode = await (await loadCommands()).runCommand(name, params.at(-1) as Command);
   };
 }
 
@@ -55,22 +47,22 @@ function buildProgram(): Command {
     .option('--force', 'replace a key already in the env file (old lines kept as comments)')
     .option('--no-gitignore', 'do not add the env file to .gitignore')
     .option('--no-transaction', 'seed without wrapping the files in one transaction');
-  addOutputOptions(program).action(run(() => import('./commands/create.js')));
+  addOutputOptions(program).action(run('create'));
 
   addOutputOptions(addEnvOption(program.command('claim').description('open the page that keeps your database')))
     .option('-p, --prefix <prefix>', 'prefix of the claim URL variable')
     .option('--no-open', 'print the URL without opening a browser')
-    .action(run(() => import('./commands/claim.js')));
+    .action(run('claim'));
 
   addOutputOptions(addEnvOption(program.command('status').description('show whether the database is claimed and how long it has left')))
     .option('-p, --prefix <prefix>', 'prefix of the claim URL variable')
-    .action(run(() => import('./commands/status.js')));
+    .action(run('status'));
 
   addEnvOption(program.command('seed').description('seed the database already in the env file').argument('<files...>', 'SQL files (.sql, .sql.gz), applied in order'))
     .option('-k, --key <name>', 'env var holding the connection string', 'DATABASE_URL')
     .option('--no-transaction', 'do not wrap the files in one transaction')
     .option('--json', 'print one JSON object on stdout')
-    .action(run(() => import('./commands/seed.js')));
+    .action(run('seed'));
 
   program
     .command('serve')
@@ -87,27 +79,20 @@ function buildProgram(): Command {
     .option('--rate-limit <n/period>', 'creates per client address, or off', '30/min')
     .option('--trust-proxy', 'take the client address from X-Forwarded-For (behind a load balancer)')
     .option('--sweep-interval <duration>', 'how often expired databases are dropped', '30s')
-    .action(run(() => import('./commands/serve.js')));
+    .action(run('serve'));
   return program;
 }
 
-/** Commander's own usage errors: one line, a hint, exit 2 (or 0 for --help/--version). */
-async function reportUsageError(error: CommanderError, argv: string[]): Promise<number> {
-  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
-  const { createOutput } = await import('./output.js');
-  const { GetDbError } = await import('../errors.js');
-  const message = error.message.replace(/^error:\s*/i, '');
-  const usage = new GetDbError('USAGE', message.charAt(0).toUpperCase() + message.slice(1), { hint: 'Run get-db --help for the options.' });
-  return createOutput(argv.includes('--json')).fail(usage);
-}
+const DONE_CODES = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    process.exitCode = await reportUsageError(error, argv);
+    process.exitCode = DONE_CODES.has(error.code) ? 0 : (await loadCommands()).reportUsageError(error, argv);
   }
 }
 
-await main();
+// CommonJS has no top-level await; main reports its own failures.
+void main();

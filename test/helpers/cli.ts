@@ -1,12 +1,12 @@
 /**
- * Runs the BUILT CLI (bin/get-db.js → dist/) as a child process, as users run it.
+ * Runs the BUILT CLI (bin/get-db.cjs → dist/) as a child process, as users run it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const BIN = resolve(import.meta.dirname, '../../bin/get-db.js');
+export const BIN = resolve(import.meta.dirname, '../../bin/get-db.cjs');
 
 export interface CliResult {
   code: number | null;
