@@ -41,7 +41,7 @@ export function createdSummary(outcome: CreatedDatabase, ctx: SummaryContext): s
   lines.push(
     '',
     `  Connect:  ${c.bold(`psql "$${directKey(outcome.keysWritten[0] ?? 'DATABASE_URL')}"`)}  ${c.dim(`(after: set -a; . ./${file.replaceAll('\\', '/')}; set +a)`)}`,
-    `  Keep it:  ${c.bold('npx get-db claim')}  ${c.dim('(unclaimed databases expire after 72 hours)')}`,
+    `  Keep it:  ${c.bold('npx get-db claim')}  ${c.dim('(unclaimed, it is deleted when it expires)')}`,
   );
   return lines;
 }
