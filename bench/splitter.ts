@@ -1,13 +1,13 @@
 /**
  * Splitter throughput on generated input held in memory (so only the splitter is timed),
- * fed in 256 KiB chunks as the seed's file reader does: a COPY-heavy pg_dump-like script
+ * fed in 64 KiB chunks as the seed's file reader does: a COPY-heavy pg_dump-like script
  * and a statement-heavy one (INSERTs, functions with dollar quotes, comments).
  * Run: npx tsx bench/splitter.ts [megabytes]
  */
 import { splitSql } from '../src/seed/splitter.js';
 
 const MB = Number(process.argv[2] ?? 50);
-const CHUNK = 256 * 1024;
+const CHUNK = 64 * 1024;
 
 function build(target: number, piece: (i: number) => string): string {
   const parts: string[] = [];

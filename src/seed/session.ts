@@ -75,7 +75,8 @@ export function createClient(config: pg.ClientConfig): pg.Client {
   return client;
 }
 
-const COPY_WRITE_BYTES = 256 * 1024;
+// With a read chunk of 64 KiB, a joined write stays under V8's 128 KiB large-object size.
+const COPY_WRITE_BYTES = 64 * 1024;
 
 /** One COPY … FROM STDIN: data in, with backpressure; `end` resolves to the rows copied. */
 export class CopyIn {
