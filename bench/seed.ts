@@ -193,7 +193,7 @@ interface Row { input: string; latency: number; tool: Tool; samples: Sample[] }
 function table(rows: Row[]): string {
   const find = (row: Row, tool: Tool) => rows.find((r) => r.input === row.input && r.latency === row.latency && r.tool === tool);
   const lines = [
-    '| input | added RTT | tool | median ms (runs) | vs psql -f | vs psql -1 -f | peak RSS |',
+    '| input | added RTT | tool | median ms (runs) | speed vs psql -f | speed vs psql -1 -f | peak RSS |',
     '|---|---|---|---|---|---|---|',
   ];
   for (const row of rows) {
@@ -201,7 +201,7 @@ function table(rows: Row[]): string {
     const versus = (tool: Tool) => {
       const other = find(row, tool);
       if (!other || other === row || row.tool !== 'get-db') return '';
-      return `${(median(other.samples.map((s) => s.ms)) / ms).toFixed(2)}× faster`;
+      return `${(median(other.samples.map((s) => s.ms)) / ms).toFixed(2)}×`; // above 1: get-db is faster
     };
     const rss = row.samples[0]?.rssMb === undefined ? '' : `${Math.max(...row.samples.map((s) => s.rssMb!)).toFixed(0)} MB`;
     lines.push(`| ${row.input} | ${row.latency} ms | ${row.tool} | ${ms.toFixed(0)} (${row.samples.length}) | ${versus('psql -f')} | ${versus('psql -1 -f')} | ${rss} |`);
