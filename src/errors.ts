@@ -69,8 +69,8 @@ export function cancelledError(cause?: unknown): GetDbError {
 }
 
 /** Keeps "one error class" true for library callers: anything else is wrapped, with its cause. */
-export function asGetDbError(error: unknown): GetDbError {
+export function asGetDbError(error: unknown, hint = 'The original error is its cause.'): GetDbError {
   if (isGetDbError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new GetDbError('INTERNAL', `Unexpected error: ${message}`, { hint: 'The original error is its cause.', cause: error });
+  return new GetDbError('INTERNAL', `Unexpected error: ${message}`, { hint, cause: error });
 }

@@ -2,7 +2,7 @@
  * The `--json` contract: exactly one object on stdout for every outcome. Field names
  * are stable; see README "JSON output".
  */
-import { isGetDbError } from '../errors.js';
+import { asGetDbError } from '../errors.js';
 import type { CreateOutcome } from '../engine/create.js';
 
 export function createdJson(outcome: CreateOutcome): Record<string, unknown> {
@@ -34,17 +34,14 @@ export function createdJson(outcome: CreateOutcome): Record<string, unknown> {
   };
 }
 
-export function errorJson(error: unknown): Record<string, unknown> {
-  if (isGetDbError(error)) {
-    return {
-      error: {
-        code: error.code,
-        message: error.message,
-        hint: error.hint ?? null,
-        ...(error.details ? { details: error.details } : {}),
-      },
-    };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { error: { code: 'INTERNAL', message: `Unexpected error: ${message}`, hint: 'Run again with DEBUG=get-db for details.' } };
+export function errorJson(failure: unknown): Record<string, unknown> {
+  const error = asGetDbError(failure, 'Run again with DEBUG=get-db for details.');
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      hint: error.hint ?? null,
+      ...(error.details ? { details: error.details } : {}),
+    },
+  };
 }
