@@ -82,6 +82,19 @@ describe('the CLI against get-db serve', () => {
     expect(role).toEqual({ rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolreplication: false });
   });
 
+  test('a user holding a session on template1 cannot block creates (databases come from a template nobody can enter)', async () => {
+    const db = await createDb(serve.apiUrl);
+    const toTemplate1 = new URL(db.connection_string!);
+    toTemplate1.pathname = '/template1'; // open to every role on this (stock) server
+    await withClient(toTemplate1.href, async () => {
+      const next = await createDb(serve.apiUrl);
+      expect(await connectError(next.connection_string!)).toBeUndefined();
+    });
+    const toOurTemplate = new URL(db.connection_string!);
+    toOurTemplate.pathname = '/get_db_serve_template';
+    expect(await connectError(toOurTemplate.href)).toMatch(/not currently accepting connections|permission denied/);
+  });
+
   test('logs one JSON line per request, with no password in them', async () => {
     const db = await createDb(serve.apiUrl);
     await getJson(`${serve.apiUrl}/database/${db.id}`);

@@ -10,6 +10,26 @@ import type { Queryable } from './store.js';
 /** Keeps one database from taking every connection slot of the server. */
 export const CONNECTION_LIMIT = 20;
 
+/**
+ * New databases are copied from this one, not template1: nobody may connect to it, so no
+ * user can block every create (CREATE DATABASE refuses a template with sessions open,
+ * and any role may connect to template1 on a stock server). Made from template0: clean.
+ */
+export const TEMPLATE = 'get_db_serve_template';
+const DUPLICATE_DATABASE = '42P04';
+
+export async function ensureTemplate(db: Queryable): Promise<void> {
+  const { rows } = await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [TEMPLATE]);
+  if (rows.length > 0) return;
+  try {
+    await db.query(`CREATE DATABASE ${ident(TEMPLATE)} TEMPLATE template0 IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+  } catch (error) {
+    // Another serve process starting at the same moment made it first.
+    if ((error as { code?: string }).code !== DUPLICATE_DATABASE) throw error;
+  }
+  await db.query(`REVOKE ALL ON DATABASE ${ident(TEMPLATE)} FROM PUBLIC`);
+}
+
 const ident = (name: string) => pg.escapeIdentifier(name);
 
 /**
@@ -23,7 +43,7 @@ export async function createRoleAndDatabase(db: Queryable, name: string, passwor
     `CREATE ROLE ${ident(name)} LOGIN PASSWORD ${verifier} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
      CONNECTION LIMIT ${CONNECTION_LIMIT} IN ROLE ${ident(USERS_GROUP)}`,
   );
-  await db.query(`CREATE DATABASE ${ident(name)} OWNER ${ident(name)}`);
+  await db.query(`CREATE DATABASE ${ident(name)} OWNER ${ident(name)} TEMPLATE ${ident(TEMPLATE)}`);
   await db.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
 }
 

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { GetDbError, isGetDbError } from '../errors.js';
 import { pgConfigFromUrl } from '../seed/pg-config.js';
-import { adminRights, closeToAll, databasesOpenToAll } from './cluster.js';
+import { adminRights, closeToAll, databasesOpenToAll, ensureTemplate } from './cluster.js';
 import { publicEndpointFor } from './database-view.js';
 import type { Log } from './log.js';
 import type { ServeOptions } from './options.js';
@@ -47,6 +47,7 @@ async function preparePostgres(pool: pg.Pool, adminUrl: string, embedded: boolea
     } finally {
       client.release();
     }
+    await ensureTemplate(pool);
     const open = await databasesOpenToAll(pool);
     if (embedded) await closeToAll(pool, open);
     else if (open.length > 0) {
