@@ -1,4 +1,6 @@
 /** get-db as a library: the same engine the CLI and the Vite plugin use. */
+import type { SeedSummary } from './engine/create.js';
+import type { SeedOptions } from './seed/run.js';
 export { instantPostgres, type InstantPostgresOptions, type InstantPostgresResult } from './instant-postgres.js';
 export { GetDbError, ERROR_CODES, isGetDbError, type ErrorCode, type GetDbErrorOptions } from './errors.js';
 export type { InstagresDatabase } from './types.js';
@@ -22,7 +24,12 @@ export { toDirectUrl } from './provision/direct-url.js';
 export { formatEnvBlock, type EnvBlockValues } from './env/env-block.js';
 export { applyEnvBlock, type ApplyEnvBlockOptions } from './env/env-edit.js';
 export { readEnvFile, writeFileAtomic, type WriteOptions } from './env/env-file.js';
-export { seedDatabase, type SeedOptions } from './seed/run.js';
+export type { SeedOptions } from './seed/run.js';
+
+/** Loaded at first use: pg and the SQL splitter stay out of a plain `import 'get-db'`. */
+export async function seedDatabase(options: SeedOptions): Promise<SeedSummary> {
+  return (await import('./seed/run.js')).seedDatabase(options);
+}
 
 // Reading back what was written (what `get-db claim`, `status` and `seed` start from).
 export { readProjectEnv, findClaimUrl, findDatabaseUrl } from './engine/project-env.js';
