@@ -45,6 +45,17 @@ describe('seedDatabase over TLS + SCRAM channel binding (Neon-shaped URL)', () =
     expect(await shopContents(copy)).toEqual(await shopContents(source));
   });
 
+  test('a file over the size kept from the pre-scan is read again as a stream, with the same result', async () => {
+    const source = await freshDatabase();
+    await seedDatabase({ connectionString: source.url, files: [SHOP_SCHEMA] });
+    const copy = await freshDatabase();
+    const summary = await seedDatabase({ connectionString: copy.url, files: [SHOP_SCHEMA], keepSplitBytes: 0 });
+    expect(summary).toMatchObject({ files: 1, statements: 10 });
+    expect(await shopContents(copy)).toEqual(await shopContents(source));
+    const dumped = await freshDatabase();
+    expect((await seedDatabase({ connectionString: dumped.url, files: [PG_DUMP_SAMPLE], keepSplitBytes: 0 })).rowsCopied).toBe(703);
+  });
+
   test('.sql.gz is read through gunzip', async () => {
     const [gz] = writeSeedFiles({ 'dump.sql.gz': gzipSync(readFileSync(PG_DUMP_SAMPLE)) });
     const db = await freshDatabase();

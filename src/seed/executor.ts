@@ -11,7 +11,7 @@ import { connectionLost, statementFailed, transactionCommandFailed } from './err
 import type { ProgressCounter } from './progress.js';
 import { CopyIn, isServerError, runBatch, type BatchOutcome } from './session.js';
 import { openSeedSource } from './sources.js';
-import { splitSql } from './splitter.js';
+import { splitSql, type SqlItem } from './splitter.js';
 
 export interface ExecutorOptions {
   /** Inside one transaction, statements need not be sent alone. */
@@ -129,10 +129,19 @@ export class SeedExecutor {
     }
   }
 
-  async runFile(file: string, size: number): Promise<void> {
-    const source = openSeedSource(file);
-    this.options.progress.startFile(file, size, () => source.bytesRead);
-    const items = splitSql(source, { fileName: file });
+  /** `split`: the file's items when the pre-scan kept them; otherwise it is read again. */
+  async runFile(file: string, size: number, split?: SqlItem[]): Promise<void> {
+    let items: AsyncGenerator<SqlItem>;
+    if (split) {
+      items = (async function* () {
+        yield* split;
+      })();
+      this.options.progress.startFile(file, size, () => size);
+    } else {
+      const source = openSeedSource(file);
+      this.options.progress.startFile(file, size, () => source.bytesRead);
+      items = splitSql(source, { fileName: file });
+    }
     // COPY data is pulled from the same iterator by runCopy, up to its copy-end.
     const copyData: AsyncIterator<string | undefined> = {
       next: async () => {

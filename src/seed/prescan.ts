@@ -6,7 +6,7 @@
 import { cancelledError } from '../errors.js';
 import { classifyStatement } from './classify.js';
 import { connectsElsewhere, managesTransactions, refusesTransaction, unsupportedMeta } from './errors.js';
-import { openSeedSource } from './sources.js';
+import { isGzipPath, openSeedSource, seedFileSize } from './sources.js';
 import { splitSql, type SqlItem } from './splitter.js';
 
 const IGNORED_META = new Set(['restrict', 'unrestrict']);
@@ -47,14 +47,28 @@ export interface PrescanOptions {
   transaction: boolean;
   database: string;
   signal?: AbortSignal;
+  /** Files up to this size are kept split (default KEEP_SPLIT_BYTES). */
+  keepBytes?: number;
 }
 
-export async function prescanSeedFiles(files: string[], options: PrescanOptions): Promise<void> {
+/**
+ * Files up to this size are split once: the pre-scan keeps their items for the run (most
+ * seeds are schema files of a few KB). Larger ones are read again, so memory stays flat.
+ */
+export const KEEP_SPLIT_BYTES = 4 * 1024 * 1024;
+
+/** Checks every file; returns the items of the small ones, by path. */
+export async function prescanSeedFiles(files: string[], options: PrescanOptions): Promise<Map<string, SqlItem[]>> {
+  const kept = new Map<string, SqlItem[]>();
   for (const file of files) {
+    const keep = !isGzipPath(file) && (await seedFileSize(file)) <= (options.keepBytes ?? KEEP_SPLIT_BYTES) ? ([] as SqlItem[]) : undefined;
     for await (const item of splitSql(openSeedSource(file), { fileName: file })) {
       if (options.signal?.aborted) throw cancelledError(options.signal.reason);
       if (item.kind === 'meta') checkMeta(item, file, options.database);
       else if (options.transaction && item.kind === 'statement') checkStatement(item, file);
+      keep?.push(item);
     }
+    if (keep) kept.set(file, keep);
   }
+  return kept;
 }

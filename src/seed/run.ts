@@ -14,6 +14,7 @@ import { prescanSeedFiles } from './prescan.js';
 import { ProgressCounter } from './progress.js';
 import { createClient } from './session.js';
 import { checkSeedFiles, seedFileSize } from './sources.js';
+import type { SqlItem } from './splitter.js';
 
 export interface SeedOptions {
   /** The direct (not pooled) URL: a seed is one long session. */
@@ -27,6 +28,8 @@ export interface SeedOptions {
   onProgress?: (progress: SeedProgress) => void;
   /** Batch bounds; tests make them small. */
   batchLimits?: BatchLimits;
+  /** Files up to this size are split once and kept from the pre-scan; tests set 0 to stream all. */
+  keepSplitBytes?: number;
 }
 
 async function connect(config: pg.ClientConfig, signal: AbortSignal | undefined): Promise<pg.Client> {
@@ -44,9 +47,9 @@ async function connect(config: pg.ClientConfig, signal: AbortSignal | undefined)
   }
 }
 
-async function applyFiles(executor: SeedExecutor, files: string[], sizes: number[]): Promise<void> {
+async function applyFiles(executor: SeedExecutor, files: string[], sizes: number[], split: Map<string, SqlItem[]>): Promise<void> {
   try {
-    for (const [index, file] of files.entries()) await executor.runFile(file, sizes[index]!);
+    for (const [index, file] of files.entries()) await executor.runFile(file, sizes[index]!, split.get(file));
     await executor.finish();
   } catch (error) {
     // Usually redundant (the server aborted the transaction already), never harmful.
@@ -66,8 +69,9 @@ export async function seedDatabase(options: SeedOptions): Promise<SeedSummary> {
   // nothing is sent until the pre-scan has passed.
   const connecting = connect(config, signal);
   connecting.catch(() => {});
+  let split: Awaited<ReturnType<typeof prescanSeedFiles>>;
   try {
-    await prescanSeedFiles(files, { transaction, database: String(config.database), signal });
+    split = await prescanSeedFiles(files, { transaction, database: String(config.database), signal, keepBytes: options.keepSplitBytes });
   } catch (error) {
     void connecting.then((client) => client.end()).catch(() => {});
     throw error;
@@ -81,7 +85,7 @@ export async function seedDatabase(options: SeedOptions): Promise<SeedSummary> {
   signal?.addEventListener('abort', stop, { once: true });
   try {
     const executor = new SeedExecutor(client, { transaction, progress, signal, limits: options.batchLimits });
-    await applyFiles(executor, files, sizes);
+    await applyFiles(executor, files, sizes, split);
   } catch (error) {
     if (signal?.aborted) throw cancelledError(signal.reason);
     throw error;
