@@ -4,7 +4,7 @@
  * added round-trip latency. Its own PostgreSQL (embedded, plain TCP + SCRAM: TLS would
  * cost every tool the same), its own inputs, a fresh database per run; prints markdown.
  *
- *   npx tsx bench/seed.ts [--runs 3] [--dump-mb 200] [--statements 10000] [--from-source]
+ *   npx tsx bench/seed.ts [--runs 3] [--small-runs 9] [--dump-mb 200] [--statements 10000] [--from-source]
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,6 +20,8 @@ import { flag, numberOption } from './args.js';
 import { startLatencyProxy } from './latency-proxy.js';
 
 const RUNS = numberOption('runs', 3);
+// A small seed takes well under a second: more runs for a steady median.
+const SMALL_RUNS = numberOption('small-runs', 9);
 const DUMP_MB = numberOption('dump-mb', 200);
 const SMALL_STATEMENTS = numberOption('statements', 10_000);
 const LATENCIES = [0, 25];
@@ -231,15 +233,19 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const [input, file] of [[`${SMALL_STATEMENTS.toLocaleString('en-US')} statements`, small], [`COPY dump ${mb(dump)}`, dump]] as const) {
       for (const latency of LATENCIES) {
-        for (const tool of tools) {
-          // One statement per round trip: 10,000 × 25 ms ≥ 250 s a run, so psql runs once
-          // there, and psql -1 -f (the same round trips) not at all.
-          const slow = file === small && latency > 0 && tool !== 'get-db';
-          if (slow && tool === 'psql -1 -f') continue;
-          const samples: Sample[] = [];
-          for (let run = 0; run < (slow ? 1 : RUNS); run++) samples.push(await runOnce(bench, tool, file, latency));
-          rows.push({ input, latency, tool, samples });
-          console.error(`  ${input} @ ${latency} ms, ${tool}: ${samples.map((s) => s.ms.toFixed(0)).join(', ')} ms`);
+        // Tools take turns run by run, so the machine's noise falls on all of them alike.
+        // One statement per round trip: 10,000 × 25 ms ≥ 250 s a run, so psql runs once
+        // there, and psql -1 -f (the same round trips) not at all.
+        const slow = (tool: Tool) => file === small && latency > 0 && tool !== 'get-db';
+        const cellTools = tools.filter((tool) => !(slow(tool) && tool === 'psql -1 -f'));
+        const runs = (tool: Tool) => (slow(tool) ? 1 : file === small ? SMALL_RUNS : RUNS);
+        const samples = new Map<Tool, Sample[]>(cellTools.map((tool) => [tool, []]));
+        for (let run = 0; run < Math.max(...cellTools.map(runs)); run++) {
+          for (const tool of cellTools) if (run < runs(tool)) samples.get(tool)!.push(await runOnce(bench, tool, file, latency));
+        }
+        for (const tool of cellTools) {
+          rows.push({ input, latency, tool, samples: samples.get(tool)! });
+          console.error(`  ${input} @ ${latency} ms, ${tool}: ${samples.get(tool)!.map((s) => s.ms.toFixed(0)).join(', ')} ms`);
         }
       }
     }
