@@ -1,5 +1,5 @@
 /** get-db serve speaks the docs' API field for field and error for error, and refuses bad traffic. */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { startServe, type ServeProcess } from './helpers/serve.js';
 import { getJson, onTestPostgres, postJson } from './serve-helpers.js';
 
@@ -111,6 +111,16 @@ describe('bad traffic', () => {
       expect((await create('198.51.100.2')).status).toBe(201);
     } finally {
       await proxied.stop();
+    }
+  });
+
+  test('listening beyond loopback while handing out loopback addresses is warned about', async () => {
+    const wide = await startServe(['--postgres-url', inject('postgres').adminUrl, '--host', '0.0.0.0']);
+    try {
+      expect(wide.stderr()).toContain('pass --public-url');
+      expect(wide.stderr()).toContain('Connection strings name 127.0.0.1');
+    } finally {
+      await wide.stop();
     }
   });
 });

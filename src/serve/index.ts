@@ -8,7 +8,7 @@ import pg from 'pg';
 import { GetDbError, isGetDbError } from '../errors.js';
 import { pgConfigFromUrl } from '../seed/pg-config.js';
 import { adminRights, closeToAll, databasesOpenToAll, ensureTemplate } from './cluster.js';
-import { publicEndpointFor } from './database-view.js';
+import { publicEndpointFor, type PublicEndpoint } from './database-view.js';
 import type { Log } from './log.js';
 import type { ServeOptions } from './options.js';
 import { createRequestListener } from './router.js';
@@ -75,6 +75,19 @@ function defaultPublicUrl(host: string, port: number): string {
 }
 
 /** Connections that finish their request while draining turn idle; close them as they do. */
+const LOOPBACK = /^(127\.|localhost$|\[?::1\]?$)/;
+
+/** Listening beyond this machine while handing out addresses only this machine can use. */
+function reachabilityWarnings(options: ServeOptions, endpoint: PublicEndpoint): string[] {
+  if (LOOPBACK.test(options.host)) return [];
+  const warnings: string[] = [];
+  if (!options.publicUrl) warnings.push(`Claim links name ${endpoint.publicUrl}; pass --public-url with the address other machines use.`);
+  if (LOOPBACK.test(new URL(`postgresql://${endpoint.host}`).hostname)) {
+    warnings.push(`Connection strings name ${endpoint.host} (from the admin URL); pass --public-host with the address other machines use.`);
+  }
+  return warnings;
+}
+
 async function closeServer(server: Server): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   const sweepIdle = setInterval(() => server.closeIdleConnections(), 50);
@@ -107,7 +120,7 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
     return {
       apiUrl: `${endpoint.publicUrl}/api/v1`,
       port,
-      warnings,
+      warnings: [...warnings, ...reachabilityWarnings(options, endpoint)],
       close: async () => {
         await closeServer(server);
         await sweeper.stop();
