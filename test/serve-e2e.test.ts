@@ -177,7 +177,8 @@ describe('expiry and limits', () => {
       await blocker.query('begin');
       await blocker.query('lock table get_db_serve.databases in access exclusive mode');
       const answer = postJson(`${draining.apiUrl}/database`, { ref: 'in-flight' });
-      await eventually(async () => (await adminQuery(`select 1 from pg_stat_activity where application_name = 'get-db serve' and wait_event_type = 'Lock'`)).length > 0);
+      const waiting = `select 1 from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'`;
+      await eventually(async () => (await adminQuery(waiting, [`get-db serve ${draining.pid}`])).length > 0);
       const exited = draining.stop('SIGTERM');
       await new Promise((r) => setTimeout(r, 300));
       await blocker.query('commit');

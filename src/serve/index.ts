@@ -99,7 +99,8 @@ async function closeServer(server: Server): Promise<void> {
 export async function startServe(options: ServeOptions, hooks: { log: Log }): Promise<RunningServe> {
   const embedded = options.embedded ? await (await import('./embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
   const adminUrl = embedded?.adminUrl ?? options.postgresUrl!;
-  const pool = new pg.Pool({ ...pgConfigFromUrl(adminUrl), application_name: 'get-db serve', max: POOL_SIZE });
+  // The pid tells an operator (and pg_stat_activity) which serve process a session is.
+  const pool = new pg.Pool({ ...pgConfigFromUrl(adminUrl), application_name: `get-db serve ${process.pid}`, max: POOL_SIZE });
   pool.on('error', (error) => hooks.log({ level: 'error', event: 'pool_error', error: error.message }));
   const stopPostgres = async () => {
     await pool.end().catch(() => {});

@@ -11,6 +11,7 @@ export interface ServeProcess {
   baseUrl: string;
   logs(): Array<Record<string, unknown>>;
   stderr(): string;
+  pid: number;
   /** Sends the signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   exited: Promise<number | null>;
@@ -37,6 +38,7 @@ export function startServe(args: string[], env: Record<string, string | undefine
         baseUrl: apiUrl.replace(/\/api\/v1$/, ''),
         logs: () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
         stderr: () => stderr,
+        pid: child.pid!,
         stop: (signal = 'SIGTERM') => {
           child.kill(signal);
           return exited;
