@@ -178,7 +178,8 @@ describe('every error code a library caller can meet', () => {
     await writeFile(join(cwd, 'bad.sql'), 'create table ok (id int);\n\nselect * from no_such_table;\n');
     const failed = await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'bad.sql' } }), 'SEED_FAILED');
     expect(failed.message).toMatch(/bad\.sql:3:\d+/);
-    expect(failed.hint).toMatch(/get-db seed/);
+    // Run from elsewhere, `get-db seed` would read another .env: the line names this one.
+    expect(failed.hint).toContain(`npx get-db seed -e ${join(cwd, '.env')} ${join(cwd, 'bad.sql')}`);
     const cwd2 = await tempProject();
     await writeFile(join(cwd2, 'meta.sql'), 'create table t (id int);\n\\i other.sql\n');
     await expectCode(instantPostgres({ ...base, cwd: cwd2, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'meta.sql' } }), 'SEED_UNSUPPORTED');

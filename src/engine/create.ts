@@ -2,12 +2,13 @@
  * The create pipeline every face shares (CLI, library, Vite plugin):
  * provision → write env (atomic) → gitignore → seed. The plan is already validated.
  */
+import { resolve } from 'node:path';
 import { GetDbError, isGetDbError } from '../errors.js';
 import { formatEnvBlock } from '../env/env-block.js';
 import { applyEnvBlock, hasKey } from '../env/env-edit.js';
 import { readEnvFile, writeFileAtomic } from '../env/env-file.js';
 import type { CreatePlan } from '../plan/plan.js';
-import type { InstagresDatabase } from '../types.js';
+import { DEFAULT_ENV_FILE, DEFAULT_KEY, type InstagresDatabase } from '../types.js';
 import { envKeysFor } from './keys.js';
 
 export interface SeedProgress {
@@ -126,11 +127,18 @@ async function seed(plan: CreatePlan, created: Provisioned, hooks: CreateHooks):
   } catch (error) {
     if (!isGetDbError(error) || error.code === 'CANCELLED') throw error;
     throw new GetDbError(error.code, error.message, {
-      hint: `${error.hint ? `${error.hint}\n` : ''}The database and ${plan.envFile} are fine; fix the file and re-run: npx get-db seed ${plan.seedFiles.map(quoteArg).join(' ')}`,
+      hint: `${error.hint ? `${error.hint}\n` : ''}The database and ${plan.envFile} are fine; fix the file and re-run: ${reseedCommand(plan)}`,
       cause: error,
       details: { ...error.details, databaseId: created.database.id, claimUrl: created.database.claim_url, envFile: plan.envFile },
     });
   }
+}
+
+/** `get-db seed` reads ./.env unless told otherwise: name the file when it is another one. */
+function reseedCommand(plan: CreatePlan): string {
+  const envArg = plan.envFile === resolve(DEFAULT_ENV_FILE) ? '' : ` -e ${quoteArg(plan.envFile)}`;
+  const keyArg = plan.key === DEFAULT_KEY ? '' : ` -k ${plan.key}`;
+  return `npx get-db seed${envArg}${keyArg} ${plan.seedFiles.map(quoteArg).join(' ')}`;
 }
 
 function quoteArg(path: string): string {
