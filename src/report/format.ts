@@ -1,4 +1,11 @@
 /** Small pure formatters shared by the human and JSON reports. */
+import { isAbsolute, relative } from 'node:path';
+
+/** Relative to `from` when inside it (how users name their files); absolute otherwise. */
+export function displayPath(file: string, from: string): string {
+  const rel = relative(from, file);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel;
+}
 
 /** The URL with its password replaced by ****: the password lives in the env file only. */
 export function maskPassword(url: string): string {

@@ -1,19 +1,13 @@
 /** The human summaries (stderr). Pure: they return lines; the CLI prints them. */
-import { relative } from 'node:path';
 import type { Colors } from 'picocolors/types.js';
 import type { CreatedDatabase, SeedSummary } from '../engine/create.js';
 import { directKey } from '../engine/keys.js';
-import { formatDuration, formatLocalTime, formatTimeLeft, maskPassword } from './format.js';
+import { displayPath, formatDuration, formatLocalTime, formatTimeLeft, maskPassword } from './format.js';
 
 export interface SummaryContext {
   cwd: string;
   now: Date;
   colors: Colors;
-}
-
-export function displayPath(file: string, cwd: string): string {
-  const rel = relative(cwd, file);
-  return rel === '' || rel.startsWith('..') ? file : rel;
 }
 
 export function seedLine(seed: SeedSummary): string {

@@ -2,16 +2,15 @@
  * The seed's errors, worded for the person who has to fix the file: where (file:line:col),
  * what Postgres said, and Postgres's own detail and hint.
  */
-import { isAbsolute, relative } from 'node:path';
 import { GetDbError } from '../errors.js';
+import { displayPath as displayPathFrom } from '../report/format.js';
 import type { Location, SourceStatement } from './batcher.js';
 import { statementHead } from './classify.js';
 import type { ServerError } from './session.js';
 
 /** Paths under the current folder are shown relative to it: shorter, and still clickable. */
 export function displayPath(file: string): string {
-  const shown = relative(process.cwd(), file);
-  return shown === '' || shown.startsWith('..') || isAbsolute(shown) ? file : shown;
+  return displayPathFrom(file, process.cwd());
 }
 
 function serverHint(error: ServerError): string | undefined {

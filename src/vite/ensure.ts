@@ -11,7 +11,8 @@ import { findClaimUrl } from '../engine/project-env.js';
 import { asGetDbError, type GetDbError } from '../errors.js';
 import { instantPostgres } from '../instant-postgres.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY } from '../types.js';
-import { displayPath, remindToClaim, reportFailure, tagged, type PluginLog } from './messages.js';
+import { displayPath } from '../report/format.js';
+import { remindToClaim, reportFailure, tagged, type PluginLog } from './messages.js';
 import { exportToProcess, findExpiry, lookUpEnv, resolvePaths, withdrawExports, type ProjectPaths } from './project-env.js';
 import type { PostgresPluginOptions } from './options.js';
 
@@ -67,8 +68,8 @@ async function provision({ options, key, prefix, paths, log }: Start): Promise<v
     settings: options.settings,
     apiUrl: options.apiUrl,
   });
-  const seeded = seedPath ? `, seeded from ${displayPath(paths.root, seedPath)}` : '';
-  log.info(`Created database ${result.id}: wrote ${envKeysFor(key, prefix).join(', ')} to ${displayPath(paths.root, result.envFile)}${seeded}.`);
+  const seeded = seedPath ? `, seeded from ${displayPath(seedPath, paths.root)}` : '';
+  log.info(`Created database ${result.id}: wrote ${envKeysFor(key, prefix).join(', ')} to ${displayPath(result.envFile, paths.root)}${seeded}.`);
 }
 
 async function remind({ mode, paths, prefix, log }: Start, vars: Record<string, string>): Promise<void> {
@@ -82,7 +83,7 @@ async function remind({ mode, paths, prefix, log }: Start, vars: Record<string, 
 }
 
 function fail({ key, prefix, paths, log }: Start, error: GetDbError): void {
-  reportFailure(log, error, { key, envFile: displayPath(paths.root, paths.envFile) });
+  reportFailure(log, error, { key, envFile: displayPath(paths.envFile, paths.root) });
   // The database exists but is in no file: this session can still use it.
   const lines = error.code === 'ENV_WRITE_FAILED' ? error.details?.lines : undefined;
   if (Array.isArray(lines)) exportToProcess(parse(lines.join('\n')), envKeysFor(key, prefix));

@@ -2,7 +2,6 @@
  * What the plugin says in the dev server's log. One line per fact, tagged [get-db];
  * never a password (the connection string lives in the env file only).
  */
-import { relative, isAbsolute } from 'node:path';
 import type { Logger } from 'vite';
 import type { GetDbError } from '../errors.js';
 import { formatTimeLeft } from '../report/format.js';
@@ -15,12 +14,6 @@ export function tagged(logger: PluginLog): PluginLog {
     warn: (msg, options) => logger.warn(`[get-db] ${msg}`, options),
     error: (msg, options) => logger.error(`[get-db] ${msg}`, options),
   };
-}
-
-/** Relative to the project root when inside it: that is how users name their files. */
-export function displayPath(root: string, file: string): string {
-  const rel = relative(root, file);
-  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel;
 }
 
 export function remindToClaim(log: PluginLog, claimUrl: string, expiresAt: Date | undefined, now = new Date()): void {
