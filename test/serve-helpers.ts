@@ -3,6 +3,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
 import type { DatabaseView } from '../src/serve/database-view.js';
+import { withClient as withConfig } from './seed-helpers.js';
 
 /** serve on the test PostgreSQL, handing out Neon-shaped URLs (a -pooler host, TLS). */
 export function onTestPostgres(): string[] {
@@ -30,15 +31,8 @@ export async function createDb(apiUrl: string, body: unknown = { ref: 'serve-tes
   return created.body as DatabaseView;
 }
 
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(pgConfigFromUrl(url));
-  client.on('error', () => {}); // a session the server ends (drop, read-only) fails its next query instead
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
+export function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withConfig(pgConfigFromUrl(url), work);
 }
 
 /** undefined when the URL connects; otherwise the server's (or driver's) message. */
