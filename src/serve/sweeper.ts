@@ -100,7 +100,6 @@ export function startSweeper(pool: pg.Pool, intervalMs: number, options: SweepOp
       stopped = true;
       clearTimeout(timer);
       await running;
-      clearTimeout(timer);
     },
   };
 }
