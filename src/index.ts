@@ -1,5 +1,5 @@
 /** get-db as a library: the same engine the CLI and the Vite plugin use. */
-import type { SeedSummary } from './engine/create.js';
+import type { SeedSummary } from './seed/types.js';
 import type { SeedOptions } from './seed/run.js';
 export { instantPostgres, type InstantPostgresOptions, type InstantPostgresResult } from './instant-postgres.js';
 export { GetDbError, ERROR_CODES, isGetDbError, type ErrorCode, type GetDbErrorOptions } from './errors.js';
@@ -16,9 +16,8 @@ export {
   type SkippedCreate,
   type CreateHooks,
   type CreateStep,
-  type SeedProgress,
-  type SeedSummary,
 } from './engine/create.js';
+export type { SeedProgress, SeedSummary } from './seed/types.js';
 export { createDatabase, getDatabase, type ApiCallOptions, type CreateDatabaseOptions } from './provision/api.js';
 export { toDirectUrl } from './provision/direct-url.js';
 export { formatEnvBlock, type EnvBlockValues } from './env/env-block.js';

@@ -1,7 +1,7 @@
 /** The direct URL: `-pooler` out of the first host label, every other byte as it was. */
 import { describe, expect, test } from 'vitest';
 import { toDirectUrl } from '../src/provision/direct-url.js';
-import { mulberry32 } from './env-random.js';
+import { mulberry32 } from './helpers/random.js';
 
 describe('toDirectUrl', () => {
   test.each([

@@ -8,7 +8,7 @@ import { expect, test } from 'vitest';
 import { formatEnvBlock } from '../src/env/env-block.js';
 import { applyEnvBlock } from '../src/env/env-edit.js';
 import { parseEnvEntries, type EnvEntry } from '../src/env/env-lines.js';
-import { mulberry32, pick, randomSeed, randomString } from './env-random.js';
+import { mulberry32, pick, randomSeed, randomString } from './helpers/random.js';
 
 const FILES = 400;
 const KEY = 'DATABASE_URL';

@@ -12,7 +12,7 @@ import { loadEnv } from 'vite';
 import { expect, test } from 'vitest';
 import { quoteEnvValue } from '../src/env/env-block.js';
 import { isGetDbError } from '../src/errors.js';
-import { mulberry32, randomSeed, randomString } from './env-random.js';
+import { mulberry32, randomSeed, randomString } from './helpers/random.js';
 
 const run = promisify(execFile);
 const PREFIX = 'GETDB_Q_';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { seedDatabase } from '../src/seed/run.js';
-import { freshDatabase, seedError, tableNames, writeSeedFiles } from './seed-helpers.js';
+import { freshDatabase, seedError, tableNames, writeSeedFiles } from './helpers/seed.js';
 
 const numbered = (count: number, from = 1) =>
   Array.from({ length: count }, (_, i) => `INSERT INTO t VALUES (${from + i}, 'row ${from + i}');\n`).join('');

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { seedDatabase } from '../src/seed/run.js';
-import { freshDatabase, tableNames, writeSeedFiles, type TestDatabase } from './seed-helpers.js';
+import { freshDatabase, tableNames, writeSeedFiles, type TestDatabase } from './helpers/seed.js';
 
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/seed');

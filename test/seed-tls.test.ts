@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
-import { freshDatabase, tempDir, writeSeedFiles } from './seed-helpers.js';
+import { freshDatabase, tempDir, writeSeedFiles } from './helpers/seed.js';
 
 const RUN_MODULE = pathToFileURL(resolve(import.meta.dirname, '../src/seed/run.ts')).href;
 

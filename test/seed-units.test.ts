@@ -8,7 +8,7 @@ import { classifyStatement, leadingWords, statementHead } from '../src/seed/clas
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
 import { connectTarget } from '../src/seed/prescan.js';
 import { checkSeedFiles, openSeedSource } from '../src/seed/sources.js';
-import { tempDir } from './seed-helpers.js';
+import { tempDir } from './helpers/seed.js';
 
 describe('pgConfigFromUrl', () => {
   test('a Neon URL: decoded parts, verified TLS with SNI, channel binding', () => {

@@ -1,7 +1,7 @@
 /** get-db serve speaks the docs' API field for field and error for error, and refuses bad traffic. */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { startServe, type ServeProcess } from './helpers/serve.js';
-import { getJson, onTestPostgres, postJson } from './serve-helpers.js';
+import { getJson, onTestPostgres, postJson } from './helpers/serve-http.js';
 
 let serve: ServeProcess;
 beforeAll(async () => {

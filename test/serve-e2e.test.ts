@@ -8,7 +8,7 @@ import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { runCli, tempProject } from './helpers/cli.js';
 import { startServe, type ServeProcess } from './helpers/serve.js';
-import { adminQuery, connectError, createDb, eventually, getJson, onTestPostgres, postJson, withClient } from './serve-helpers.js';
+import { adminQuery, connectError, createDb, eventually, getJson, onTestPostgres, postJson, withClient } from './helpers/serve-http.js';
 
 const SHOP_SCHEMA = resolve(import.meta.dirname, '../fixtures/seed/shop-schema.sql');
 

@@ -10,7 +10,7 @@ import { parse } from 'dotenv';
 import { expect, test } from 'vitest';
 import { runCli, tempProject } from './helpers/cli.js';
 import { startServe } from './helpers/serve.js';
-import { connectError, getJson, withClient } from './serve-helpers.js';
+import { connectError, getJson, withClient } from './helpers/serve-http.js';
 
 test('starts its own PostgreSQL; the CLI works against it; a restart on the same data folder keeps everything', async () => {
   // Not inside a 0700 temp folder: as root, PostgreSQL runs as another user that must reach it.

@@ -8,9 +8,9 @@ import { resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
-import { freshDatabase } from './seed-helpers.js';
-import { chunked, prng, randomSizes, splitAll, splitterSeed, splitText, sqlOf } from './splitter-helpers.js';
-import { randomScript } from './splitter-random-sql.js';
+import { freshDatabase } from './helpers/seed.js';
+import { chunked, prng, randomSizes, splitAll, splitterSeed, splitText, sqlOf } from './helpers/splitter.js';
+import { randomScript } from './helpers/random-sql.js';
 
 const SCRIPTS = 25;
 const STATEMENTS = 12;

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { GetDbError } from '../src/errors.js';
-import { chunked, prng, randomSizes, splitAll, splitterSeed, splitText, sqlOf } from './splitter-helpers.js';
+import { chunked, prng, randomSizes, splitAll, splitterSeed, splitText, sqlOf } from './helpers/splitter.js';
 
 const LEXICAL = resolve(import.meta.dirname, '../fixtures/seed/lexical');
 const fixture = (name: string): string => readFileSync(resolve(LEXICAL, name), 'utf8');

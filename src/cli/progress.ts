@@ -2,7 +2,7 @@
  * What the user sees while work runs: a spinner at a terminal, one plain line per step
  * elsewhere (CI logs), nothing under --json.
  */
-import type { SeedProgress } from '../engine/create.js';
+import type { SeedProgress } from '../seed/types.js';
 import { formatBytes } from '../report/format.js';
 import type { Output } from './output.js';
 

@@ -10,21 +10,8 @@ import { readEnvFile, writeFileAtomic } from '../env/env-file.js';
 import type { CreatePlan } from '../plan/plan.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY, type InstagresDatabase } from '../types.js';
 import { envKeysFor } from './keys.js';
+import type { SeedProgress, SeedSummary } from '../seed/types.js';
 
-export interface SeedProgress {
-  file: string;
-  bytes: number;
-  totalBytes: number;
-  statements: number;
-  rowsCopied: number;
-}
-
-export interface SeedSummary {
-  statements: number;
-  rowsCopied: number;
-  files: number;
-  durationMs: number;
-}
 
 export type CreateStep = 'provision' | 'write' | 'seed';
 

@@ -1,6 +1,7 @@
 /** The human summaries (stderr). Pure: they return lines; the CLI prints them. */
 import type { Colors } from 'picocolors/types.js';
-import type { CreatedDatabase, SeedSummary } from '../engine/create.js';
+import type { CreatedDatabase } from '../engine/create.js';
+import type { SeedSummary } from '../seed/types.js';
 import { directKey } from '../engine/keys.js';
 import { displayPath, formatDuration, formatLocalTime, formatTimeLeft, maskPassword } from './format.js';
 

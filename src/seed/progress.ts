@@ -1,5 +1,5 @@
 /** Seed progress, counted as work is done and reported at most every `intervalMs`. */
-import type { SeedProgress } from '../engine/create.js';
+import type { SeedProgress } from './types.js';
 
 const DEFAULT_INTERVAL_MS = 100;
 

@@ -4,7 +4,7 @@
  * everything it can before connecting; throws GetDbError, never prints.
  */
 import type pg from 'pg';
-import type { SeedProgress, SeedSummary } from '../engine/create.js';
+import type { SeedProgress, SeedSummary } from './types.js';
 import { cancelledError } from '../errors.js';
 import type { BatchLimits } from './batcher.js';
 import { connectFailed } from './errors.js';

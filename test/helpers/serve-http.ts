@@ -1,9 +1,9 @@
 /** Serve tests: the test PostgreSQL as serve's admin server, and the checks users make. */
 import pg from 'pg';
 import { inject } from 'vitest';
-import { pgConfigFromUrl } from '../src/seed/pg-config.js';
-import type { DatabaseView } from '../src/serve/database-view.js';
-import { withClient as withConfig } from './seed-helpers.js';
+import { pgConfigFromUrl } from '../../src/seed/pg-config.js';
+import type { DatabaseView } from '../../src/serve/database-view.js';
+import { withClient as withConfig } from './seed.js';
 
 /** serve on the test PostgreSQL, handing out Neon-shaped URLs (a -pooler host, TLS). */
 export function onTestPostgres(): string[] {

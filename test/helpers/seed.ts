@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { expectCode } from './helpers/expect-error.js';
-import { pgConfigFromUrl } from '../src/seed/pg-config.js';
-import { createOwnedDatabase } from './helpers/postgres.js';
+import { expectCode } from './expect-error.js';
+import { pgConfigFromUrl } from '../../src/seed/pg-config.js';
+import { createOwnedDatabase } from './postgres.js';
 
 export interface TestDatabase {
   name: string;

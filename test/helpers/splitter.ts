@@ -1,7 +1,7 @@
 /** Splitter tests: feeding text in chosen chunks, a seeded PRNG, and a compact view of the items. */
-import { splitSql, type SqlItem } from '../src/seed/splitter.js';
+import { splitSql, type SqlItem } from '../../src/seed/splitter.js';
 
-export { mulberry32 as prng, pick } from './env-random.js';
+export { mulberry32 as prng, pick } from './random.js';
 
 /** The seed of a randomised splitter test: SPLITTER_TEST_SEED replays a printed one. */
 export function splitterSeed(): number {

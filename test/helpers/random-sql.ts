@@ -4,7 +4,7 @@
  * strings, dollar quotes with tags, comments, E-strings, quoted identifiers,
  * BEGIN ATOMIC bodies). The script is returned with the exact statements in it.
  */
-import { pick } from './splitter-helpers.js';
+import { pick } from './splitter.js';
 
 type Random = () => number;
 

