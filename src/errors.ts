@@ -74,3 +74,19 @@ export function asGetDbError(error: unknown, hint = 'The original error is its c
   const message = error instanceof Error ? error.message : String(error);
   return new GetDbError('INTERNAL', `Unexpected error: ${message}`, { hint, cause: error });
 }
+
+/**
+ * The same failure with more facts in `details` (any thrown value becomes INTERNAL first):
+ * how every failure after a database exists comes to name it.
+ *
+ * @example
+ * throw withDetails(error, { databaseId: db.id, claimUrl: db.claim_url });
+ */
+export function withDetails(failure: unknown, details: Record<string, unknown>): GetDbError {
+  const error = asGetDbError(failure);
+  return new GetDbError(error.code, error.message, {
+    hint: error.hint,
+    cause: failure,
+    details: { ...error.details, ...details },
+  });
+}

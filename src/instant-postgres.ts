@@ -77,12 +77,12 @@ async function createWith(options: InstantPostgresOptions): Promise<InstantPostg
     gitignore: options.gitignore ?? true,
   });
   const outcome = await createIntoEnv(plan, { signal: options.signal, onStep: options.onStep });
-  if (outcome.action !== 'created') {
+  if (outcome.action === 'skipped') {
     // makeCreatePlan never asks to skip; kept for the type checker.
     throw new GetDbError('KEY_EXISTS', `${plan.key} is already set in ${plan.envFile}.`);
   }
   return {
-    id: outcome.database.id,
+    id: outcome.action === 'created' ? outcome.database.id : outcome.id,
     databaseUrl: outcome.databaseUrl,
     databaseUrlDirect: outcome.databaseUrlDirect,
     claimUrl: outcome.claimUrl,

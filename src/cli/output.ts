@@ -44,9 +44,11 @@ export function createOutput(json: boolean, stderr: NodeJS.WriteStream = process
       if (json) {
         process.stdout.write(`${JSON.stringify(errorJson(error))}\n`);
       } else {
-        const { error: body } = errorJson(error) as { error: { message: string; hint: string | null; details?: { lines?: string[] } } };
+        const { error: body } = errorJson(error) as { error: { message: string; hint: string | null; details?: { lines?: string[]; databaseId?: string; claimUrl?: string } } };
         const cancelled = isGetDbError(error) && error.code === 'CANCELLED';
         stderr.write(`${cancelled ? colors.yellow('■') : colors.red('✖')} ${body.message}\n`);
+        // The database exists: name it and the page that keeps it, whatever went wrong after.
+        if (body.details?.databaseId) stderr.write(`  Database ${body.details.databaseId}; claim it to keep it: ${body.details.claimUrl ?? '(no claim URL)'}\n`);
         if (body.hint) stderr.write(`${colors.dim(body.hint)}\n`);
         // A database made but not written: its lines are the only copy left.
         if (body.details?.lines) stderr.write(`\n${body.details.lines.join('\n')}\n`);

@@ -2,15 +2,19 @@
  * The create pipeline every face shares (CLI, library, Vite plugin):
  * provision → write env (atomic) → gitignore → seed. The plan is already validated.
  */
-import { resolve } from 'node:path';
-import { GetDbError, isGetDbError } from '../errors.js';
+import { GetDbError, isGetDbError, withDetails } from '../errors.js';
 import { formatEnvBlock } from '../env/env-block.js';
 import { applyEnvBlock, hasKey } from '../env/env-edit.js';
 import { readEnvFile, writeFileAtomic } from '../env/env-file.js';
+import { hasPendingSeed } from '../env/seed-pending.js';
 import type { CreatePlan } from '../plan/plan.js';
-import { DEFAULT_ENV_FILE, DEFAULT_KEY, type InstagresDatabase } from '../types.js';
+import type { InstagresDatabase } from '../types.js';
 import { envKeysFor } from './keys.js';
+import type { ResumedSeed } from './resume.js';
+import { reseedCommand, seedLabels, seedStep } from './seed-step.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
+
+export type { ResumedSeed } from './resume.js';
 
 
 export type CreateStep = 'provision' | 'write' | 'seed';
@@ -46,7 +50,7 @@ export interface SkippedCreate {
   warnings: string[];
 }
 
-export type CreateOutcome = CreatedDatabase | SkippedCreate;
+export type CreateOutcome = CreatedDatabase | SkippedCreate | ResumedSeed;
 
 /** dotenv never overrides a variable the shell already has, so the file's value would be ignored. */
 function shellShadowWarnings(plan: CreatePlan, fileHasKey: boolean): string[] {
@@ -81,6 +85,8 @@ async function writeEnv(plan: CreatePlan, created: Provisioned): Promise<string[
     databaseUrlDirect: created.databaseUrlDirect,
     claimUrl: created.database.claim_url,
     expiresAt: created.expiresAt,
+    // Written with the block, removed once the seed commits: a re-run then knows to finish it.
+    seedPending: seedLabels(plan),
   };
   // Unquoted until quoting succeeds, so even a refused value reaches the user.
   let block = [`${plan.key}=${values.databaseUrl}`, `${plan.key}_DIRECT=${values.databaseUrlDirect}`, `${plan.prefix}INSTAGRES_CLAIM_URL=${values.claimUrl}`];
@@ -95,48 +101,30 @@ async function writeEnv(plan: CreatePlan, created: Provisioned): Promise<string[
     throw new GetDbError('ENV_WRITE_FAILED', cause?.message ?? `Could not write ${plan.envFile}.`, {
       hint: `${cause?.hint ? `${cause.hint} ` : ''}Your database was created; add these lines to your env file yourself.`,
       cause: error,
-      details: { ...cause?.details, lines: block, claimUrl: created.database.claim_url },
+      details: { ...cause?.details, lines: block },
     });
   }
   return envKeysFor(plan.key, plan.prefix);
 }
 
-async function seed(plan: CreatePlan, created: Provisioned, hooks: CreateHooks): Promise<SeedSummary> {
-  const { seedDatabase } = await import('../seed/run.js');
-  try {
-    return await seedDatabase({
-      connectionString: created.databaseUrlDirect,
-      files: plan.seedFiles,
-      transaction: plan.seedTransaction,
-      signal: hooks.signal,
-      onProgress: hooks.onSeedProgress,
-    });
-  } catch (error) {
-    if (!isGetDbError(error) || error.code === 'CANCELLED') throw error;
-    throw new GetDbError(error.code, error.message, {
-      hint: `${error.hint ? `${error.hint}\n` : ''}The database and ${plan.envFile} are fine; fix the file and re-run: ${reseedCommand(plan)}`,
-      cause: error,
-      details: { ...error.details, databaseId: created.database.id, claimUrl: created.database.claim_url, envFile: plan.envFile },
-    });
-  }
-}
-
-/** `get-db seed` reads ./.env unless told otherwise: name the file when it is another one. */
-function reseedCommand(plan: CreatePlan): string {
-  const envArg = plan.envFile === resolve(DEFAULT_ENV_FILE) ? '' : ` -e ${quoteArg(plan.envFile)}`;
-  const keyArg = plan.key === DEFAULT_KEY ? '' : ` -k ${plan.key}`;
-  return `npx get-db seed${envArg}${keyArg} ${plan.seedFiles.map(quoteArg).join(' ')}`;
-}
-
-function quoteArg(path: string): string {
-  return /^[\w./\\:-]+$/.test(path) ? path : JSON.stringify(path);
-}
-
+/**
+ * The whole pipeline: skip, resume a pending seed, or provision → write env → gitignore → seed.
+ * Every failure once the database exists carries its id, claim URL and env file in `details`.
+ *
+ * @example
+ * const outcome = await createIntoEnv(await makeCreatePlan({ referrer: 'my-app', ifKeyExists: 'skip' }));
+ */
 export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): Promise<CreateOutcome> {
   const existing = await readEnvFile(plan.envFile);
   const fileHasKey = existing !== undefined && hasKey(existing, plan.key);
   const warnings = shellShadowWarnings(plan, fileHasKey);
+  const pending = fileHasKey && hasPendingSeed(existing, plan.key);
+  if (pending && plan.seedFiles.length > 0 && plan.ifKeyExists !== 'replace') {
+    const { resumeSeed } = await import('./resume.js');
+    return resumeSeed(plan, existing, hooks, warnings);
+  }
   if (fileHasKey && plan.ifKeyExists === 'skip') {
+    warnings.push(...skipWarnings(plan, pending));
     return { action: 'skipped', reason: 'key-exists', envFile: plan.envFile, key: plan.key, warnings };
   }
   if (fileHasKey && plan.ifKeyExists === 'error') {
@@ -146,13 +134,34 @@ export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): 
   }
   hooks.onStep?.('provision');
   const created = await provision(plan, hooks);
+  try {
+    return await finishCreate(plan, created, { replaced: fileHasKey, warnings }, hooks);
+  } catch (error) {
+    throw withDetails(error, { databaseId: created.database.id, claimUrl: created.database.claim_url, envFile: plan.envFile });
+  }
+}
+
+/** A skip is never silent about a seed: one that was asked for, or one still pending. */
+function skipWarnings(plan: CreatePlan, pending: boolean): string[] {
+  if (plan.seedFiles.length > 0) {
+    return [`--seed was not applied: ${plan.key} already holds a database. To seed that one: ${reseedCommand(plan)}`];
+  }
+  if (pending) {
+    return [`The seed of the database in ${plan.envFile} never finished ("# get-db: seed pending for ${plan.key}"). Run the same command with --seed <file> again, or npx get-db seed <file>.`];
+  }
+  return [];
+}
+
+async function finishCreate(plan: CreatePlan, created: Provisioned, state: { replaced: boolean; warnings: string[] }, hooks: CreateHooks): Promise<CreatedDatabase> {
   hooks.onStep?.('write');
   const keysWritten = await writeEnv(plan, created);
-  const gitignoreAdded = plan.gitignore ? await addToGitignore(plan.envFile) : undefined;
-  let seedSummary: SeedSummary | undefined;
+  const gitignoreAdded = plan.gitignore ? await addToGitignore(plan.envFile, state.warnings) : undefined;
+  let seed: SeedSummary | undefined;
   if (plan.seedFiles.length > 0) {
     hooks.onStep?.('seed');
-    seedSummary = await seed(plan, created, hooks);
+    const result = await seedStep(plan, created.databaseUrlDirect, hooks);
+    seed = result.summary;
+    state.warnings.push(...result.warnings);
   }
   return {
     action: 'created',
@@ -160,16 +169,22 @@ export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): 
     claimUrl: created.database.claim_url,
     envFile: plan.envFile,
     keysWritten,
-    replaced: fileHasKey,
+    replaced: state.replaced,
     gitignoreAdded,
-    seed: seedSummary,
-    warnings,
+    seed,
+    warnings: state.warnings,
   };
 }
 
-async function addToGitignore(envFile: string): Promise<string | undefined> {
+/** The env file is written by now: a .gitignore we cannot update is a warning, not a lost database. */
+async function addToGitignore(envFile: string, warnings: string[]): Promise<string | undefined> {
   const { ensureGitIgnored } = await import('../env/gitignore.js');
-  const result = await ensureGitIgnored(envFile);
-  return result.added ? result.gitignorePath : undefined;
+  try {
+    const result = await ensureGitIgnored(envFile);
+    return result.added ? result.gitignorePath : undefined;
+  } catch (error) {
+    warnings.push(`Could not add ${envFile} to .gitignore (${isGetDbError(error) ? error.message : String(error)}); add it yourself so the password is not committed.`);
+    return undefined;
+  }
 }
 

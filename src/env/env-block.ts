@@ -4,6 +4,7 @@
  * dotenv-expand) and `node --env-file`. Pure.
  */
 import { GetDbError } from '../errors.js';
+import { seedPendingLine } from './seed-pending.js';
 
 export interface EnvBlockValues {
   key: string;
@@ -12,12 +13,21 @@ export interface EnvBlockValues {
   databaseUrlDirect: string;
   claimUrl: string;
   expiresAt: Date;
+  /** Seed files still to apply: adds the "seed pending" note, removed once the seed commits. */
+  seedPending?: string[];
 }
 
+/**
+ * The lines get-db writes, in order: two comments, the note when a seed is pending, the values.
+ *
+ * @example
+ * formatEnvBlock({ key: 'DATABASE_URL', prefix: 'PUBLIC_', databaseUrl, databaseUrlDirect, claimUrl, expiresAt });
+ */
 export function formatEnvBlock(v: EnvBlockValues): string[] {
   return [
     `# Claimable DB expires at: ${v.expiresAt.toUTCString()}`,
     `# Claim it now to your account: ${v.claimUrl}`,
+    ...(v.seedPending?.length ? [seedPendingLine(v.key, v.seedPending)] : []),
     `${v.key}=${quoteEnvValue(v.databaseUrl)}`,
     `${v.key}_DIRECT=${quoteEnvValue(v.databaseUrlDirect)}`,
     `${v.prefix}INSTAGRES_CLAIM_URL=${quoteEnvValue(v.claimUrl)}`,

@@ -6,6 +6,7 @@
 import { parse } from 'dotenv';
 import { GetDbError } from '../errors.js';
 import { envKeysFor } from '../engine/keys.js';
+import { removePendingSeed } from './seed-pending.js';
 import { detectEol, findAssignments, parseEnvEntries, splitLines, type EnvEntry } from './env-lines.js';
 
 export interface ApplyEnvBlockOptions {
@@ -18,8 +19,8 @@ export interface ApplyEnvBlockOptions {
 }
 
 const BOM = '\uFEFF';
-// The two comment lines formatEnvBlock writes above the values.
-const OUR_COMMENT = /^# (?:Claimable DB expires at|Claim it now to your account): .*(?:\r\n|\r|\n)?$/;
+// The comment lines formatEnvBlock writes above the values (the seed note included).
+const OUR_COMMENT = /^# (?:Claimable DB expires at|Claim it now to your account|get-db: seed pending for [\w.-]+): .*(?:\r\n|\r|\n)?$/;
 
 export function hasKey(text: string, key: string): boolean {
   return findAssignments(text, key).length > 0;
@@ -27,8 +28,10 @@ export function hasKey(text: string, key: string): boolean {
 
 export function applyEnvBlock(text: string, opts: ApplyEnvBlockOptions): string {
   const ours = new Set(envKeysFor(opts.key, opts.prefix));
-  const owned = opts.replace ? parseEnvEntries(text).filter((entry) => ours.has(entry.key)) : [];
-  const next = owned.length === 0 ? appendBlock(text, opts.block) : replaceEntries(text, owned, opts);
+  // A new block is a new database: an older note about the key's seed no longer applies.
+  const base = removePendingSeed(text, opts.key);
+  const owned = opts.replace ? parseEnvEntries(base).filter((entry) => ours.has(entry.key)) : [];
+  const next = owned.length === 0 ? appendBlock(base, opts.block) : replaceEntries(base, owned, opts);
   assertReadsBack(text, next, opts.block, ours);
   return next;
 }

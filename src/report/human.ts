@@ -1,6 +1,6 @@
 /** The human summaries (stderr). Pure: they return lines; the CLI prints them. */
 import type { Colors } from 'picocolors/types.js';
-import type { CreatedDatabase } from '../engine/create.js';
+import type { CreatedDatabase, ResumedSeed } from '../engine/create.js';
 import type { SeedSummary } from '../seed/types.js';
 import { directKey } from '../engine/keys.js';
 import { displayPath, formatDuration, formatLocalTime, formatTimeLeft, maskPassword } from './format.js';
@@ -39,4 +39,22 @@ export function createdSummary(outcome: CreatedDatabase, ctx: SummaryContext): s
     `  Keep it:  ${c.bold('npx get-db claim')}  ${c.dim('(unclaimed, it is deleted when it expires)')}`,
   );
   return lines;
+}
+
+/**
+ * After a re-run finished a seed that had not committed: the same database, now seeded.
+ *
+ * @example
+ * for (const line of resumedSummary(outcome, { cwd, now: new Date(), colors })) console.error(line);
+ */
+export function resumedSummary(outcome: ResumedSeed, ctx: SummaryContext): string[] {
+  const { colors: c } = ctx;
+  const label = (text: string) => c.dim(text.padEnd(9));
+  return [
+    `${c.green('✔')} Seeded the database already in ${displayPath(outcome.envFile, ctx.cwd)} (its seed had not finished; no new database was made)`,
+    `  ${label('Database')}${outcome.id}`,
+    `  ${label('Seeded')}${seedLine(outcome.seed)}`,
+    `  ${label('Expires')}${expiryLine(outcome.expiresAt, ctx.now)}`,
+    `  ${label('Claim')}${c.cyan(outcome.claimUrl)}`,
+  ];
 }

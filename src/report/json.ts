@@ -16,6 +16,22 @@ export function createdJson(outcome: CreateOutcome): Record<string, unknown> {
       warnings: outcome.warnings,
     };
   }
+  if (outcome.action === 'resumed') {
+    return {
+      ok: true,
+      action: 'resumed',
+      reason: outcome.reason,
+      id: outcome.id,
+      databaseUrl: outcome.databaseUrl,
+      databaseUrlDirect: outcome.databaseUrlDirect,
+      claimUrl: outcome.claimUrl,
+      expiresAt: outcome.expiresAt.toISOString(),
+      envFile: outcome.envFile,
+      key: outcome.key,
+      seed: outcome.seed,
+      warnings: outcome.warnings,
+    };
+  }
   return {
     ok: true,
     action: 'created',

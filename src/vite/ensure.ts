@@ -8,6 +8,8 @@ import { parse } from 'dotenv';
 import type { UserConfig } from 'vite';
 import { envKeysFor } from '../engine/keys.js';
 import { findClaimUrl } from '../engine/project-env.js';
+import { readEnvFile } from '../env/env-file.js';
+import { hasPendingSeed } from '../env/seed-pending.js';
 import { asGetDbError, type GetDbError } from '../errors.js';
 import { instantPostgres } from '../instant-postgres.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY } from '../types.js';
@@ -42,8 +44,9 @@ export async function ensureDatabase(options: PostgresPluginOptions, config: Use
   try {
     withdrawExports();
     let vars = await lookUpEnv(vite.loadEnv, mode, start.paths);
-    if (!vars[start.key]) {
-      await provision(start);
+    const resuming = Boolean(vars[start.key]) && (await seedPending(start));
+    if (!vars[start.key] || resuming) {
+      await provision(start, resuming);
       vars = await lookUpEnv(vite.loadEnv, mode, start.paths);
     }
     exportToProcess(vars, envKeysFor(start.key, start.prefix));
@@ -53,8 +56,13 @@ export async function ensureDatabase(options: PostgresPluginOptions, config: Use
   }
 }
 
-async function provision({ options, key, prefix, paths, log }: Start): Promise<void> {
-  log.info(`${key} is not set: creating a claimable Postgres database…`);
+/** The last start created the database but its seed never finished: this start finishes it. */
+async function seedPending({ options, key, paths }: Start): Promise<boolean> {
+  return options.seed !== undefined && hasPendingSeed((await readEnvFile(paths.envFile)) ?? '', key);
+}
+
+async function provision({ options, key, prefix, paths, log }: Start, resuming: boolean): Promise<void> {
+  log.info(resuming ? `The seed of the database in ${displayPath(paths.envFile, paths.root)} never finished: seeding it now…` : `${key} is not set: creating a claimable Postgres database…`);
   // Relative to the project root, like every path in a Vite config; anything else is left
   // for instantPostgres to reject as USAGE.
   const seedPath = typeof options.seed?.path === 'string' && options.seed.path !== '' ? resolve(paths.root, options.seed.path) : undefined;
@@ -69,6 +77,7 @@ async function provision({ options, key, prefix, paths, log }: Start): Promise<v
     apiUrl: options.apiUrl,
   });
   const seeded = seedPath ? `, seeded from ${displayPath(seedPath, paths.root)}` : '';
+  if (resuming) return log.info(`Seeded database ${result.id} from ${displayPath(seedPath ?? '', paths.root)}.`);
   log.info(`Created database ${result.id}: wrote ${envKeysFor(key, prefix).join(', ')} to ${displayPath(result.envFile, paths.root)}${seeded}.`);
 }
 

@@ -43,8 +43,9 @@ export function reportFailure(log: PluginLog, error: GetDbError, ctx: FailureCon
       return;
     case 'SEED_FAILED':
     case 'SEED_UNSUPPORTED':
-      log.error(`A database was created and written to ${envFile}, but seeding failed: ${error.message}`);
+      log.error(`Database ${String(error.details?.databaseId ?? '')} is in ${envFile}, but seeding it failed: ${error.message}`);
       if (error.hint) log.info(error.hint);
+      log.info(`The next start of vite seeds it again (no new database); claim it to keep it: ${String(error.details?.claimUrl ?? '')}`);
       return;
     default:
       log.error(`Could not create a database for ${key} (${error.code}): ${error.message}`);

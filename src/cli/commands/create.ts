@@ -2,12 +2,13 @@
 import type { Command } from 'commander';
 import { createIntoEnv, type CreateOutcome, type CreateStep } from '../../engine/create.js';
 import { hasKey } from '../../env/env-edit.js';
+import { hasPendingSeed } from '../../env/seed-pending.js';
 import { readEnvFile } from '../../env/env-file.js';
 import { detectPrefix } from '../../plan/framework.js';
 import { makeCreatePlan, type CreatePlan } from '../../plan/plan.js';
 import { createdJson } from '../../report/json.js';
 import { displayPath } from '../../report/format.js';
-import { createdSummary } from '../../report/human.js';
+import { createdSummary, resumedSummary } from '../../report/human.js';
 import { createOutput, type Output } from '../output.js';
 import { abortOnSignals, canPrompt } from '../terminal.js';
 import { showProgress } from '../progress.js';
@@ -50,6 +51,8 @@ async function decideOnExistingKey(plan: CreatePlan, options: CreateOptions, int
   if (options.force) return;
   const text = await readEnvFile(plan.envFile);
   if (!interactive || text === undefined || !hasKey(text, plan.key)) return;
+  // Its seed never finished: this run finishes it rather than asking to replace the database.
+  if (plan.seedFiles.length > 0 && hasPendingSeed(text, plan.key)) return;
   const { confirmReplace } = await import('../prompts.js');
   if (await confirmReplace(plan.key, displayPath(plan.envFile, cwd))) plan.ifKeyExists = 'replace';
 }
@@ -60,7 +63,8 @@ function report(outcome: CreateOutcome, out: Output, cwd: string): void {
     out.say(`${out.colors.yellow('●')} ${outcome.key} is already set in ${displayPath(outcome.envFile, cwd)}; left it as it is and created no database.`);
     out.say(out.colors.dim('  Use --force to replace it (the old lines stay as comments).'));
   } else {
-    for (const line of createdSummary(outcome, { cwd, now: new Date(), colors: out.colors })) out.say(line);
+    const ctx = { cwd, now: new Date(), colors: out.colors };
+    for (const line of outcome.action === 'resumed' ? resumedSummary(outcome, ctx) : createdSummary(outcome, ctx)) out.say(line);
   }
   out.result(createdJson(outcome));
 }

@@ -1,6 +1,7 @@
 /** `get-db seed <files…>`: seed the database already in the env file (e.g. after fixing a file). */
 import { resolve } from 'node:path';
 import { findDatabaseUrl, readProjectEnv } from '../../engine/project-env.js';
+import { clearPendingSeed } from '../../engine/seed-step.js';
 import { validateKey } from '../../plan/validate.js';
 import { seedLine } from '../../report/human.js';
 import { checkSeedFiles } from '../../seed/sources.js';
@@ -21,7 +22,8 @@ export default async function seed(raw: Record<string, unknown>, files: string[]
   const key = validateKey(options.key);
   const paths = files.map((file) => resolve(file));
   await checkSeedFiles(paths);
-  const { key: usedKey, url } = findDatabaseUrl(await readProjectEnv(resolve(options.env)), key);
+  const envFile = resolve(options.env);
+  const { key: usedKey, url } = findDatabaseUrl(await readProjectEnv(envFile), key);
   const { seedDatabase } = await import('../../seed/run.js');
   const cancel = abortOnSignals();
   const progress = showProgress(out, canPrompt({ yes: false, json: options.json }));
@@ -34,7 +36,10 @@ export default async function seed(raw: Record<string, unknown>, files: string[]
       signal: cancel.signal,
       onProgress: (p) => progress.seed(p),
     });
+    // A create's seed that never finished is finished now: its note goes.
+    const warnings = await clearPendingSeed(envFile, key);
     progress.done();
+    for (const warning of warnings) out.warn(warning);
     out.say(`${out.colors.green('✔')} Seeded: ${seedLine(summary)}`);
     out.result({ ok: true, action: 'seed', ...summary });
     return 0;

@@ -1,0 +1,98 @@
+/**
+ * The seed step of a create (or of its re-run): seed through the direct URL, then take the
+ * "seed pending" note out of the env file. A failure or a cancel says what remains and how
+ * to finish: the same command again, or `get-db seed`.
+ */
+import { dirname, resolve } from 'node:path';
+import { GetDbError, isGetDbError } from '../errors.js';
+import { readEnvFile, writeFileAtomic } from '../env/env-file.js';
+import { removePendingSeed } from '../env/seed-pending.js';
+import type { CreatePlan } from '../plan/plan.js';
+import { displayPath } from '../report/format.js';
+import type { SeedProgress, SeedSummary } from '../seed/types.js';
+import { DEFAULT_ENV_FILE, DEFAULT_KEY } from '../types.js';
+
+export interface SeedStepHooks {
+  signal?: AbortSignal;
+  onSeedProgress?: (progress: SeedProgress) => void;
+}
+
+export interface SeedStepResult {
+  summary: SeedSummary;
+  warnings: string[];
+}
+
+/**
+ * Seeds `directUrl` with the plan's files; on success the note goes, on failure it stays.
+ *
+ * @example
+ * const { summary, warnings } = await seedStep(plan, created.databaseUrlDirect, hooks);
+ */
+export async function seedStep(plan: CreatePlan, directUrl: string, hooks: SeedStepHooks): Promise<SeedStepResult> {
+  const { seedDatabase } = await import('../seed/run.js');
+  let summary: SeedSummary;
+  try {
+    summary = await seedDatabase({
+      connectionString: directUrl,
+      files: plan.seedFiles,
+      transaction: plan.seedTransaction,
+      signal: hooks.signal,
+      onProgress: hooks.onSeedProgress,
+    });
+  } catch (error) {
+    throw seedFailure(plan, error);
+  }
+  return { summary, warnings: await clearPendingSeed(plan.envFile, plan.key) };
+}
+
+/** What is left after a failed or cancelled seed, and the two ways to finish it. */
+function seedFailure(plan: CreatePlan, error: unknown): unknown {
+  if (!isGetDbError(error)) return error;
+  const remains = plan.seedTransaction
+    ? 'nothing of the seed remains'
+    : 'the statements before that point stay in the database (--no-transaction), and a re-run starts again from the first one';
+  const finish = `${plan.envFile} keeps the database, marked "seed pending": run the same command again to seed it (no new database is made), or: ${reseedCommand(plan)}`;
+  if (error.code === 'CANCELLED') {
+    return new GetDbError('CANCELLED', `Cancelled while seeding; ${remains}.`, { hint: finish, cause: error, details: error.details });
+  }
+  return new GetDbError(error.code, error.message, {
+    hint: `${error.hint ? `${error.hint}\n` : ''}Fix the file; ${remains}. ${finish}`,
+    cause: error,
+    details: error.details,
+  });
+}
+
+/**
+ * Takes the note out after a seed committed. Never throws: the seed is done, so a file that
+ * cannot be written now is a warning (a re-run would otherwise seed again).
+ *
+ * @example
+ * const warnings = await clearPendingSeed('/app/.env', 'DATABASE_URL');
+ */
+export async function clearPendingSeed(envFile: string, key: string): Promise<string[]> {
+  try {
+    const text = await readEnvFile(envFile);
+    const cleared = text === undefined ? text : removePendingSeed(text, key);
+    if (cleared !== text) await writeFileAtomic(envFile, cleared!);
+    return [];
+  } catch (error) {
+    const why = isGetDbError(error) ? error.message : String(error);
+    return [`The seed is done, but its "seed pending" note could not be removed from ${envFile} (${why}). Delete the line "# get-db: seed pending for ${key}: …" yourself, or the next run with --seed seeds again.`];
+  }
+}
+
+/** `get-db seed` reads ./.env unless told otherwise: name the file when it is another one. */
+export function reseedCommand(plan: Pick<CreatePlan, 'envFile' | 'key' | 'seedFiles'>): string {
+  const envArg = plan.envFile === resolve(DEFAULT_ENV_FILE) ? '' : ` -e ${quoteArg(plan.envFile)}`;
+  const keyArg = plan.key === DEFAULT_KEY ? '' : ` -k ${plan.key}`;
+  return `npx get-db seed${envArg}${keyArg} ${plan.seedFiles.map(quoteArg).join(' ')}`;
+}
+
+/** The seed files as the note names them: relative to the env file's folder when inside it. */
+export function seedLabels(plan: Pick<CreatePlan, 'envFile' | 'seedFiles'>): string[] {
+  return plan.seedFiles.map((file) => displayPath(file, dirname(plan.envFile)));
+}
+
+function quoteArg(path: string): string {
+  return /^[\w./\\:-]+$/.test(path) ? path : JSON.stringify(path);
+}
