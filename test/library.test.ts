@@ -180,6 +180,20 @@ describe('every error code a library caller can meet', () => {
     expect(failed.message).toMatch(/bad\.sql:3:\d+/);
     // Run from elsewhere, `get-db seed` would read another .env: the line names this one.
     expect(failed.hint).toContain(`npx get-db seed -e ${join(cwd, '.env')} ${join(cwd, 'bad.sql')}`);
+    const db = api.lastCreated()!;
+    expect(failed.details).toMatchObject({ databaseId: db.id, claimUrl: db.claim_url, envFile: join(cwd, '.env') });
+    // Nothing behind: the table the first statement made is gone with the transaction.
+    const direct = parse(await readFile(join(cwd, '.env'), 'utf8')).DATABASE_URL_DIRECT!;
+    await expect(countRows(direct, 'ok')).rejects.toThrow(/relation "ok" does not exist/);
+    // The same call again, once the file is fixed, seeds that database: no second one.
+    await writeFile(join(cwd, 'bad.sql'), 'create table ok (id int);\ninsert into ok values (1);\n');
+    const before = api.requests.length;
+    const resumed = await instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'bad.sql' } });
+    expect(api.requests.length).toBe(before);
+    expect(resumed).toMatchObject({ id: db.id, claimUrl: db.claim_url, databaseUrl: db.connection_string, databaseUrlDirect: direct });
+    expect(await countRows(direct, 'ok')).toBe(1);
+    // Seeded now: a third call is KEY_EXISTS again.
+    await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'bad.sql' } }), 'KEY_EXISTS');
     const cwd2 = await tempProject();
     await writeFile(join(cwd2, 'meta.sql'), 'create table t (id int);\n\\i other.sql\n');
     await expectCode(instantPostgres({ ...base, cwd: cwd2, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'meta.sql' } }), 'SEED_UNSUPPORTED');

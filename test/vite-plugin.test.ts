@@ -264,6 +264,25 @@ describe('failures are logged and the dev server still starts', () => {
     expect((await page()).status).toBe(200);
   });
 
+  test('a seed that fails: the database is named with its claim URL, and the next start seeds that database', async () => {
+    const root = await viteProject();
+    await writeFile(join(root, 'schema.sql'), 'create table notes (id int);\nselect * from no_such_table;\n');
+    const before = creates();
+    const failed = await startDev(root, [plugin({ seed: { type: 'sql-script', path: 'schema.sql' } })]);
+    const db = api.lastCreated()!;
+    expect(failed.logger.lines).toContainEqual(expect.stringMatching(new RegExp(`^error: \\[get-db\\] Database ${db.id} is in \\.env, but seeding it failed: .*schema\\.sql:2`)));
+    expect(failed.logger.lines).toContainEqual(`info: [get-db] The next start of vite seeds it again (no new database); claim it to keep it: ${db.claim_url}`);
+    await failed.server.close();
+
+    await writeFile(join(root, 'schema.sql'), 'create table notes (id int);\ninsert into notes values (1);\n');
+    const next = await startDev(root, [plugin({ seed: { type: 'sql-script', path: 'schema.sql' } })]);
+    expect(creates()).toBe(before + 1);
+    expect(next.logger.lines).toContainEqual(`info: [get-db] Seeded database ${db.id} from schema.sql.`);
+    const written = parse(await readFile(join(root, '.env'), 'utf8'));
+    expect(await countRows(written.DATABASE_URL_DIRECT!, 'notes')).toBe(1);
+    expect(await readFile(join(root, '.env'), 'utf8')).not.toMatch(/seed pending/);
+  });
+
   test('an env file that cannot be written: the database is used for this session and its claim URL is shown, never the password', async () => {
     const root = await viteProject();
     api.onCreate(async () => {

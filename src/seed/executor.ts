@@ -163,10 +163,31 @@ export class SeedExecutor {
     }
   }
 
-  /** Sends what is gathered (with COMMIT) and waits for the last batch. */
+  /** True while COMMIT is on the wire: a cancel then could not say what happened, so it waits. */
+  committing = false;
+
+  /**
+   * Sends what is gathered, then COMMIT on its own once every statement succeeded and no one
+   * cancelled: a session closed before that point is rolled back, even if the server was
+   * still running a statement when the cancel came (it would have run a COMMIT in the same
+   * batch right after).
+   */
   async finish(): Promise<void> {
-    await this.send(this.options.transaction);
+    const nothingRan = this.batch.size === 0 && this.beginPending;
+    if (!this.options.transaction || nothingRan) {
+      await this.send(this.options.transaction);
+      return this.settle();
+    }
+    await this.send(false);
     await this.settle();
+    this.throwIfAborted();
+    this.committing = true;
+    try {
+      await this.send(true);
+      await this.settle();
+    } finally {
+      this.committing = false;
+    }
   }
 
   /** After a failure: waits out the batch on the wire, then rolls back (a no-op if already aborted). */

@@ -79,12 +79,12 @@ export async function seedDatabase(options: SeedOptions): Promise<SeedSummary> {
   const sizes = await Promise.all(files.map(seedFileSize));
   const progress = new ProgressCounter(sizes.reduce((sum, size) => sum + size, 0), options.onProgress);
   const client = await connecting;
-  // Cancelling closes the session: the server rolls back whatever was open at once,
-  // even mid-statement.
-  const stop = () => void client.end().catch(() => {});
+  const executor = new SeedExecutor(client, { transaction, progress, signal, limits: options.batchLimits });
+  // Cancelling closes the session, so nothing uncommitted survives (COMMIT is sent alone, last).
+  // Once COMMIT is on the wire the cancel comes too late: its answer says what happened.
+  const stop = () => void (executor.committing ? undefined : client.end().catch(() => {}));
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    const executor = new SeedExecutor(client, { transaction, progress, signal, limits: options.batchLimits });
     await applyFiles(executor, files, sizes, split);
   } catch (error) {
     if (signal?.aborted) throw cancelledError(signal.reason);

@@ -1,7 +1,7 @@
 /**
  * Runs the BUILT CLI (bin/get-db.cjs → dist/) as a child process, as users run it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,17 +34,25 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
   return env;
 }
 
-export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd,
-      env: cliEnv(options.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+export interface RunningCli {
+  child: ChildProcessWithoutNullStreams;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  done: Promise<CliResult>;
+}
+
+/** Starts the CLI and hands back the child, for tests that signal it or watch it mid-run. */
+export function startCli(args: string[], options: RunOptions): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: cliEnv(options.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<CliResult>((resolveRun, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`get-db ${args.join(' ')} did not finish within ${options.timeoutMs ?? 30_000} ms\n${stderr}`));
@@ -54,8 +62,13 @@ export function runCli(args: string[], options: RunOptions): Promise<CliResult> 
       clearTimeout(timer);
       resolveRun({ code, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
   });
+  child.stdin.end(options.input ?? '');
+  return { child, stderr: () => stderr, done };
+}
+
+export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
+  return startCli(args, options).done;
 }
 
 export async function tempProject(prefix = 'get-db-test-'): Promise<string> {

@@ -1,0 +1,160 @@
+/**
+ * `get-db -y --seed` when the seed does not finish (fails, Ctrl-C): the database is named with
+ * its claim URL (human and --json), the env file keeps it with a "seed pending" note, and the
+ * same command run again seeds that database instead of skipping over it.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { runCli, startCli, tempProject } from './helpers/cli.js';
+import { countRows } from './helpers/postgres.js';
+import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
+import { withClient } from './helpers/seed.js';
+import { pgConfigFromUrl } from '../src/seed/pg-config.js';
+
+let api: FakeApi;
+beforeAll(async () => {
+  api = await startFakeApi({ postgres: inject('postgres') });
+});
+afterAll(() => api.close());
+
+const posts = () => api.requests.filter((r) => r.method === 'POST').length;
+const NOTE = /^# get-db: seed pending for DATABASE_URL: schema\.sql \(run the same command again to apply it\)$/m;
+
+function seedCommand(cwd: string, extra: string[] = []) {
+  return runCli(['-y', '--api-url', api.apiUrl, '--seed', 'schema.sql', ...extra], { cwd });
+}
+
+async function tableExists(url: string, table: string): Promise<boolean> {
+  return withClient(pgConfigFromUrl(url), async (client) => (await client.query('select to_regclass($1) as t', [table])).rows[0].t !== null);
+}
+
+async function envOf(cwd: string) {
+  const text = await readFile(join(cwd, '.env'), 'utf8');
+  return { text, vars: parse(text) };
+}
+
+describe('a failed seed, then the same command again', () => {
+  test('names the database and its claim URL; the re-run seeds that database; a third run skips', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\ninsert into t values (1);\nselect * from missing_table;\n');
+    const before = posts();
+
+    const human = await seedCommand(cwd);
+    expect(human.code).toBe(1);
+    const db = api.lastCreated()!;
+    expect(human.stderr).toContain(`Database ${db.id}; claim it to keep it: ${db.claim_url}`);
+    expect(human.stderr).toMatch(/run the same command again/);
+    const { text, vars } = await envOf(cwd);
+    expect(vars.DATABASE_URL).toBe(db.connection_string);
+    expect(text).toMatch(NOTE);
+    expect(await tableExists(vars.DATABASE_URL_DIRECT!, 't')).toBe(false);
+
+    // Still broken: the re-run tries the same database again, makes none, and says which one.
+    const json = await seedCommand(cwd, ['--json']);
+    expect(json.code).toBe(1);
+    expect(posts()).toBe(before + 1);
+    const failure = JSON.parse(json.stdout).error;
+    expect(failure).toMatchObject({ code: 'SEED_FAILED', details: { databaseId: db.id, claimUrl: db.claim_url, envFile: join(cwd, '.env'), line: 3 } });
+
+    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\ninsert into t values (1), (2);\n');
+    const resumed = await seedCommand(cwd, ['--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(posts()).toBe(before + 1);
+    expect(JSON.parse(resumed.stdout)).toEqual({
+      ok: true,
+      action: 'resumed',
+      reason: 'seed-pending',
+      id: db.id,
+      databaseUrl: db.connection_string,
+      databaseUrlDirect: vars.DATABASE_URL_DIRECT,
+      claimUrl: db.claim_url,
+      // Read back from the "# Claimable DB expires at" comment, which holds whole seconds.
+      expiresAt: new Date(Math.floor(Date.parse(db.expires_at) / 1000) * 1000).toISOString(),
+      envFile: join(cwd, '.env'),
+      key: 'DATABASE_URL',
+      seed: { statements: 2, rowsCopied: 0, files: 1, durationMs: expect.any(Number) },
+      warnings: [],
+    });
+    expect(await countRows(vars.DATABASE_URL_DIRECT!, 't')).toBe(2);
+    const after = await envOf(cwd);
+    expect(after.text).not.toMatch(/seed pending/);
+    expect(after.text).toBe(text.replace(/^# get-db: seed pending.*\n/m, ''));
+
+    // Done: the same command now skips, and says the seed was not applied again.
+    const third = await seedCommand(cwd, ['--json']);
+    expect(third.code).toBe(0);
+    expect(JSON.parse(third.stdout)).toMatchObject({ action: 'skipped', warnings: [`--seed was not applied: DATABASE_URL already holds a database. To seed that one: npx get-db seed ${join(cwd, "schema.sql")}`] });
+    expect(await countRows(vars.DATABASE_URL_DIRECT!, 't')).toBe(2);
+  });
+
+  test('`get-db seed` finishing the job takes the note out too; `get-db -y` without --seed warns while it is there', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, 'schema.sql'), 'select 1/0;\n');
+    expect((await seedCommand(cwd)).code).toBe(1);
+    const plain = await runCli(['-y', '--json', '--api-url', api.apiUrl], { cwd });
+    expect(JSON.parse(plain.stdout).warnings).toEqual([expect.stringMatching(/seed of the database in .*\.env never finished/)]);
+    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\n');
+    const seeded = await runCli(['seed', 'schema.sql'], { cwd });
+    expect(seeded.code, seeded.stderr).toBe(0);
+    expect((await envOf(cwd)).text).not.toMatch(/seed pending/);
+  });
+});
+
+describe('Ctrl-C during the seed', () => {
+  test('exit 130; CANCELLED names the database (JSON and human); the seed is rolled back; the same command finishes it', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\ninsert into t values (1);\nselect pg_sleep(2);\n');
+    const before = posts();
+
+    const json = await interruptWhileSeeding(cwd, ['--json']);
+    expect(json.code).toBe(130);
+    const db = api.lastCreated()!;
+    const lines = json.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!).error).toMatchObject({
+      code: 'CANCELLED',
+      message: 'Cancelled while seeding; nothing of the seed remains.',
+      details: { databaseId: db.id, claimUrl: db.claim_url, envFile: join(cwd, '.env') },
+    });
+    const { text, vars } = await envOf(cwd);
+    expect(text).toMatch(NOTE);
+    expect(await tableExists(vars.DATABASE_URL_DIRECT!, 't')).toBe(false);
+
+    // Ctrl-C again on the re-run: the same database, named in the human text too.
+    const human = await interruptWhileSeeding(cwd);
+    expect(human.code).toBe(130);
+    expect(human.stderr).toContain(`Database ${db.id}; claim it to keep it: ${db.claim_url}`);
+
+    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\ninsert into t values (1);\n');
+    const finished = await seedCommand(cwd);
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(finished.stderr).toMatch(/Seeded the database already in \.env/);
+    expect(posts()).toBe(before + 1);
+    expect(await countRows(vars.DATABASE_URL_DIRECT!, 't')).toBe(1);
+  });
+});
+
+const SLEEPING = "select pid from pg_stat_activity where query like '%pg_sleep(2)%' and pid <> pg_backend_pid()";
+
+/**
+ * Runs the seed command and sends SIGINT once its statements are on the server. Then waits for
+ * that session to end: closing a connection does not stop a statement already running (the
+ * server notices at the statement's end), so the next run would otherwise wait on its locks.
+ */
+async function interruptWhileSeeding(cwd: string, extra: string[] = []) {
+  const admin = pgConfigFromUrl(inject('postgres').adminUrl);
+  const sleepers = () => withClient(admin, async (client) => (await client.query(SLEEPING)).rows.map((row) => row.pid as number));
+  const run = startCli(['-y', '--api-url', api.apiUrl, '--seed', 'schema.sql', ...extra], { cwd });
+  let ours: number[] = [];
+  for (let i = 0; i < 200 && ours.length === 0; i++) {
+    ours = await sleepers();
+    if (ours.length === 0) await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  expect(ours, 'the seed never reached the server').not.toEqual([]);
+  run.child.kill('SIGINT');
+  const result = await run.done;
+  while ((await sleepers()).some((pid) => ours.includes(pid))) await new Promise((resolve) => setTimeout(resolve, 50));
+  return result;
+}
