@@ -115,6 +115,19 @@ describe('get-db -y', () => {
     expect(parse(text).DATABASE_URL).toBe(api.lastCreated()!.connection_string);
   });
 
+  test('bytes that are not UTF-8 (a Latin-1 comment, a stray 0xFF) stay byte-identical, with and without --force', async () => {
+    const cwd = await tempProject();
+    const original = Buffer.concat([Buffer.from('# caf'), Buffer.of(0xe9), Buffer.from(' cr\u00e8me '), Buffer.of(0xff, 0xc3), Buffer.from('\r\nNAME='), Buffer.of(0xe9, 0x74, 0xe9), Buffer.from('\r\n')]);
+    await writeFile(join(cwd, '.env'), original);
+    expect((await createIn(cwd)).code).toBe(0);
+    const first = await readFile(join(cwd, '.env'));
+    expect(first.subarray(0, original.length).equals(original)).toBe(true);
+    expect(parse(first).DATABASE_URL).toBe(api.lastCreated()!.connection_string);
+    expect((await createIn(cwd, ['--force'])).code).toBe(0);
+    const second = await readFile(join(cwd, '.env'));
+    expect(second.subarray(0, original.length).equals(original)).toBe(true);
+  });
+
   test('warns when the key is set in the shell but not in the file', async () => {
     const cwd = await tempProject();
     const { code, stderr } = await createIn(cwd, [], { DATABASE_URL: 'postgres://shell/db' });

@@ -12,7 +12,7 @@ import { loadEnv } from 'vite';
 import { expect, test } from 'vitest';
 import { quoteEnvValue } from '../src/env/env-block.js';
 import { isGetDbError } from '../src/errors.js';
-import { mulberry32, randomSeed, randomString } from './helpers/random.js';
+import { mulberry32, randomSeed, randomString, replayNote } from './helpers/random.js';
 
 const run = promisify(execFile);
 const PREFIX = 'GETDB_Q_';
@@ -71,9 +71,9 @@ test('percent-encoded URLs with awkward passwords are always written, and all fo
     return `postgresql://neondb_owner:${password}@ep-x-pooler.c-2.neon.test/neondb?channel_binding=require&sslmode=require`;
   });
   const { refused } = await proveAgreement(urls).catch((error: unknown) => {
-    throw new Error(`seed ${seed} (replay with ENV_TEST_SEED=${seed}): ${String(error)}`, { cause: error });
+    throw new Error(`${replayNote(seed)}: ${String(error)}`, { cause: error });
   });
-  expect(refused, `seed ${seed}`).toEqual([]);
+  expect(refused, replayNote(seed)).toEqual([]);
 });
 
 test('raw awkward values: either refused with ENV_WRITE_FAILED or read back identically by all four', async () => {
@@ -84,7 +84,7 @@ test('raw awkward values: either refused with ENV_WRITE_FAILED or read back iden
     ...Array.from({ length: 200 }, () => randomString(random, AWKWARD, 0, 16)),
   ];
   const { written, refused } = await proveAgreement(values).catch((error: unknown) => {
-    throw new Error(`seed ${seed} (replay with ENV_TEST_SEED=${seed}): ${String(error)}`, { cause: error });
+    throw new Error(`${replayNote(seed)}: ${String(error)}`, { cause: error });
   });
   expect(refused).toEqual(expect.arrayContaining(["a'b$c", '${A}', '$HOME', 'a\\$b', 'a\nb', 'end\\']));
   expect(written).toBeGreaterThan(100);

@@ -9,6 +9,7 @@ import { pgConfigFromUrl } from '../src/seed/pg-config.js';
 import { connectTarget } from '../src/seed/prescan.js';
 import { checkSeedFiles, openSeedSource } from '../src/seed/sources.js';
 import { tempDir } from './helpers/seed.js';
+import { withRandom } from './helpers/random.js';
 
 describe('pgConfigFromUrl', () => {
   test('a Neon URL: decoded parts, verified TLS with SNI, channel binding', () => {
@@ -92,14 +93,14 @@ describe('batches and positions', () => {
     expect(batch.size).toBe(0);
   });
 
-  test('randomised: every character position maps back to its statement, line and column', () => {
+  test('randomised: every character position maps back to its statement, line and column', () => withRandom((random) => {
     const alphabet = ['a', 'b', ' ', '\n', '\r\n', 'é', '😀', '𝄞', ';'];
     for (let round = 0; round < 200; round++) {
       const statements: SourceStatement[] = [];
-      let line = 1 + Math.floor(Math.random() * 50);
-      for (let n = 1 + Math.floor(Math.random() * 6); n > 0; n--) {
-        const parts = Array.from({ length: 1 + Math.floor(Math.random() * 12) }, () => alphabet[Math.floor(Math.random() * alphabet.length)]!);
-        const column = 1 + Math.floor(Math.random() * 4);
+      let line = 1 + Math.floor(random() * 50);
+      for (let n = 1 + Math.floor(random() * 6); n > 0; n--) {
+        const parts = Array.from({ length: 1 + Math.floor(random() * 12) }, () => alphabet[Math.floor(random() * alphabet.length)]!);
+        const column = 1 + Math.floor(random() * 4);
         statements.push(statement(parts.join(''), line, column));
         line += parts.filter((p) => p.includes('\n')).length + 1;
       }
@@ -126,7 +127,7 @@ describe('batches and positions', () => {
         expect(found && { index: found.index, ...found.location }).toEqual(place);
       });
     }
-  });
+  }));
 });
 
 describe('seed sources', () => {

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
 import { freshDatabase } from './helpers/seed.js';
-import { chunked, prng, randomSizes, splitAll, splitterSeed, splitText, sqlOf } from './helpers/splitter.js';
+import { chunked, prng, randomSizes, replayNote, splitAll, splitterSeed, splitText, sqlOf } from './helpers/splitter.js';
 import { randomScript } from './helpers/random-sql.js';
 
 const SCRIPTS = 25;
@@ -50,7 +50,7 @@ describe('random scripts: the splitter finds the statements they were made of, a
     for (let round = 0; round < SCRIPTS; round++) {
       const schema = `s${round}`;
       const script = randomScript(random, STATEMENTS);
-      const context = `seed ${seed} (replay: SPLITTER_TEST_SEED=${seed}), script ${round}:\n${script.text}`;
+      const context = `${replayNote(seed)}, script ${round}:\n${script.text}`;
       const items = await splitAll(chunked(script.text, randomSizes(random)));
       expect(sqlOf(items), context).toEqual(script.statements);
       expect(items.every((item) => item.kind === 'statement'), context).toBe(true);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { GetDbError } from '../src/errors.js';
-import { chunked, prng, randomSizes, splitAll, splitterSeed, splitText, sqlOf } from './helpers/splitter.js';
+import { chunked, prng, randomSizes, replayNote, splitAll, splitterSeed, splitText, sqlOf } from './helpers/splitter.js';
 
 const LEXICAL = resolve(import.meta.dirname, '../fixtures/seed/lexical');
 const fixture = (name: string): string => readFileSync(resolve(LEXICAL, name), 'utf8');
@@ -178,7 +178,7 @@ describe('chunking never changes the result', () => {
     const random = prng(seed);
     for (let round = 0; round < 40; round++) {
       const sizes = round === 0 ? () => 1 : randomSizes(random);
-      expect(await splitAll(chunked(text, sizes)), `seed ${seed}, round ${round}`).toEqual(whole);
+      expect(await splitAll(chunked(text, sizes)), `${replayNote(seed)}, round ${round}`).toEqual(whole);
     }
   });
 });

@@ -8,6 +8,7 @@ import { access, open, readFile, readlink, realpath, rename, rm, stat } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetDbError } from '../errors.js';
+import { decodeBytes, encodeBytes } from './bytes.js';
 
 const NEW_FILE_MODE = 0o600;
 // Windows: an editor, antivirus or indexer holding the file makes rename fail for a moment.
@@ -19,10 +20,16 @@ function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** The file's text (a BOM included), or undefined when there is no file. */
+/**
+ * The file's text (a BOM included), or undefined when there is no file. Bytes that are not
+ * UTF-8 are kept (see decodeBytes), so writing the text back gives the same bytes.
+ *
+ * @example
+ * const text = (await readEnvFile('/app/.env')) ?? '';
+ */
 export async function readEnvFile(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return decodeBytes(await readFile(path));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw new GetDbError('ENV_READ_FAILED', `Could not read ${path} (${errorCode(error) ?? 'error'}).`, {
@@ -63,7 +70,7 @@ async function existingMode(path: string): Promise<number | undefined> {
 async function writeTemp(tempPath: string, content: string, mode: number): Promise<void> {
   const handle = await open(tempPath, 'wx', mode);
   try {
-    await handle.writeFile(content, 'utf8');
+    await handle.writeFile(encodeBytes(content));
     await handle.chmod(mode); // open's mode is filtered by the umask
     await handle.sync();
   } finally {
@@ -87,6 +94,12 @@ export interface WriteOptions {
   newFileMode?: number;
 }
 
+/**
+ * Writes `content` (as readEnvFile gives text: escaped bytes go back as themselves) atomically.
+ *
+ * @example
+ * await writeFileAtomic('/app/.env', applyEnvBlock(text, edit));
+ */
 export async function writeFileAtomic(path: string, content: string, options: WriteOptions = {}): Promise<void> {
   let tempPath: string | undefined;
   try {

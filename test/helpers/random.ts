@@ -1,4 +1,7 @@
-/** A small seeded PRNG for randomised env tests: the seed is printed on failure so a run can be replayed. */
+/**
+ * Randomised tests: a small seeded PRNG, the seed of a run (GET_DB_TEST_SEED replays one), and
+ * a wrapper that names the seed when the run fails, so every random failure can be replayed.
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -11,7 +14,36 @@ export function mulberry32(seed: number): () => number {
 }
 
 export function randomSeed(): number {
-  return Number(process.env.ENV_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const given = process.env.GET_DB_TEST_SEED;
+  return given === undefined || given === '' ? Math.floor(Math.random() * 2 ** 31) : Number(given);
+}
+
+/** The failure message of a seeded run: how to replay it. */
+export function replayNote(seed: number): string {
+  return `seed ${seed} (replay: GET_DB_TEST_SEED=${seed} npx vitest run <file>)`;
+}
+
+/** Runs `work` with a fresh seeded PRNG; a failure is rethrown naming the seed. */
+export async function withRandom<T>(work: (random: () => number, seed: number) => T | Promise<T>): Promise<T> {
+  const seed = randomSeed();
+  try {
+    return await work(mulberry32(seed), seed);
+  } catch (error) {
+    throw new Error(`${replayNote(seed)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** Bytes that stress a UTF-8 reader: Latin-1 letters, stray continuation and lead bytes, NBSP, NEL, U+2028. */
+const AWKWARD_BYTES = [[0xe9], [0xa0], [0x85], [0xff], [0xc3], [0xc3, 0xa9], [0xe2, 0x80, 0xa8], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x92, 0x80], [0xef, 0xbb, 0xbf], [0x80], [0xf4, 0x90]];
+
+/** `count` random pieces of awkward bytes, each maybe preceded by plain ASCII. */
+export function randomBytes(random: () => number, count: number): Buffer {
+  const parts: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (random() < 0.5) parts.push(0x61 + Math.floor(random() * 26));
+    parts.push(...(random() < 0.2 ? [Math.floor(random() * 256)] : pick(random, AWKWARD_BYTES)));
+  }
+  return Buffer.from(parts);
 }
 
 export function pick<T>(random: () => number, items: readonly T[]): T {

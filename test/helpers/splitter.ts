@@ -1,12 +1,7 @@
 /** Splitter tests: feeding text in chosen chunks, a seeded PRNG, and a compact view of the items. */
 import { splitSql, type SqlItem } from '../../src/seed/splitter.js';
 
-export { mulberry32 as prng, pick } from './random.js';
-
-/** The seed of a randomised splitter test: SPLITTER_TEST_SEED replays a printed one. */
-export function splitterSeed(): number {
-  return Number(process.env.SPLITTER_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
-}
+export { mulberry32 as prng, pick, randomSeed as splitterSeed, replayNote } from './random.js';
 
 /** `text` cut into pieces whose sizes `nextSize` picks. */
 export async function* chunked(text: string, nextSize: () => number): AsyncGenerator<string> {
