@@ -1,6 +1,6 @@
 /** The built CLI's create command against a real loopback server speaking the documented API. */
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -126,6 +126,19 @@ describe('get-db -y', () => {
     expect((await createIn(cwd, ['--force'])).code).toBe(0);
     const second = await readFile(join(cwd, '.env'));
     expect(second.subarray(0, original.length).equals(original)).toBe(true);
+  });
+
+  test('the file is read again just before writing: a line added while the database was being made survives', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, '.env'), 'FIRST=1\n');
+    api.onCreate(async () => {
+      await appendFile(join(cwd, '.env'), 'ADDED_MEANWHILE=2\n');
+    });
+    const { code, stderr } = await createIn(cwd).finally(() => api.onCreate(undefined));
+    expect(code, stderr).toBe(0);
+    const text = await readFile(join(cwd, '.env'), 'utf8');
+    expect(text.startsWith('FIRST=1\nADDED_MEANWHILE=2\n\n# Claimable DB expires at: ')).toBe(true);
+    expect(parse(text)).toMatchObject({ FIRST: '1', ADDED_MEANWHILE: '2', DATABASE_URL: api.lastCreated()!.connection_string });
   });
 
   test('warns when the key is set in the shell but not in the file', async () => {
