@@ -15,7 +15,8 @@ import { pgConfigFromUrl } from '../src/seed/pg-config.js';
 
 let api: FakeApi;
 beforeAll(async () => {
-  api = await startFakeApi({ postgres: inject('postgres') });
+  // Seeds must go through DATABASE_URL_DIRECT: here the pooler host reaches nothing.
+  api = await startFakeApi({ postgres: inject('postgres'), directOnly: true });
 });
 afterAll(() => api.close());
 

@@ -51,11 +51,17 @@ describe('instantPostgres', () => {
     expect(parse(await readFile(join(cwd, '.env.local'), 'utf8')).DATABASE_URL).toBe(result.databaseUrl);
   });
 
-  test('seeds through the direct URL when asked', async () => {
-    const cwd = await tempProject();
-    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int); insert into t values (1), (2);');
-    const result = await instantPostgres({ referrer: 'lib-test', cwd, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'schema.sql' } });
-    expect(await countRows(result.databaseUrlDirect, 't')).toBe(2);
+  test('seeds through the direct URL when asked (the pooler host here reaches nothing)', async () => {
+    const directOnly = await startFakeApi({ postgres: inject('postgres'), directOnly: true });
+    try {
+      const cwd = await tempProject();
+      await writeFile(join(cwd, 'schema.sql'), 'create table t (id int); insert into t values (1), (2);');
+      const result = await instantPostgres({ referrer: 'lib-test', cwd, apiUrl: directOnly.apiUrl, seed: { type: 'sql-script', path: 'schema.sql' } });
+      expect(await countRows(result.databaseUrlDirect, 't')).toBe(2);
+      await expect(countRows(result.databaseUrl, 't')).rejects.toThrow(/ENOTFOUND/);
+    } finally {
+      await directOnly.close();
+    }
   });
 });
 

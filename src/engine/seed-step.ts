@@ -56,7 +56,7 @@ function seedFailure(plan: CreatePlan, error: unknown): unknown {
     return new GetDbError('CANCELLED', `Cancelled while seeding; ${remains}.`, { hint: finish, cause: error, details: error.details });
   }
   return new GetDbError(error.code, error.message, {
-    hint: `${error.hint ? `${error.hint}\n` : ''}Fix the file; ${remains}. ${finish}`,
+    hint: `${error.hint ? `${error.hint}\n` : ''}The seed stopped here: ${remains}. ${finish}`,
     cause: error,
     details: error.details,
   });

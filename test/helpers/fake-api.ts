@@ -32,6 +32,8 @@ type Script =
 
 export interface FakeApiOptions {
   postgres?: { adminUrl: string; port: number };
+  /** Connection strings whose pooler host does not resolve: only `_DIRECT` reaches the database. */
+  directOnly?: boolean;
 }
 
 export interface FakeApi {
@@ -101,7 +103,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
     const id = uuidv7();
     const now = new Date();
     const connection = options.postgres
-      ? (await createOwnedDatabase({ ...options.postgres, prefix: 'api' })).url
+      ? (await createOwnedDatabase({ ...options.postgres, prefix: 'api', directOnly: options.directOnly })).url
       : fakeNeonUrl();
     const db: InstagresDatabase = {
       id,

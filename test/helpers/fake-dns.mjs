@@ -8,6 +8,11 @@ const realLookup = dns.lookup;
 dns.lookup = function lookup(hostname, options, callback) {
   if (typeof hostname === 'string' && hostname.endsWith('.neon.test')) {
     const cb = typeof options === 'function' ? options : callback;
+    // A pooler that cannot be reached (postgres.ts DIRECT_ONLY_ENDPOINT): only its direct URL works.
+    if (hostname.startsWith('ep-direct-only-') && hostname.split('.')[0].endsWith('-pooler')) {
+      const error = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+      return process.nextTick(cb, error);
+    }
     const opts = typeof options === 'object' && options !== null ? options : {};
     if (opts.all) return process.nextTick(cb, null, [{ address: '127.0.0.1', family: 4 }]);
     return process.nextTick(cb, null, '127.0.0.1', 4);

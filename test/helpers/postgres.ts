@@ -21,18 +21,26 @@ export function startTestPostgres(): Promise<EmbeddedPostgres> {
   });
 }
 
-/** The Neon shape of a URL to `database` as `user`: pooler host, sslmode and channel_binding. */
-export function neonShapedUrl(opts: { user: string; password: string; database: string; port: number }): string {
+/**
+ * The Neon shape of a URL to `database` as `user`: pooler host, sslmode and channel_binding.
+ * `directOnly`: the pooler host does not resolve (fake-dns.mjs), so only the direct URL
+ * (`-pooler` removed) reaches the server — for tests that prove a seed uses the direct URL.
+ */
+export function neonShapedUrl(opts: { user: string; password: string; database: string; port: number; directOnly?: boolean }): string {
   const user = encodeURIComponent(opts.user);
   const password = encodeURIComponent(opts.password);
-  return `postgresql://${user}:${password}@ep-quiet-field-a1b2c3d4-pooler.c-2.us-east-2.aws.neon.test:${opts.port}/${encodeURIComponent(opts.database)}?sslmode=require&channel_binding=require`;
+  const endpoint = opts.directOnly ? DIRECT_ONLY_ENDPOINT : 'ep-quiet-field-a1b2c3d4';
+  return `postgresql://${user}:${password}@${endpoint}-pooler.c-2.us-east-2.aws.neon.test:${opts.port}/${encodeURIComponent(opts.database)}?sslmode=require&channel_binding=require`;
 }
+
+/** fake-dns.mjs answers ENOTFOUND for this endpoint's pooler host. */
+export const DIRECT_ONLY_ENDPOINT = 'ep-direct-only-a1b2c3d4';
 
 /**
  * A new role with a password full of URL-hostile characters, owning a new database, on the
  * test PostgreSQL — what an Instagres create gives a user.
  */
-export async function createOwnedDatabase(opts: { adminUrl: string; port: number; prefix: string }): Promise<{ name: string; password: string; url: string }> {
+export async function createOwnedDatabase(opts: { adminUrl: string; port: number; prefix: string; directOnly?: boolean }): Promise<{ name: string; password: string; url: string }> {
   const name = `${opts.prefix}_${randomBytes(5).toString('hex')}`;
   const password = `p@ss:${randomBytes(6).toString('hex')}/?#`;
   const client = new pg.Client(pgConfigFromUrl(opts.adminUrl));
@@ -43,7 +51,7 @@ export async function createOwnedDatabase(opts: { adminUrl: string; port: number
   } finally {
     await client.end();
   }
-  return { name, password, url: neonShapedUrl({ user: name, password, database: name, port: opts.port }) };
+  return { name, password, url: neonShapedUrl({ user: name, password, database: name, port: opts.port, directOnly: opts.directOnly }) };
 }
 
 /** Rows in `table`, read through `url` as the app would (what a seed left behind). */
