@@ -8,7 +8,7 @@
 import pg from 'pg';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
 import type { DatabaseView } from '../src/serve/database-view.js';
-import { startServe } from '../test/helpers/serve.js';
+import { spawnServe } from '../test/helpers/serve.js';
 import { numberOption } from './args.js';
 
 const CREATES = numberOption('creates', 200);
@@ -59,7 +59,7 @@ async function inBatches<T, R>(items: T[], size: number, work: (item: T, index: 
   return results;
 }
 
-const serve = await startServe(['--embedded', '--rate-limit', 'off']);
+const serve = await spawnServe(['--embedded', '--rate-limit', 'off']);
 try {
   await timedCreate(serve.apiUrl); // warm-up: first connection, first CREATE DATABASE
   const started = performance.now();

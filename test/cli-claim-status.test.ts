@@ -47,6 +47,7 @@ describe('get-db claim', () => {
     expect(human.code).toBe(0);
     expect(human.stderr).toContain(result.claimUrl);
     const json = await runCli(['claim', '--json', '--api-url', api.apiUrl], { cwd });
+    expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, action: 'claim', claimUrl: result.claimUrl, status: 'UNCLAIMED', opened: false });
   });
 
@@ -63,6 +64,7 @@ describe('get-db claim', () => {
     const { result } = await projectWithDatabase();
     await writeFile(join(cwd, '.env'), `NEON_LAUNCHPAD_CLAIM_URL=${result.claimUrl}\n`);
     const run = await runCli(['claim', '--no-open', '--api-url', api.apiUrl], { cwd });
+    expect(run.code).toBe(0);
     expect(run.stderr).toContain(result.claimUrl);
   });
 
@@ -87,12 +89,17 @@ describe('get-db claim', () => {
     expect(JSON.parse(expired.stdout).error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/expired/) });
   });
 
-  test('no env file: one clear line with a hint', async () => {
+  test('no env file: one clear line with a hint, exit 1 (claim and status)', async () => {
     const cwd = await tempProject();
-    const run = await runCli(['claim'], { cwd });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/no env file/i);
-    expect(run.stderr).toMatch(/npx get-db/);
+    for (const command of ['claim', 'status']) {
+      const run = await runCli([command], { cwd });
+      expect(run.code, command).toBe(1);
+      expect(run.stderr).toMatch(/no env file/i);
+      expect(run.stderr).toMatch(/npx get-db/);
+      const json = await runCli([command, '--json'], { cwd });
+      expect(json.code, command).toBe(1);
+      expect(JSON.parse(json.stdout).error.code).toBe('ENV_READ_FAILED');
+    }
   });
 });
 
@@ -103,10 +110,14 @@ describe('get-db status', () => {
     expect(human.code).toBe(0);
     expect(human.stderr).toMatch(/UNCLAIMED/);
     expect(human.stderr).toMatch(/7[01]h \d+m left/);
-    const json = JSON.parse((await runCli(['status', '--json', '--api-url', api.apiUrl], { cwd })).stdout);
+    const statusJson = await runCli(['status', '--json', '--api-url', api.apiUrl], { cwd });
+    expect(statusJson.code).toBe(0);
+    const json = JSON.parse(statusJson.stdout);
     expect(json).toMatchObject({ ok: true, action: 'status', id: result.id, status: 'UNCLAIMED', connectionStringServed: true });
     api.setStatus(result.id, 'CLAIMED');
-    const after = JSON.parse((await runCli(['status', '--json', '--api-url', api.apiUrl], { cwd })).stdout);
+    const claimedRun = await runCli(['status', '--json', '--api-url', api.apiUrl], { cwd });
+    expect(claimedRun.code).toBe(0);
+    const after = JSON.parse(claimedRun.stdout);
     expect(after).toMatchObject({ status: 'CLAIMED', connectionStringServed: false });
   });
 });

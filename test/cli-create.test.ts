@@ -13,7 +13,6 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const creates = () => api.requests.filter((r) => r.method === 'POST');
 
 async function createIn(cwd: string, args: string[] = [], env: Record<string, string | undefined> = {}) {
   return runCli(['-y', '--api-url', api.apiUrl, ...args], { cwd, env });
@@ -22,12 +21,12 @@ async function createIn(cwd: string, args: string[] = [], env: Record<string, st
 describe('get-db -y', () => {
   test('writes the documented block with the server claim URL and expiry, and a 0600 file', async () => {
     const cwd = await tempProject();
-    const before = creates().length;
+    const before = api.createRequests().length;
     const { code, stdout, stderr } = await createIn(cwd);
     expect(code, stderr).toBe(0);
     expect(stdout).toBe('');
-    const post = creates().at(-1)!;
-    expect(creates().length).toBe(before + 1);
+    const post = api.createRequests().at(-1)!;
+    expect(api.createRequests().length).toBe(before + 1);
     expect(JSON.parse(post.body)).toEqual({ ref: 'npm:get-db' });
     expect(post.headers['user-agent']).toMatch(/^get-db\/\d+\.\d+\.\d+/);
     const db = api.lastCreated()!;
@@ -57,16 +56,22 @@ describe('get-db -y', () => {
     expect(lines).toHaveLength(1);
     const result = JSON.parse(lines[0]!);
     const db = api.lastCreated()!;
-    expect(result).toMatchObject({
+    // Every documented field, and no other.
+    expect(result).toEqual({
       ok: true,
       action: 'created',
       id: db.id,
       status: 'UNCLAIMED',
       databaseUrl: db.connection_string,
+      databaseUrlDirect: db.connection_string!.replace('-pooler.', '.'),
       claimUrl: db.claim_url,
       expiresAt: new Date(db.expires_at).toISOString(),
       envFile: join(cwd, '.env'),
       keysWritten: ['DATABASE_URL', 'DATABASE_URL_DIRECT', 'PUBLIC_INSTAGRES_CLAIM_URL'],
+      replaced: false,
+      gitignoreAdded: null,
+      seed: null,
+      warnings: [],
     });
   });
 
@@ -74,7 +79,7 @@ describe('get-db -y', () => {
     const cwd = await tempProject();
     const { code, stderr } = await createIn(cwd, ['-e', '.env.local', '-k', 'PG_URL', '-p', 'VITE_', '-r', 'my-template', '-L']);
     expect(code, stderr).toBe(0);
-    expect(JSON.parse(creates().at(-1)!.body)).toEqual({ ref: 'my-template', enable_logical_replication: true });
+    expect(JSON.parse(api.createRequests().at(-1)!.body)).toEqual({ ref: 'my-template', enable_logical_replication: true });
     const vars = parse(await readFile(join(cwd, '.env.local'), 'utf8'));
     expect(Object.keys(vars)).toEqual(['PG_URL', 'PG_URL_DIRECT', 'VITE_INSTAGRES_CLAIM_URL']);
   });
@@ -90,10 +95,10 @@ describe('get-db -y', () => {
     const cwd = await tempProject();
     const original = '# mine\r\nDATABASE_URL=postgres://keep@me/db\r\nOTHER=1';
     await writeFile(join(cwd, '.env'), original);
-    const before = creates().length;
+    const before = api.createRequests().length;
     const { code, stderr, stdout } = await createIn(cwd, ['--json']);
     expect(code).toBe(0);
-    expect(creates().length).toBe(before);
+    expect(api.createRequests().length).toBe(before);
     expect(await readFile(join(cwd, '.env'), 'utf8')).toBe(original);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, action: 'skipped', reason: 'key-exists', key: 'DATABASE_URL' });
     expect(stderr).toBe('');
@@ -160,19 +165,19 @@ describe('get-db -y', () => {
 });
 
 describe('bad input is refused before anything is created (exit 2)', () => {
-  const cases: Array<[string, string[], RegExp]> = [
-    ['a key that is not a name', ['-k', '1-BAD'], /not a valid environment variable name/],
-    ['a bad prefix', ['-p', 'NO SPACES'], /not a valid prefix/],
-    ['an env path that is a folder', ['-e', '.'], /folder|directory/i],
-    ['an env file in a missing folder', ['-e', 'missing/dir/.env'], /folder|directory|exist/i],
-    ['a missing seed file', ['-s', 'nope.sql'], /nope\.sql/],
-    ['a malformed API URL', ['--api-url', 'not a url'], /not a valid API URL/],
-    ['an unknown option', ['--frobnicate'], /unknown option/i],
+  const cases: Array<[string, string[], RegExp, string]> = [
+    ['a key that is not a name', ['-k', '1-BAD'], /not a valid environment variable name/, 'INVALID_KEY'],
+    ['a bad prefix', ['-p', 'NO SPACES'], /not a valid prefix/, 'INVALID_PREFIX'],
+    ['an env path that is a folder', ['-e', '.'], /folder|directory/i, 'INVALID_ENV_PATH'],
+    ['an env file in a missing folder', ['-e', 'missing/dir/.env'], /folder|directory|exist/i, 'INVALID_ENV_PATH'],
+    ['a missing seed file', ['-s', 'nope.sql'], /nope\.sql/, 'SEED_FILE_UNREADABLE'],
+    ['a malformed API URL', ['--api-url', 'not a url'], /not a valid API URL/, 'INVALID_API_URL'],
+    ['an unknown option', ['--frobnicate'], /unknown option/i, 'USAGE'],
   ];
-  for (const [name, args, message] of cases) {
+  for (const [name, args, message, errorCode] of cases) {
     test(name, async () => {
       const cwd = await tempProject();
-      const before = creates().length;
+      const before = api.createRequests().length;
       const human = await createIn(cwd, args);
       expect(human.code).toBe(2);
       expect(human.stderr).toMatch(message);
@@ -181,9 +186,9 @@ describe('bad input is refused before anything is created (exit 2)', () => {
       const json = await createIn(cwd, [...args, '--json']);
       expect(json.code).toBe(2);
       const body = JSON.parse(json.stdout);
-      expect(body.error.code).toMatch(/^[A-Z_]+$/);
-      expect(body.error.message).toMatch(message);
-      expect(creates().length).toBe(before);
+      expect(Object.keys(body)).toEqual(['error']);
+      expect(body.error).toEqual({ code: errorCode, message: expect.stringMatching(message), hint: expect.toBeOneOf([null, expect.any(String)]), ...(body.error.details ? { details: expect.any(Object) } : {}) });
+      expect(api.createRequests().length).toBe(before);
     });
   }
 });
@@ -217,6 +222,29 @@ describe('API failures', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
     const debug = await runCli(['-y', '--api-url', 'http://127.0.0.1:9/api/v1'], { cwd, env: { GET_DB_HTTP_RETRIES: '0', DEBUG: 'get-db' } });
     expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+
+  test('ENV_WRITE_FAILED after the create: exit 1, the lines and the database in the JSON and the human text', async () => {
+    const cwd = await tempProject();
+    // The file turns into a folder while the database is being made.
+    api.onCreate(async () => {
+      await mkdir(join(cwd, '.env'));
+    });
+    const json = await createIn(cwd, ['--json']).finally(() => api.onCreate(undefined));
+    expect(json.code).toBe(1);
+    const db = api.lastCreated()!;
+    const { error } = JSON.parse(json.stdout);
+    expect(error).toMatchObject({ code: 'ENV_WRITE_FAILED', details: { databaseId: db.id, claimUrl: db.claim_url, envFile: join(cwd, '.env') } });
+    expect(error.details.lines).toContain(`DATABASE_URL='${db.connection_string}'`);
+    const cwd2 = await tempProject();
+    api.onCreate(async () => {
+      await mkdir(join(cwd2, '.env'));
+    });
+    const human = await createIn(cwd2).finally(() => api.onCreate(undefined));
+    expect(human.code).toBe(1);
+    const again = api.lastCreated()!;
+    expect(human.stderr).toContain(`Database ${again.id}; claim it to keep it: ${again.claim_url}`);
+    expect(human.stderr).toContain(`DATABASE_URL='${again.connection_string}'`);
   });
 
   test('a hung API times out instead of hanging', async () => {

@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const posts = () => api.requests.filter((r) => r.method === 'POST').length;
+const createCount = () => api.createRequests().length;
 const NOTE = /^# get-db: seed pending for DATABASE_URL: schema\.sql \(run the same command again to apply it\)$/m;
 
 function seedCommand(cwd: string, extra: string[] = []) {
@@ -40,7 +40,7 @@ describe('a failed seed, then the same command again', () => {
   test('names the database and its claim URL; the re-run seeds that database; a third run skips', async () => {
     const cwd = await tempProject();
     await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\ninsert into t values (1);\nselect * from missing_table;\n');
-    const before = posts();
+    const before = createCount();
 
     const human = await seedCommand(cwd);
     expect(human.code).toBe(1);
@@ -55,14 +55,14 @@ describe('a failed seed, then the same command again', () => {
     // Still broken: the re-run tries the same database again, makes none, and says which one.
     const json = await seedCommand(cwd, ['--json']);
     expect(json.code).toBe(1);
-    expect(posts()).toBe(before + 1);
+    expect(createCount()).toBe(before + 1);
     const failure = JSON.parse(json.stdout).error;
     expect(failure).toMatchObject({ code: 'SEED_FAILED', details: { databaseId: db.id, claimUrl: db.claim_url, envFile: join(cwd, '.env'), line: 3 } });
 
     await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\ninsert into t values (1), (2);\n');
     const resumed = await seedCommand(cwd, ['--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(posts()).toBe(before + 1);
+    expect(createCount()).toBe(before + 1);
     expect(JSON.parse(resumed.stdout)).toEqual({
       ok: true,
       action: 'resumed',
@@ -107,7 +107,7 @@ describe('Ctrl-C during the seed', () => {
   test('exit 130; CANCELLED names the database (JSON and human); the seed is rolled back; the same command finishes it', async () => {
     const cwd = await tempProject();
     await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\ninsert into t values (1);\nselect pg_sleep(2);\n');
-    const before = posts();
+    const before = createCount();
 
     const json = await interruptWhileSeeding(cwd, ['--json']);
     expect(json.code).toBe(130);
@@ -132,7 +132,7 @@ describe('Ctrl-C during the seed', () => {
     const finished = await seedCommand(cwd);
     expect(finished.code, finished.stderr).toBe(0);
     expect(finished.stderr).toMatch(/Seeded the database already in \.env/);
-    expect(posts()).toBe(before + 1);
+    expect(createCount()).toBe(before + 1);
     expect(await countRows(vars.DATABASE_URL_DIRECT!, 't')).toBe(1);
   });
 });

@@ -1,11 +1,11 @@
 /** get-db serve speaks the docs' API field for field and error for error, and refuses bad traffic. */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { startServe, type ServeProcess } from './helpers/serve.js';
+import { spawnServe, type ServeProcess } from './helpers/serve.js';
 import { getJson, onTestPostgres, postJson } from './helpers/serve-http.js';
 
 let serve: ServeProcess;
 beforeAll(async () => {
-  serve = await startServe([...onTestPostgres(), '--rate-limit', '3/h', '--ttl', '2h']);
+  serve = await spawnServe([...onTestPostgres(), '--rate-limit', '3/h', '--ttl', '2h']);
 });
 afterAll(async () => {
   await serve.stop();
@@ -103,7 +103,7 @@ describe('bad traffic', () => {
   });
 
   test('behind a proxy (--trust-proxy) each forwarded client has its own allowance', async () => {
-    const proxied = await startServe([...onTestPostgres(), '--rate-limit', '1/h', '--trust-proxy']);
+    const proxied = await spawnServe([...onTestPostgres(), '--rate-limit', '1/h', '--trust-proxy']);
     try {
       const create = (client: string) => postJson(`${proxied.apiUrl}/database`, { ref: 'proxy' }, { 'x-forwarded-for': `${client}, 10.0.0.1` });
       expect((await create('198.51.100.1')).status).toBe(201);
@@ -115,7 +115,7 @@ describe('bad traffic', () => {
   });
 
   test('listening beyond loopback while handing out loopback addresses is warned about', async () => {
-    const wide = await startServe(['--postgres-url', inject('postgres').adminUrl, '--host', '0.0.0.0']);
+    const wide = await spawnServe(['--postgres-url', inject('postgres').adminUrl, '--host', '0.0.0.0']);
     try {
       expect(wide.stderr()).toContain('pass --public-url');
       expect(wide.stderr()).toContain('Connection strings name 127.0.0.1');

@@ -7,14 +7,14 @@ import { join, resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { runCli, tempProject } from './helpers/cli.js';
-import { startServe, type ServeProcess } from './helpers/serve.js';
+import { spawnServe, type ServeProcess } from './helpers/serve.js';
 import { adminQuery, connectError, createDb, eventually, getJson, onTestPostgres, postJson, withClient } from './helpers/serve-http.js';
 
 const SHOP_SCHEMA = resolve(import.meta.dirname, '../fixtures/seed/shop-schema.sql');
 
 let serve: ServeProcess;
 beforeAll(async () => {
-  serve = await startServe([...onTestPostgres(), '--rate-limit', 'off']);
+  serve = await spawnServe([...onTestPostgres(), '--rate-limit', 'off']);
 });
 afterAll(async () => {
   expect(await serve.stop()).toBe(0);
@@ -109,7 +109,7 @@ describe('the CLI against get-db serve', () => {
 
 describe('state lives in PostgreSQL', () => {
   test('two serve processes share it, and a restart loses nothing', async () => {
-    const other = await startServe([...onTestPostgres(), '--rate-limit', 'off']);
+    const other = await spawnServe([...onTestPostgres(), '--rate-limit', 'off']);
     const db = await createDb(serve.apiUrl);
     const seen = await getJson(`${other.apiUrl}/database/${db.id}`);
     expect(seen).toMatchObject({ status: 200, body: { id: db.id, status: 'UNCLAIMED', connection_string: db.connection_string } });
@@ -119,7 +119,7 @@ describe('state lives in PostgreSQL', () => {
     expect(await other.stop()).toBe(0);
 
     const unclaimed = await createDb(serve.apiUrl);
-    const restarted = await startServe([...onTestPostgres(), '--rate-limit', 'off']);
+    const restarted = await spawnServe([...onTestPostgres(), '--rate-limit', 'off']);
     expect((await getJson(`${restarted.apiUrl}/database/${unclaimed.id}`)).body).toMatchObject({ status: 'UNCLAIMED', expires_at: unclaimed.expires_at });
     expect(await restarted.stop()).toBe(0);
   });
@@ -127,7 +127,7 @@ describe('state lives in PostgreSQL', () => {
 
 describe('expiry and limits', () => {
   test('an unclaimed database past its expiry is dropped with its role; its id is then unknown', async () => {
-    const shortLived = await startServe([...onTestPostgres(), '--ttl', '2s', '--sweep-interval', '250ms', '--rate-limit', 'off']);
+    const shortLived = await spawnServe([...onTestPostgres(), '--ttl', '2s', '--sweep-interval', '250ms', '--rate-limit', 'off']);
     try {
       const db = await createDb(shortLived.apiUrl);
       const name = new URL(db.connection_string!).pathname.slice(1);
@@ -148,7 +148,7 @@ describe('expiry and limits', () => {
   });
 
   test('an unclaimed database over the storage limit becomes read-only; claiming lifts it', async () => {
-    const limited = await startServe([...onTestPostgres(), '--storage-limit', '12MB', '--sweep-interval', '250ms', '--rate-limit', 'off']);
+    const limited = await spawnServe([...onTestPostgres(), '--storage-limit', '12MB', '--sweep-interval', '250ms', '--rate-limit', 'off']);
     try {
       const db = await createDb(limited.apiUrl);
       await withClient(db.connection_string!, async (client) => {
@@ -170,7 +170,7 @@ describe('expiry and limits', () => {
   });
 
   test('SIGTERM lets a request in flight finish, then exits 0', async () => {
-    const draining = await startServe([...onTestPostgres(), '--rate-limit', 'off']);
+    const draining = await spawnServe([...onTestPostgres(), '--rate-limit', 'off']);
     // Hold the state table so the create is surely in flight when the signal comes.
     const { adminUrl } = inject('postgres');
     const exit = await withClient(adminUrl, async (blocker) => {

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { expect, test } from 'vitest';
 import { runCli, tempProject } from './helpers/cli.js';
-import { startServe } from './helpers/serve.js';
+import { spawnServe } from './helpers/serve.js';
 import { connectError, getJson, withClient } from './helpers/serve-http.js';
 
 test('starts its own PostgreSQL; the CLI works against it; a restart on the same data folder keeps everything', async () => {
   // Not inside a 0700 temp folder: as root, PostgreSQL runs as another user that must reach it.
   const dataDir = join(tmpdir(), `get-db-embedded-${randomBytes(4).toString('hex')}`);
-  const first = await startServe(['--embedded', '--data-dir', dataDir]);
+  const first = await spawnServe(['--embedded', '--data-dir', dataDir]);
   const cwd = await tempProject();
   try {
     const created = await runCli(['-y', '--json', '--api-url', first.apiUrl], { cwd });
@@ -32,7 +32,7 @@ test('starts its own PostgreSQL; the CLI works against it; a restart on the same
     expect(await first.stop()).toBe(0);
   }
 
-  const second = await startServe(['--embedded', '--data-dir', dataDir]);
+  const second = await spawnServe(['--embedded', '--data-dir', dataDir]);
   try {
     const { id } = JSON.parse((await runCli(['status', '--json', '--api-url', second.apiUrl], { cwd })).stdout) as { id: string };
     expect((await getJson(`${second.apiUrl}/database/${id}`)).body).toMatchObject({ status: 'UNCLAIMED' });

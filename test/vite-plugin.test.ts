@@ -82,7 +82,7 @@ async function startDev(root: string, plugins: Plugin[], extra: InlineConfig = {
   return { server, logger, url, page: (path = '') => fetch(new URL(path, url)) };
 }
 
-const creates = () => api.requests.filter((r) => r.method === 'POST').length;
+const createCount = () => api.createRequests().length;
 const passwordOf = (url: string) => decodeURIComponent(new URL(url).password);
 
 describe('vite dev', () => {
@@ -90,10 +90,10 @@ describe('vite dev', () => {
     const root = await viteProject();
     await mkdir(join(root, 'env'));
     const cwdHadEnv = existsSync(join(process.cwd(), '.env'));
-    const before = creates();
+    const before = createCount();
 
     const first = await startDev(root, [plugin()], { envDir: 'env' });
-    expect(creates()).toBe(before + 1);
+    expect(createCount()).toBe(before + 1);
     const db = api.lastCreated()!;
     const written = parse(await readFile(join(root, 'env', '.env'), 'utf8'));
     expect(written).toEqual({
@@ -123,7 +123,7 @@ describe('vite dev', () => {
     await first.server.close();
 
     const second = await startDev(root, [plugin()], { envDir: 'env' });
-    expect(creates()).toBe(before + 1);
+    expect(createCount()).toBe(before + 1);
     expect(second.logger.lines.filter((line) => line.includes('[get-db]'))).toEqual([expect.stringMatching(reminder)]);
     expect(second.server.config.env.VITE_INSTAGRES_CLAIM_URL).toBe(db.claim_url);
     expect(process.env.DATABASE_URL).toBe(db.connection_string);
@@ -131,7 +131,7 @@ describe('vite dev', () => {
 
   test('a key Vite would find — in a mode file or in the shell — means no database is created', async () => {
     const root = await viteProject();
-    const before = creates();
+    const before = createCount();
     await writeFile(join(root, '.env.development.local'), 'DATABASE_URL=postgres://me@localhost/app\n');
     const fromModeFile = await startDev(root, [plugin()]);
     expect(fromModeFile.logger.lines.filter((line) => line.includes('[get-db]'))).toEqual([]);
@@ -140,7 +140,7 @@ describe('vite dev', () => {
     const other = await viteProject();
     process.env.DATABASE_URL = 'postgres://me@localhost/shell';
     await startDev(other, [plugin()]);
-    expect(creates()).toBe(before);
+    expect(createCount()).toBe(before);
     expect(existsSync(join(root, '.env'))).toBe(false);
     expect(existsSync(join(other, '.env'))).toBe(false);
   });
@@ -172,14 +172,14 @@ describe('vite dev', () => {
 
   test('envDir: false (no env files for Vite): writes in root, the client still sees the claim URL, and the next start reads that file', async () => {
     const root = await viteProject();
-    const before = creates();
+    const before = createCount();
     const first = await startDev(root, [plugin()], { envDir: false });
     const db = api.lastCreated()!;
     expect(parse(await readFile(join(root, '.env'), 'utf8')).DATABASE_URL).toBe(db.connection_string);
     expect(first.server.config.env.VITE_INSTAGRES_CLAIM_URL).toBe(db.claim_url);
     await first.server.close();
     await startDev(root, [plugin()], { envDir: false });
-    expect(creates()).toBe(before + 1);
+    expect(createCount()).toBe(before + 1);
   });
 
   test('an envDir another plugin sets in its own config hook (as frameworks do) is where the file goes', async () => {
@@ -227,16 +227,16 @@ describe('failures are logged and the dev server still starts', () => {
 
   test('500 on every attempt: logged, the server runs, and the next start tries again', async () => {
     const root = await viteProject();
-    const before = creates();
+    const before = createCount();
     api.fail(4, 500);
     const failed = await startDev(root, [plugin()]);
     expect(failed.logger.lines).toContainEqual(expect.stringMatching(/^error: \[get-db\] Could not create a database for DATABASE_URL \(API_ERROR\): .*Failed to create the database/));
     expect((await failed.page()).status).toBe(200);
-    expect(creates()).toBe(before + 4);
+    expect(createCount()).toBe(before + 4);
     await failed.server.close();
 
     await startDev(root, [plugin()]);
-    expect(creates()).toBe(before + 5);
+    expect(createCount()).toBe(before + 5);
     expect(parse(await readFile(join(root, '.env'), 'utf8')).DATABASE_URL).toBe(api.lastCreated()!.connection_string);
   });
 
@@ -267,7 +267,7 @@ describe('failures are logged and the dev server still starts', () => {
   test('a seed that fails: the database is named with its claim URL, and the next start seeds that database', async () => {
     const root = await viteProject();
     await writeFile(join(root, 'schema.sql'), 'create table notes (id int);\nselect * from no_such_table;\n');
-    const before = creates();
+    const before = createCount();
     const failed = await startDev(root, [plugin({ seed: { type: 'sql-script', path: 'schema.sql' } })]);
     const db = api.lastCreated()!;
     expect(failed.logger.lines).toContainEqual(expect.stringMatching(new RegExp(`^error: \\[get-db\\] Database ${db.id} is in \\.env, but seeding it failed: .*schema\\.sql:2`)));
@@ -276,7 +276,7 @@ describe('failures are logged and the dev server still starts', () => {
 
     await writeFile(join(root, 'schema.sql'), 'create table notes (id int);\ninsert into notes values (1);\n');
     const next = await startDev(root, [plugin({ seed: { type: 'sql-script', path: 'schema.sql' } })]);
-    expect(creates()).toBe(before + 1);
+    expect(createCount()).toBe(before + 1);
     expect(next.logger.lines).toContainEqual(`info: [get-db] Seeded database ${db.id} from schema.sql.`);
     const written = parse(await readFile(join(root, '.env'), 'utf8'));
     expect(await countRows(written.DATABASE_URL_DIRECT!, 'notes')).toBe(1);

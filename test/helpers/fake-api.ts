@@ -41,6 +41,8 @@ export interface FakeApi {
   apiUrl: string;
   baseUrl: string;
   requests: RecordedRequest[];
+  /** The create requests (POST /database) received so far, answered or not. */
+  createRequests(): RecordedRequest[];
   lastCreated(): InstagresDatabase | undefined;
   /** The next `n` requests get `status` with a JSON `body` (and extra headers, e.g. retry-after). */
   fail(n: number, status: number, body?: unknown, headers?: Record<string, string>): void;
@@ -198,6 +200,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
     apiUrl: `${baseUrl}/api/v1`,
     baseUrl,
     requests,
+    createRequests: () => requests.filter((r) => r.method === 'POST'),
     lastCreated: () => last,
     fail: (n, status, body = { error: 'Failed to create the database.' }, headers = {}) => repeat(n, { kind: 'fail', status, body, headers }),
     html: (n, status) => repeat(n, { kind: 'html', status }),

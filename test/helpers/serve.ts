@@ -17,7 +17,7 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-export function startServe(args: string[], env: Record<string, string | undefined> = {}): Promise<ServeProcess> {
+export function spawnServe(args: string[], env: Record<string, string | undefined> = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
