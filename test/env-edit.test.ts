@@ -2,6 +2,7 @@ import { parse } from 'dotenv';
 import { describe, expect, test } from 'vitest';
 import { formatEnvBlock } from '../src/env/env-block.js';
 import { applyEnvBlock, hasKey } from '../src/env/env-edit.js';
+import { hasPendingSeed, removePendingSeed } from '../src/env/seed-pending.js';
 import { detectEol, findAssignments, parseEnvEntries } from '../src/env/env-lines.js';
 
 const NOW = new Date('2026-11-24T10:00:00Z');
@@ -128,5 +129,46 @@ describe('applyEnvBlock: replace', () => {
     const badBlock = ['DATABASE_URL=b"'];
     const edit = () => applyEnvBlock('X="a\n', { key: 'DATABASE_URL', prefix: 'PUBLIC_', block: badBlock, replace: false, now: NOW });
     expect(edit).toThrow(expect.objectContaining({ code: 'ENV_WRITE_FAILED' }));
+  });
+});
+
+describe('the "seed pending" note', () => {
+  const withNote = formatEnvBlock({
+    key: 'DATABASE_URL',
+    prefix: 'PUBLIC_',
+    databaseUrl: ours.DATABASE_URL,
+    databaseUrlDirect: ours.DATABASE_URL_DIRECT,
+    claimUrl: ours.PUBLIC_INSTAGRES_CLAIM_URL,
+    expiresAt: new Date('2026-02-01T12:00:00Z'),
+    seedPending: ['db/schema.sql', 'my data.sql'],
+  });
+
+  test('goes between the claim comment and the values; dotenv does not see it', () => {
+    expect(withNote[2]).toBe('# get-db: seed pending for DATABASE_URL: db/schema.sql, "my data.sql" (run the same command again to apply it)');
+    expect(withNote.filter((line) => line !== withNote[2])).toEqual(block);
+    expect(parse(withNote.join('\n'))).toEqual(ours);
+  });
+
+  test('is found and removed for its key only, every other byte kept; a look-alike inside a quoted value is not a note', () => {
+    const text = `A=1\r\n${withNote.join('\r\n')}\r\nQ="line one\r\n# get-db: seed pending for DATABASE_URL: inside.sql\r\n"\r\n# get-db: seed pending for PG_URL: x.sql\r\n`;
+    expect(hasPendingSeed(text, 'DATABASE_URL')).toBe(true);
+    expect(hasPendingSeed(text, 'PG_URL')).toBe(true);
+    expect(hasPendingSeed(text, 'OTHER')).toBe(false);
+    const removed = removePendingSeed(text, 'DATABASE_URL');
+    expect(removed).toBe(text.replace(`${withNote[2]}\r\n`, ''));
+    expect(hasPendingSeed(removed, 'DATABASE_URL')).toBe(false);
+    expect(parse(removed)).toEqual(parse(text));
+    const onlyInValue = 'Q="x\n# get-db: seed pending for DATABASE_URL: a.sql\n"\nDATABASE_URL=x\n';
+    expect(hasPendingSeed(onlyInValue, 'DATABASE_URL')).toBe(false);
+    expect(removePendingSeed(onlyInValue, 'DATABASE_URL')).toBe(onlyInValue);
+  });
+
+  test('a new block for the key drops an older note (a new database), with --force or without', () => {
+    const old = `KEEP=1\n${withNote.join('\n')}\n`;
+    const replaced = replace(old);
+    expect(replaced).not.toMatch(/seed pending/);
+    expect(replaced.startsWith('KEEP=1\n')).toBe(true);
+    expect(parse(replaced)).toEqual({ KEEP: '1', ...ours });
+    expect(insert('# get-db: seed pending for DATABASE_URL: stale.sql\nKEEP=1\n')).toBe(`KEEP=1\n\n${block.join('\n')}\n`);
   });
 });

@@ -166,6 +166,17 @@ describe('every error code a library caller can meet', () => {
     expect(api.requests.length).toBe(before);
   });
 
+  test('INTERNAL after the database exists (onStep throwing at "write") still names the database', async () => {
+    const cwd = await tempProject();
+    const boom = new Error('boom');
+    const error = await expectCode(
+      instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, onStep: (step) => { if (step === 'write') throw boom; } }),
+      'INTERNAL',
+    );
+    const db = api.lastCreated()!;
+    expect(error.details).toMatchObject({ databaseId: db.id, claimUrl: db.claim_url, envFile: join(cwd, '.env') });
+  });
+
   test('ENV_WRITE_FAILED keeps the new lines in the error, so nothing is lost', async () => {
     const cwd = await tempProject();
     const envFile = join(cwd, '.env');
