@@ -106,7 +106,7 @@ describe('a failed seed, then the same command again', () => {
 describe('Ctrl-C during the seed', () => {
   test('exit 130; CANCELLED names the database (JSON and human); the seed is rolled back; the same command finishes it', async () => {
     const cwd = await tempProject();
-    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\ninsert into t values (1);\nselect pg_sleep(2);\n');
+    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\ninsert into t values (1);\nselect pg_sleep(30);\n');
     const before = createCount();
 
     const json = await interruptWhileSeeding(cwd, ['--json']);
@@ -137,12 +137,12 @@ describe('Ctrl-C during the seed', () => {
   });
 });
 
-const SLEEPING = "select pid from pg_stat_activity where query like '%pg_sleep(2)%' and pid <> pg_backend_pid()";
+const SLEEPING = "select pid from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()";
 
 /**
- * Runs the seed command and sends SIGINT once its statements are on the server. Then waits for
- * that session to end: closing a connection does not stop a statement already running (the
- * server notices at the statement's end), so the next run would otherwise wait on its locks.
+ * Runs the seed command and sends SIGINT once its statements are on the server. The session
+ * must be gone from the server soon after: closing the socket alone would leave pg_sleep(30)
+ * running there (with its locks) until it ends, so the next run would wait on them.
  */
 async function interruptWhileSeeding(cwd: string, extra: string[] = []) {
   const admin = pgConfigFromUrl(inject('postgres').adminUrl);
@@ -154,8 +154,12 @@ async function interruptWhileSeeding(cwd: string, extra: string[] = []) {
     if (ours.length === 0) await new Promise((resolve) => setTimeout(resolve, 25));
   }
   expect(ours, 'the seed never reached the server').not.toEqual([]);
+  const interrupted = Date.now();
   run.child.kill('SIGINT');
   const result = await run.done;
-  while ((await sleepers()).some((pid) => ours.includes(pid))) await new Promise((resolve) => setTimeout(resolve, 50));
+  while ((await sleepers()).some((pid) => ours.includes(pid))) {
+    expect(Date.now() - interrupted, 'the statement kept running on the server').toBeLessThan(5_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return result;
 }

@@ -12,7 +12,7 @@ import { SeedExecutor } from './executor.js';
 import { pgConfigFromUrl } from './pg-config.js';
 import { prescanSeedFiles } from './prescan.js';
 import { ProgressCounter } from './progress.js';
-import { createClient } from './session.js';
+import { cancelOnServer, createClient } from './session.js';
 import { checkSeedFiles, seedFileSize } from './sources.js';
 import type { SqlItem } from './splitter.js';
 
@@ -80,9 +80,13 @@ export async function seedDatabase(options: SeedOptions): Promise<SeedSummary> {
   const progress = new ProgressCounter(sizes.reduce((sum, size) => sum + size, 0), options.onProgress);
   const client = await connecting;
   const executor = new SeedExecutor(client, { transaction, progress, signal, limits: options.batchLimits });
-  // Cancelling closes the session, so nothing uncommitted survives (COMMIT is sent alone, last).
-  // Once COMMIT is on the wire the cancel comes too late: its answer says what happened.
-  const stop = () => void (executor.committing ? undefined : client.end().catch(() => {}));
+  // Cancelling stops the running statement on the server, then closes the session, so nothing
+  // uncommitted survives (COMMIT is sent alone, last). Once COMMIT is on the wire the cancel
+  // comes too late: its answer says what happened.
+  const stop = () => {
+    if (executor.committing) return;
+    void cancelOnServer(config, client).finally(() => client.end().catch(() => {}));
+  };
   signal?.addEventListener('abort', stop, { once: true });
   try {
     await applyFiles(executor, files, sizes, split);

@@ -75,6 +75,33 @@ export function createClient(config: pg.ClientConfig): pg.Client {
   return client;
 }
 
+const CANCEL_WITHIN_MS = 3_000;
+
+/**
+ * Stops the statement `client` is running, on the server: closing the socket alone does not
+ * (the server notices only when the statement ends, holding its locks until then). A second
+ * session of the same role asks for it (`pg_cancel_backend`), which works through any proxy
+ * the first one went through. Best effort and bounded: never throws, gives up after 3 s.
+ *
+ * @example
+ * await cancelOnServer(config, client); // then client.end()
+ */
+export async function cancelOnServer(config: pg.ClientConfig, client: pg.Client): Promise<void> {
+  const pid = (client as unknown as { processID: number | null }).processID;
+  if (pid === null) return;
+  const canceller = createClient({ ...config, connectionTimeoutMillis: CANCEL_WITHIN_MS });
+  const timer = setTimeout(() => void canceller.end().catch(() => {}), CANCEL_WITHIN_MS);
+  try {
+    await canceller.connect();
+    await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
+  } catch {
+    // Unreachable or refused: closing the session still rolls back, later.
+  } finally {
+    clearTimeout(timer);
+    await canceller.end().catch(() => {});
+  }
+}
+
 // With a read chunk of 64 KiB, a joined write stays under V8's 128 KiB large-object size.
 const COPY_WRITE_BYTES = 64 * 1024;
 
