@@ -163,6 +163,22 @@ describe('connecting', () => {
     expect(error.hint).toMatch(/user name and password/);
   });
 
+  test('cancelling while the server runs the last statement commits nothing, even when the statement cannot be cancelled there', async () => {
+    const db = await freshDatabase();
+    // One session for the role: the second session that would cancel the statement is refused,
+    // so only the order of things keeps COMMIT from running once pg_sleep ends.
+    await db.query(`ALTER ROLE ${db.name} CONNECTION LIMIT 1`);
+    const [file] = writeSeedFiles({ 'slow.sql': 'CREATE TABLE t (id int);\nSELECT pg_sleep(1.5);\n' });
+    const controller = new AbortController();
+    const running = seedError(seedDatabase({ connectionString: db.url, files: [file!], signal: controller.signal }));
+    const sleeping = async () => (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = '${db.name}' AND query LIKE '%pg_sleep%'`))[0]!.n as number;
+    while ((await sleeping()) === 0) await new Promise((resolve) => setTimeout(resolve, 25));
+    controller.abort();
+    expect((await running).code).toBe('CANCELLED');
+    while ((await sleeping()) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await tableNames(db)).toEqual([]);
+  });
+
   test('cancelling mid-seed rolls back and throws CANCELLED', async () => {
     const db = await freshDatabase();
     const rows = Array.from({ length: 200_000 }, (_, i) => `${i}\tsome text for row ${i}\n`).join('');
