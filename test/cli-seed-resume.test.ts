@@ -103,6 +103,22 @@ describe('a failed seed, then the same command again', () => {
   });
 });
 
+describe('--no-transaction', () => {
+  test('a failure leaves what earlier batches ran, and says so; the note stays for the re-run', async () => {
+    const cwd = await tempProject();
+    // VACUUM goes alone, so the CREATE before it is a batch of its own, done before the failure.
+    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\nvacuum t;\nselect 1/0;\n');
+    const run = await seedCommand(cwd, ['--no-transaction', '--json']);
+    expect(run.code).toBe(1);
+    const { error } = JSON.parse(run.stdout);
+    expect(error.code).toBe('SEED_FAILED');
+    expect(error.hint).toMatch(/with --no-transaction what earlier batches ran stays in the database \(the failing batch is rolled back\), and a re-run starts again from the first statement/);
+    const { text, vars } = await envOf(cwd);
+    expect(text).toMatch(NOTE);
+    expect(await tableExists(vars.DATABASE_URL_DIRECT!, 't')).toBe(true);
+  });
+});
+
 describe('Ctrl-C during the seed', () => {
   test('exit 130; CANCELLED names the database (JSON and human); the seed is rolled back; the same command finishes it', async () => {
     const cwd = await tempProject();

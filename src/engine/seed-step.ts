@@ -50,7 +50,7 @@ function seedFailure(plan: CreatePlan, error: unknown): unknown {
   if (!isGetDbError(error)) return error;
   const remains = plan.seedTransaction
     ? 'nothing of the seed remains'
-    : 'the statements before that point stay in the database (--no-transaction), and a re-run starts again from the first one';
+    : 'with --no-transaction what earlier batches ran stays in the database (the failing batch is rolled back), and a re-run starts again from the first statement';
   const finish = `${plan.envFile} keeps the database, marked "seed pending": run the same command again to seed it (no new database is made), or: ${reseedCommand(plan)}`;
   if (error.code === 'CANCELLED') {
     return new GetDbError('CANCELLED', `Cancelled while seeding; ${remains}.`, { hint: finish, cause: error, details: error.details });
