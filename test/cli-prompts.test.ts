@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { tempProject } from './helpers/cli.js';
 import { KEY, startPty } from './helpers/pty.js';
 import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
+import { freshDatabase, tableNames } from './helpers/seed.js';
 
 let api: FakeApi;
 beforeAll(async () => {
@@ -68,4 +69,28 @@ test('Ctrl-C while provisioning: "Cancelled", exit 130, nothing written', async 
   api.resetScript();
   expect(pty.screen()).toMatch(/Cancelled/);
   await expect(stat(join(cwd, '.env'))).rejects.toThrow();
+});
+
+test('a seed still pending for the key in the file: no "replace?" question, the seed runs on that database', async () => {
+  const cwd = await tempProject();
+  const db = await freshDatabase();
+  const claimUrl = `${api.baseUrl}/claim/01900000-0000-7000-8000-000000000001`;
+  await writeFile(join(cwd, '.env'), [
+    `# Claimable DB expires at: ${new Date(Date.now() + 3600_000).toUTCString()}`,
+    `# Claim it now to your account: ${claimUrl}`,
+    '# get-db: seed pending for DATABASE_URL: schema.sql (run the same command again to apply it)',
+    `DATABASE_URL='${db.url}'`,
+    `DATABASE_URL_DIRECT='${db.url.replace('-pooler.', '.')}'`,
+    `PUBLIC_INSTAGRES_CLAIM_URL='${claimUrl}'`,
+    '',
+  ].join('\n'));
+  await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\n');
+  const before = api.requests.length;
+  const pty = startPty(['-e', '.env', '-k', 'DATABASE_URL', '-p', 'PUBLIC_', '-s', 'schema.sql', '--api-url', api.apiUrl], { cwd });
+  await pty.waitFor('Seeded the database already in .env');
+  expect(await pty.exit).toBe(0);
+  expect(pty.screen()).not.toMatch(/already set/);
+  expect(api.requests.length).toBe(before);
+  expect(await tableNames(db)).toEqual(['t']);
+  expect(await readFile(join(cwd, '.env'), 'utf8')).not.toMatch(/seed pending/);
 });
