@@ -51,3 +51,11 @@ export function alreadyClaimedPage(record: DatabaseRecord): string {
 export function notFoundPage(): string {
   return page('Database not found', '<p>There is no such database here. Unclaimed databases are deleted when they expire.</p>');
 }
+
+export function crossSitePage(): string {
+  return page('Claim refused', '<p>This claim was sent from another site. Open the claim link itself and press the button there.</p>');
+}
+
+export function unavailablePage(): string {
+  return page('Try again shortly', '<p>The database server is not reachable right now (it may be restarting). Reload this page in a few seconds.</p>');
+}
