@@ -18,8 +18,12 @@ export interface Pools {
 
 export const ADMIN_POOL_SIZE = 10;
 export const QUICK_POOL_SIZE = 3;
-/** A create waits this long for an admin session (the create storm's queue) before 503. */
-const ADMIN_WAIT_MS = 30_000;
+/**
+ * A create waits this long for an admin session (the create storm's queue) before 503:
+ * under get-db's own 15 s request timeout, so its client hears "try again" (and does,
+ * after Retry-After) rather than giving up on a database that is then made for no one.
+ */
+const ADMIN_WAIT_MS = 10_000;
 /** Reads and /healthz wait this long for a session (or a connection) before 503. */
 const QUICK_WAIT_MS = 3_000;
 const QUICK_STATEMENT_MS = 5_000;
