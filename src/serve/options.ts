@@ -72,14 +72,24 @@ export function parseRateLimit(raw: string): RateLimit | undefined {
   return { count, periodMs: parseDuration(period, '--rate-limit') };
 }
 
-/** A whole number in [min, max], or a usage error naming the option. */
+/**
+ * A whole number in [min, max], or a usage error naming the option.
+ *
+ * @example
+ * parseCount('500', '--max-connections', 10, 1_000_000); // 500
+ */
 export function parseCount(raw: string, option: string, min: number, max: number): number {
   const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
   if (!(value >= min && value <= max)) throw usage(`${option} must be a whole number from ${min} to ${max}, not "${raw}".`);
   return value;
 }
 
-/** `--trust-proxy` alone trusts one hop (the load balancer); `--trust-proxy 2` two; absent: none. */
+/**
+ * `--trust-proxy` alone trusts one hop (the load balancer); `--trust-proxy 2` two; absent: none.
+ *
+ * @example
+ * [parseTrustProxy(undefined), parseTrustProxy(true), parseTrustProxy('2')]; // [0, 1, 2]
+ */
 export function parseTrustProxy(raw: unknown): number {
   if (raw === undefined || raw === false) return 0;
   if (raw === true) return 1;
