@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { startServe, type ServeProcess } from './helpers/serve.js';
-import { createDb, getJson, onTestPostgres, postJson } from './helpers/serve-http.js';
+import { createDb, eventually, getJson, onTestPostgres, postJson } from './helpers/serve-http.js';
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();
@@ -88,14 +88,17 @@ describe('storms', () => {
   });
 });
 
-/** A client that sends a request line and then one header byte every 300 ms, forever. */
-function slowClient(port: number): { socket: Socket; closed: Promise<number>; received: () => string } {
+const SLOW_HEADERS = 'POST /api/v1/database HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ';
+const SLOW_BODY = 'POST /api/v1/database HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"ref": "';
+
+/** A client that sends the start of a request and then one byte every 300 ms, forever. */
+function slowClient(port: number, start = SLOW_HEADERS): { socket: Socket; closed: Promise<number>; received: () => string } {
   const socket = connect(port, '127.0.0.1');
   let received = '';
   const opened = performance.now();
   let timer: NodeJS.Timeout | undefined;
   socket.on('connect', () => {
-    socket.write('POST /api/v1/database HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+    socket.write(start);
     timer = setInterval(() => socket.write('a'), 300);
   });
   socket.on('data', (chunk) => (received += chunk.toString()));
@@ -119,8 +122,8 @@ const healthStatus = (serve: ServeProcess) =>
     (error: Error) => `refused: ${error.message}`,
   );
 
-async function slowStorm(serve: ServeProcess, openSlow: (count: number) => Array<ReturnType<typeof slowClient>>): Promise<void> {
-  const slow = openSlow(15);
+async function slowStorm(serve: ServeProcess, openSlow: (count: number, start?: string) => Array<ReturnType<typeof slowClient>>): Promise<void> {
+  const slow = [...openSlow(12), ...openSlow(3, SLOW_BODY)];
   await new Promise((resolve) => setTimeout(resolve, 300));
   expect(await healthStatus(serve)).toBe(200); // under the cap: served
 
@@ -133,7 +136,12 @@ async function slowStorm(serve: ServeProcess, openSlow: (count: number) => Array
 
   const cut = await Promise.all([...slow, ...extra.slice(0, 5)].map((client) => client.closed));
   expect(Math.max(...cut)).toBeLessThan(6_000); // 2 s timeout + 1 s check; without one they stay forever
-  expect(slow[0]!.received()).toMatch(/^HTTP\/1\.1 408/);
+  expect(slow[0]!.received()).toMatch(/^HTTP\/1\.1 408/); // slow headers
+  expect(slow[14]!.received()).toMatch(/^HTTP\/1\.1 408/); // slow body
+  const slowPosts = () => serve.logs().filter((line) => line.event === 'request' && line.method === 'POST');
+  await eventually(async () => slowPosts().length === 3, 5_000); // the handlers ended too (no leak)...
+  expect(slowPosts().map((line) => line.status)).toEqual([499, 499, 499]); // ...as "client gone"
+  expect(serve.logs().filter((line) => line.event === 'postgres_unavailable')).toEqual([]);
   expect(await healthStatus(serve)).toBe(200);
 }
 
@@ -142,8 +150,8 @@ describe('slow and very many connections', () => {
     const clients: Array<ReturnType<typeof slowClient>> = [];
     await withServe(['--max-connections', '20', '--request-timeout', '2s'], async (serve) => {
       const port = Number(new URL(serve.baseUrl).port);
-      const openSlow = (count: number) => {
-        const made = Array.from({ length: count }, () => slowClient(port));
+      const openSlow = (count: number, start?: string) => {
+        const made = Array.from({ length: count }, () => slowClient(port, start));
         clients.push(...made);
         return made;
       };

@@ -7,6 +7,9 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 
 export class BodyTooLarge extends Error {}
 
+/** The client went away (or was cut off at --request-timeout) before its body arrived. */
+export class ClientGone extends Error {}
+
 export function readBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
@@ -27,7 +30,7 @@ export function readBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES): Promis
       }
     });
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
+    req.once('error', (error) => reject(new ClientGone(error.message, { cause: error })));
   });
 }
 

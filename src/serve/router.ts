@@ -7,7 +7,7 @@ import { createRoute, getRoute } from './api-routes.js';
 import { claimPageRoute, claimRoute } from './claim-routes.js';
 import type { ServeContext } from './context.js';
 import { unavailablePage } from './claim-page.js';
-import { BodyTooLarge, clientAddress, sendHtml, sendJson } from './http-io.js';
+import { BodyTooLarge, ClientGone, clientAddress, sendHtml, sendJson } from './http-io.js';
 import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_BODY } from './unavailable.js';
 
 type Handler = (ctx: ServeContext, req: IncomingMessage, res: ServerResponse, param: string) => Promise<string | undefined | void>;
@@ -66,8 +66,15 @@ function unavailable(ctx: ServeContext, res: ServerResponse, path: string, error
   sendJson(res, 503, UNAVAILABLE_BODY, retry);
 }
 
+/** nginx's "client closed request": logged when a client left (or was cut off) mid-request. */
+const CLIENT_GONE = 499;
+
 function fail(ctx: ServeContext, res: ServerResponse, path: string, error: unknown): void {
   if (error instanceof BodyTooLarge) return sendJson(res, 413, { error: 'Request body too large' }, { connection: 'close' });
+  if (error instanceof ClientGone) {
+    res.statusCode = CLIENT_GONE; // for the request log only: there is no one to answer
+    return void res.destroy();
+  }
   if (isUnavailable(error)) return unavailable(ctx, res, path, error);
   ctx.log({ level: 'error', event: 'request_failed', error: (error as Error).message });
   if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
