@@ -71,7 +71,7 @@ describe('serve options', () => {
     [{ postgresUrl: ADMIN, trustProxy: '0' }, /--trust-proxy must be a whole number from 1/],
     [{ postgresUrl: ADMIN, maxConnections: '5' }, /--max-connections must be a whole number from 10/],
     [{ postgresUrl: ADMIN, requestTimeout: '500ms' }, /--request-timeout must be at least 1s/],
-    [{ postgresUrl: ADMIN, createQueue: '-1' }, /--create-queue must be a whole number/],
+    [{ postgresUrl: ADMIN, createQueue: '0' }, /--create-queue must be a whole number from 1/],
   ])('refused before anything starts: %j', (raw, message) => {
     expect(usageError(() => parseServeOptions(raw as Record<string, unknown>, {})).message).toMatch(message);
   });

@@ -172,6 +172,6 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     trustProxyHops: parseTrustProxy(raw.trustProxy),
     maxConnections: parseCount(text(raw.maxConnections) ?? '500', '--max-connections', 10, 1_000_000),
     requestTimeoutMs: parseRequestTimeout(text(raw.requestTimeout) ?? '10s'),
-    createQueue: parseCount(text(raw.createQueue) ?? '250', '--create-queue', 0, 100_000),
+    createQueue: parseCount(text(raw.createQueue) ?? '250', '--create-queue', 1, 100_000),
   };
 }

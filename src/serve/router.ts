@@ -57,7 +57,7 @@ async function dispatch(ctx: ServeContext, req: IncomingMessage, res: ServerResp
   return undefined;
 }
 
-/** PostgreSQL away: 503 with a hint (a page for the claim form's browsers), and the event logged once. */
+/** PostgreSQL away: 503 with a hint (a page for the claim form's browsers) and Retry-After. */
 function unavailable(ctx: ServeContext, res: ServerResponse, path: string, error: unknown): void {
   ctx.log({ level: 'warn', event: 'postgres_unavailable', path, error: (error as Error).message });
   if (res.headersSent) return void res.destroy();
