@@ -52,7 +52,8 @@ async function withinRateLimit(ctx: ServeContext, req: IncomingMessage, res: Ser
 /**
  * Creates run on the admin pool's sessions in arrival order; past `createQueue` waiting,
  * a client is told to come back (503 + Retry-After) instead of joining a queue it would
- * time out in. Checked right before the create asks for its session, so the count is exact.
+ * time out in. Checked before the rate limit, so a refusal costs the client none of its
+ * allowance (the queue can then overshoot by the few creates between the two checks).
  */
 function withinCreateQueue(ctx: ServeContext, res: ServerResponse): boolean {
   if (ctx.pool.waitingCount < ctx.createQueue) return true;
@@ -71,8 +72,8 @@ export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: 
     sendJson(res, checked.status, { error: checked.error, hint: checked.hint });
     return undefined;
   }
-  if (!(await withinRateLimit(ctx, req, res))) return undefined;
   if (!withinCreateQueue(ctx, res)) return undefined;
+  if (!(await withinRateLimit(ctx, req, res))) return undefined;
   let record;
   try {
     record = await createClaimable(ctx.pool, { referrer: checked.referrer, logicalReplication: checked.logicalReplication, ttlMs: ctx.ttlMs });
