@@ -130,6 +130,7 @@ async function slowStorm(serve: ServeProcess, openSlow: (count: number, start?: 
   const extra = openSlow(10);
   const refusedIn = await Promise.all(extra.slice(5).map((client) => client.closed));
   expect(Math.max(...refusedIn)).toBeLessThan(1_500); // over the cap: closed on accept, not held
+  await eventually(async () => serve.logs().some((line) => line.event === 'connections_refused' && line.maxConnections === 20), 2_000);
   const whileFull = await timed(() => healthStatus(serve));
   expect(whileFull.ms).toBeLessThan(2_000); // served or cleanly refused, never left hanging
   expect([200, expect.stringMatching(/^refused/)]).toContainEqual(whileFull.value);

@@ -2,7 +2,7 @@
  * `get-db serve` as a library: connect to (or start) PostgreSQL, prepare the state
  * schema, listen, sweep. Never prints; the CLI reports what `startServe` returns.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { GetDbError, isGetDbError } from '../errors.js';
@@ -10,6 +10,7 @@ import { adminRights, closeToAll, databasesOpenToAll, ensureTemplate } from './c
 import { publicEndpointFor, type PublicEndpoint } from './database-view.js';
 import type { Log } from './log.js';
 import type { ServeOptions } from './options.js';
+import { boundedServer } from './http-server.js';
 import { openPools } from './pools.js';
 import { createRequestListener } from './router.js';
 import { migrateState, USERS_GROUP } from './state-schema.js';
@@ -24,11 +25,6 @@ export interface RunningServe {
   /** Stops taking requests, lets those in flight finish, then stops sweeping. */
   close(): Promise<void>;
 }
-
-/** Idle keep-alive connections are closed after this (Node's default, said out loud). */
-const KEEP_ALIVE_TIMEOUT_MS = 5_000;
-/** How often Node looks for connections past --request-timeout (its default is 30 s). */
-const TIMEOUT_CHECK_MS = 1_000;
 
 function failed(message: string, hint: string, cause: unknown): GetDbError {
   return isGetDbError(cause) ? cause : new GetDbError('SERVE_FAILED', message, { hint, cause });
@@ -98,23 +94,6 @@ async function closeServer(server: Server): Promise<void> {
   clearInterval(sweepIdle);
 }
 
-/**
- * Slow or very many connections cannot starve the rest: past `maxConnections` new ones
- * are closed on accept (so file descriptors remain for PostgreSQL and honest clients),
- * and a client that has not sent its whole request within the timeout is answered 408
- * and disconnected (slowloris).
- */
-function boundedServer(options: Pick<ServeOptions, 'maxConnections' | 'requestTimeoutMs'>): Server {
-  const server = createServer({
-    headersTimeout: options.requestTimeoutMs,
-    requestTimeout: options.requestTimeoutMs,
-    connectionsCheckingInterval: TIMEOUT_CHECK_MS,
-  });
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.maxConnections = options.maxConnections;
-  return server;
-}
-
 export async function startServe(options: ServeOptions, hooks: { log: Log }): Promise<RunningServe> {
   const embedded = options.embedded ? await (await import('./embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
   const adminUrl = embedded?.adminUrl ?? options.postgresUrl!;
@@ -126,7 +105,7 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
   };
   try {
     const warnings = await preparePostgres(pool, adminUrl, embedded !== undefined);
-    const server = boundedServer(options);
+    const server = boundedServer(options, hooks.log);
     const port = await listen(server, options.port, options.host);
     const endpoint = publicEndpointFor(adminUrl, options.publicHost, options.publicUrl ?? defaultPublicUrl(options.host, port));
     const ctx = {
