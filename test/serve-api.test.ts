@@ -1,7 +1,7 @@
 /** get-db serve speaks the docs' API field for field and error for error, and refuses bad traffic. */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
-import { getJson, onTestPostgres, postJson } from './helpers/serve-http.js';
+import { eventually, getJson, onTestPostgres, postJson } from './helpers/serve-http.js';
 
 let serve: ServeProcess;
 beforeAll(async () => {
@@ -102,13 +102,30 @@ describe('bad traffic', () => {
     expect((await getJson(`${serve.apiUrl}/database/01234567-89ab-7def-8123-456789abcdef`)).status).toBe(400); // reads are not limited
   });
 
-  test('behind a proxy (--trust-proxy) each forwarded client has its own allowance', async () => {
+  test('behind a proxy (--trust-proxy) each client has its own allowance, and what a client writes into X-Forwarded-For does not dodge it', async () => {
     const proxied = await spawnServe([...onTestPostgres(), '--rate-limit', '1/h', '--trust-proxy']);
     try {
-      const create = (client: string) => postJson(`${proxied.apiUrl}/database`, { ref: 'proxy' }, { 'x-forwarded-for': `${client}, 10.0.0.1` });
-      expect((await create('198.51.100.1')).status).toBe(201);
-      expect((await create('198.51.100.1')).status).toBe(429);
-      expect((await create('198.51.100.2')).status).toBe(201);
+      // The load balancer appends the address it saw; anything left of it the client wrote.
+      const create = (forged: string, client: string) => postJson(`${proxied.apiUrl}/database`, { ref: 'proxy' }, { 'x-forwarded-for': `${forged}, ${client}` });
+      expect((await create('203.0.113.1', '198.51.100.1')).status).toBe(201);
+      expect((await create('203.0.113.2', '198.51.100.1')).status).toBe(429);
+      expect((await create('203.0.113.3', '198.51.100.2')).status).toBe(201);
+      const logged = () => proxied.logs().filter((line) => line.event === 'request' && line.method === 'POST').map((line) => line.client);
+      await eventually(async () => logged().length === 3, 5_000); // the line is written after the answer
+      expect(logged()).toEqual(['198.51.100.1', '198.51.100.1', '198.51.100.2']);
+    } finally {
+      await proxied.stop();
+    }
+  });
+
+  test('--trust-proxy 2: the client is two hops from the right (CDN, then load balancer)', async () => {
+    const proxied = await spawnServe([...onTestPostgres(), '--rate-limit', '1/h', '--trust-proxy', '2']);
+    try {
+      const create = (forged: string, client: string) =>
+        postJson(`${proxied.apiUrl}/database`, { ref: 'proxy' }, { 'x-forwarded-for': `${forged}, ${client}, 10.0.0.1` });
+      expect((await create('203.0.113.1', '198.51.100.7')).status).toBe(201);
+      expect((await create('203.0.113.2', '198.51.100.7')).status).toBe(429);
+      expect((await create('198.51.100.7', '198.51.100.8')).status).toBe(201);
     } finally {
       await proxied.stop();
     }

@@ -36,7 +36,10 @@ describe('serve options', () => {
       rateLimit: { count: 30, periodMs: 60_000 },
       storageLimitBytes: 100 * 1024 * 1024,
       sweepIntervalMs: 30_000,
-      trustProxy: false,
+      trustProxyHops: 0,
+      maxConnections: 500,
+      requestTimeoutMs: 10_000,
+      createQueue: 250,
     });
     expect(parseServeOptions({}, { GET_DB_SERVE_POSTGRES_URL: ADMIN }).postgresUrl).toBe(ADMIN);
   });
@@ -64,6 +67,11 @@ describe('serve options', () => {
     [{ postgresUrl: ADMIN, rateLimit: 'lots' }, /--rate-limit must look like/],
     [{ postgresUrl: ADMIN, publicHost: 'db.example.com/x' }, /--public-host must be a host name/],
     [{ postgresUrl: ADMIN, publicUrl: 'ftp://x' }, /--public-url must be an http\(s\) URL/],
+    [{ postgresUrl: ADMIN, trustProxy: 'yes' }, /--trust-proxy must be a whole number from 1/],
+    [{ postgresUrl: ADMIN, trustProxy: '0' }, /--trust-proxy must be a whole number from 1/],
+    [{ postgresUrl: ADMIN, maxConnections: '5' }, /--max-connections must be a whole number from 10/],
+    [{ postgresUrl: ADMIN, requestTimeout: '500ms' }, /--request-timeout must be at least 1s/],
+    [{ postgresUrl: ADMIN, createQueue: '0' }, /--create-queue must be a whole number from 1/],
   ])('refused before anything starts: %j', (raw, message) => {
     expect(usageError(() => parseServeOptions(raw as Record<string, unknown>, {})).message).toMatch(message);
   });

@@ -77,7 +77,10 @@ function buildProgram(): Command {
     .option('--ttl <duration>', 'how long unclaimed databases live', '72h')
     .option('--storage-limit <size>', 'unclaimed databases over this become read-only', '100MB')
     .option('--rate-limit <n/period>', 'creates per client address, or off', '30/min')
-    .option('--trust-proxy', 'take the client address from X-Forwarded-For (behind a load balancer)')
+    .option('--trust-proxy [hops]', 'take the client address from X-Forwarded-For, that many proxies from the right (alone: 1)')
+    .option('--max-connections <n>', 'open HTTP connections at most; more are closed at once', '500')
+    .option('--request-timeout <duration>', 'time a client has to send its whole request', '10s')
+    .option('--create-queue <n>', 'creates that may wait for PostgreSQL; more get 503 with Retry-After', '250')
     .option('--sweep-interval <duration>', 'how often expired databases are dropped', '30s')
     .action(run('serve'));
   return program;

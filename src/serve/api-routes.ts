@@ -9,6 +9,7 @@ import { clientAddress, readBody, sendJson } from './http-io.js';
 import { isUuid } from './ids.js';
 import type { ServeContext } from './context.js';
 import { countRequest, findLive } from './store.js';
+import { isUnavailable, RETRY_AFTER_SECONDS } from './unavailable.js';
 
 const REFERRER_MAX = 200;
 const CREATE_FAILED = 'Failed to create the database.';
@@ -41,10 +42,27 @@ export function checkCreateBody(raw: string): CreateBody {
 /** True when the client may go on; otherwise the 429 has been sent. */
 async function withinRateLimit(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   if (!ctx.rateLimit) return true;
-  const { count, msLeft } = await countRequest(ctx.pool, clientAddress(req, ctx.trustProxy), ctx.rateLimit.periodMs);
+  const { count, msLeft } = await countRequest(ctx.quickPool, clientAddress(req, ctx.trustProxyHops), ctx.rateLimit.periodMs);
   if (count <= ctx.rateLimit.count) return true;
   const seconds = Math.max(1, Math.ceil(msLeft / 1000));
   sendJson(res, 429, { error: 'Too many requests', hint: `This server makes at most ${ctx.rateLimit.count} databases per client in a window; try again in ${seconds} s.` }, { 'retry-after': String(seconds) });
+  return false;
+}
+
+/**
+ * Creates run on the admin pool's sessions in arrival order; past `createQueue` waiting,
+ * a client is told to come back (503 + Retry-After) instead of joining a queue it would
+ * time out in. Checked before the rate limit, so a refusal costs the client none of its
+ * allowance (the queue can then overshoot by the few creates between the two checks).
+ */
+function withinCreateQueue(ctx: ServeContext, res: ServerResponse): boolean {
+  if (ctx.pool.waitingCount < ctx.createQueue) return true;
+  sendJson(
+    res,
+    503,
+    { error: 'Too many databases being created', hint: `This server is busy making ${ctx.createQueue} other databases; try again in ${RETRY_AFTER_SECONDS} s.` },
+    { 'retry-after': String(RETRY_AFTER_SECONDS) },
+  );
   return false;
 }
 
@@ -54,11 +72,13 @@ export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: 
     sendJson(res, checked.status, { error: checked.error, hint: checked.hint });
     return undefined;
   }
+  if (!withinCreateQueue(ctx, res)) return undefined;
   if (!(await withinRateLimit(ctx, req, res))) return undefined;
   let record;
   try {
     record = await createClaimable(ctx.pool, { referrer: checked.referrer, logicalReplication: checked.logicalReplication, ttlMs: ctx.ttlMs });
   } catch (error) {
+    if (isUnavailable(error)) throw error; // the router answers 503 with a hint
     ctx.log({ level: 'error', event: 'create_failed', error: (error as Error).message });
     sendJson(res, 500, { error: CREATE_FAILED, hint: 'The server could not make a database right now; try again later.' });
     return undefined;
@@ -69,7 +89,7 @@ export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: 
 
 /** Unknown, malformed and expired ids all answer as the docs' "Invalid database ID". */
 export async function getRoute(ctx: ServeContext, res: ServerResponse, id: string): Promise<void> {
-  const record = isUuid(id) ? await findLive(ctx.pool, id.toLowerCase()) : undefined;
+  const record = isUuid(id) ? await findLive(ctx.quickPool, id.toLowerCase()) : undefined;
   if (!record) return sendJson(res, 400, { error: 'Database not found' });
   sendJson(res, 200, databaseView(record, ctx.endpoint));
 }

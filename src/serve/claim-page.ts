@@ -51,3 +51,23 @@ export function alreadyClaimedPage(record: DatabaseRecord): string {
 export function notFoundPage(): string {
   return page('Database not found', '<p>There is no such database here. Unclaimed databases are deleted when they expire.</p>');
 }
+
+/**
+ * The 403 answer to a claim POST from another site.
+ *
+ * @example
+ * sendHtml(res, 403, crossSitePage());
+ */
+export function crossSitePage(): string {
+  return page('Claim refused', '<p>This claim was sent from another site. Open the claim link itself and press the button there.</p>');
+}
+
+/**
+ * What a browser sees (503) while PostgreSQL cannot be reached.
+ *
+ * @example
+ * sendHtml(res, 503, unavailablePage(), { 'retry-after': '5' });
+ */
+export function unavailablePage(): string {
+  return page('Try again shortly', '<p>The database server is not reachable right now (it may be restarting). Reload this page in a few seconds.</p>');
+}

@@ -5,11 +5,16 @@ import type { Log } from './log.js';
 import type { RateLimit } from './options.js';
 
 export interface ServeContext {
-  /** The admin connection pool: state queries and cluster DDL. */
+  /** The admin connection pool: creates, claims, cluster DDL. */
   pool: pg.Pool;
+  /** Short single statements only (lookups, rate-limit counts, /healthz); see pools.ts. */
+  quickPool: pg.Pool;
   endpoint: PublicEndpoint;
   ttlMs: number;
   rateLimit: RateLimit | undefined;
-  trustProxy: boolean;
+  /** Proxies trusted to append to X-Forwarded-For (0: use the socket's address). */
+  trustProxyHops: number;
+  /** Creates that may wait for an admin session before 503. */
+  createQueue: number;
   log: Log;
 }

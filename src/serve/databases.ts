@@ -44,17 +44,26 @@ export type ClaimResult =
 
 /**
  * One transaction: lift the storage limit, mark it claimed, forget the password. The
- * row lock makes a reaper or a second claim wait, and then find nothing to do.
+ * row lock makes a reaper or a second claim wait, and then find nothing to do. When
+ * there is nothing to claim, the row is looked up only once the session is back in the
+ * pool: waiting for a second session while holding one is how a dozen concurrent claims
+ * once took every session and stalled the server.
  */
 export async function claimDatabase(pool: pg.Pool, id: string): Promise<ClaimResult> {
+  const claimed = await claimInTransaction(pool, id);
+  if (claimed) return claimed;
+  const live = await findLive(pool, id);
+  return live?.state === 'CLAIMED' ? { outcome: 'already-claimed', record: live } : { outcome: 'not-found' };
+}
+
+async function claimInTransaction(pool: pg.Pool, id: string): Promise<ClaimResult | undefined> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     const record = await lockClaimable(client, id);
     if (!record || record.password === null) {
       await client.query('ROLLBACK');
-      const live = await findLive(pool, id);
-      return live?.state === 'CLAIMED' ? { outcome: 'already-claimed', record: live } : { outcome: 'not-found' };
+      return undefined;
     }
     if (record.readOnly) await setReadOnly(client, record.name, false);
     const claimed = await markClaimed(client, id);

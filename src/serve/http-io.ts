@@ -1,10 +1,14 @@
 /** The HTTP edge of serve: bounded bodies, JSON and HTML answers, the client's address. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 
 /** Create and claim bodies are a few dozen bytes; anything near this is not a client of ours. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 export class BodyTooLarge extends Error {}
+
+/** The client went away (or was cut off at --request-timeout) before its body arrived. */
+export class ClientGone extends Error {}
 
 export function readBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES): Promise<string> {
   const declared = Number(req.headers['content-length']);
@@ -26,7 +30,7 @@ export function readBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES): Promis
       }
     });
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
+    req.once('error', (error) => reject(new ClientGone(error.message, { cause: error })));
   });
 }
 
@@ -41,23 +45,41 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** Pages carry credentials at times: never cached, framed, or given a referrer. */
-export function sendHtml(res: ServerResponse, status: number, html: string): void {
+/**
+ * Pages carry credentials at times: never cached or framed, and no referrer leaves for
+ * other sites. (`same-origin`, not `no-referrer`: under `no-referrer` browsers send the
+ * claim form's POST with `Origin: null`, which the Origin check must refuse.)
+ */
+export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(html),
     'cache-control': 'no-store',
     'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    'referrer-policy': 'no-referrer',
+    'referrer-policy': 'same-origin',
     'x-content-type-options': 'nosniff',
+    ...headers,
   });
   res.end(html);
 }
 
-/** The socket's address; behind a load balancer (--trust-proxy), the first X-Forwarded-For hop. */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  if (trustProxy && first) return first;
-  return (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+const socketAddress = (req: IncomingMessage) => (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+
+/**
+ * The client's address. Each proxy appends the address it was connected from to
+ * X-Forwarded-For, so with `trustedHops` proxies in front the client is the entry that
+ * many from the right; entries further left are whatever the client wrote. With fewer
+ * entries than hops, the left-most is taken; an entry that is not an IP address is
+ * ignored for the socket's.
+ *
+ * @example
+ * // X-Forwarded-For: 6.6.6.6, 198.51.100.1 (the client wrote 6.6.6.6; the load balancer appended 198.51.100.1)
+ * clientAddress(req, 1); // '198.51.100.1'
+ */
+export function clientAddress(req: IncomingMessage, trustedHops: number): string {
+  const header = req.headers['x-forwarded-for'];
+  if (trustedHops < 1 || !header) return socketAddress(req);
+  const hops = (Array.isArray(header) ? header.join(',') : header).split(',').map((hop) => hop.trim());
+  const hop = hops[Math.max(0, hops.length - trustedHops)]!.replace(/^::ffff:/, '');
+  return isIP(hop) ? hop : socketAddress(req);
 }

@@ -2,15 +2,16 @@
  * `get-db serve` as a library: connect to (or start) PostgreSQL, prepare the state
  * schema, listen, sweep. Never prints; the CLI reports what `startServe` returns.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import { GetDbError, isGetDbError } from '../errors.js';
-import { pgConfigFromUrl } from '../seed/pg-config.js';
 import { adminRights, closeToAll, databasesOpenToAll, ensureTemplate } from './cluster.js';
 import { publicEndpointFor, type PublicEndpoint } from './database-view.js';
 import type { Log } from './log.js';
 import type { ServeOptions } from './options.js';
+import { boundedServer } from './http-server.js';
+import { openPools } from './pools.js';
 import { createRequestListener } from './router.js';
 import { migrateState, USERS_GROUP } from './state-schema.js';
 import { startSweeper } from './sweeper.js';
@@ -24,9 +25,6 @@ export interface RunningServe {
   /** Stops taking requests, lets those in flight finish, then stops sweeping. */
   close(): Promise<void>;
 }
-
-const POOL_SIZE = 10;
-const REQUEST_TIMEOUT_MS = 60_000;
 
 function failed(message: string, hint: string, cause: unknown): GetDbError {
   return isGetDbError(cause) ? cause : new GetDbError('SERVE_FAILED', message, { hint, cause });
@@ -99,19 +97,27 @@ async function closeServer(server: Server): Promise<void> {
 export async function startServe(options: ServeOptions, hooks: { log: Log }): Promise<RunningServe> {
   const embedded = options.embedded ? await (await import('./embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
   const adminUrl = embedded?.adminUrl ?? options.postgresUrl!;
-  // The pid tells an operator (and pg_stat_activity) which serve process a session is.
-  const pool = new pg.Pool({ ...pgConfigFromUrl(adminUrl), application_name: `get-db serve ${process.pid}`, max: POOL_SIZE });
-  pool.on('error', (error) => hooks.log({ level: 'error', event: 'pool_error', error: error.message }));
+  const pools = openPools(adminUrl, hooks.log);
+  const pool = pools.admin;
   const stopPostgres = async () => {
-    await pool.end().catch(() => {});
+    await pools.end();
     await embedded?.stop();
   };
   try {
     const warnings = await preparePostgres(pool, adminUrl, embedded !== undefined);
-    const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS });
+    const server = boundedServer(options, hooks.log);
     const port = await listen(server, options.port, options.host);
     const endpoint = publicEndpointFor(adminUrl, options.publicHost, options.publicUrl ?? defaultPublicUrl(options.host, port));
-    const ctx = { pool, endpoint, ttlMs: options.ttlMs, rateLimit: options.rateLimit, trustProxy: options.trustProxy, log: hooks.log };
+    const ctx = {
+      pool,
+      quickPool: pools.quick,
+      endpoint,
+      ttlMs: options.ttlMs,
+      rateLimit: options.rateLimit,
+      trustProxyHops: options.trustProxyHops,
+      createQueue: options.createQueue,
+      log: hooks.log,
+    };
     server.on('request', createRequestListener(ctx));
     const sweeper = startSweeper(pool, options.sweepIntervalMs, {
       storageLimitBytes: options.storageLimitBytes,

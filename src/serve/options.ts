@@ -28,8 +28,17 @@ export interface ServeOptions {
   storageLimitBytes: number;
   /** How often expired databases are dropped and sizes checked. */
   sweepIntervalMs: number;
-  /** Take the client address from X-Forwarded-For (behind a load balancer). */
-  trustProxy: boolean;
+  /**
+   * Proxies in front of serve that append to X-Forwarded-For (0: none, use the socket's
+   * address). The client is the entry this many hops from the right.
+   */
+  trustProxyHops: number;
+  /** Open HTTP connections at most; more are closed at once (file descriptors stay free). */
+  maxConnections: number;
+  /** A client must send its whole request (headers and body) within this. */
+  requestTimeoutMs: number;
+  /** Creates that may wait for an admin session; more are answered 503 with Retry-After. */
+  createQueue: number;
 }
 
 const usage = (message: string, hint?: string) => new GetDbError('USAGE', message, { hint });
@@ -61,6 +70,37 @@ export function parseRateLimit(raw: string): RateLimit | undefined {
   if (!match || !(count >= 1)) throw usage(`--rate-limit must look like 30/min or 100/h (or off), not "${raw}".`);
   const period = /^\d/.test(match[2]!) ? match[2]! : `1${match[2]}`;
   return { count, periodMs: parseDuration(period, '--rate-limit') };
+}
+
+/**
+ * A whole number in [min, max], or a usage error naming the option.
+ *
+ * @example
+ * parseCount('500', '--max-connections', 10, 1_000_000); // 500
+ */
+export function parseCount(raw: string, option: string, min: number, max: number): number {
+  const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= min && value <= max)) throw usage(`${option} must be a whole number from ${min} to ${max}, not "${raw}".`);
+  return value;
+}
+
+/**
+ * `--trust-proxy` alone trusts one hop (the load balancer); `--trust-proxy 2` two; absent: none.
+ *
+ * @example
+ * [parseTrustProxy(undefined), parseTrustProxy(true), parseTrustProxy('2')]; // [0, 1, 2]
+ */
+export function parseTrustProxy(raw: unknown): number {
+  if (raw === undefined || raw === false) return 0;
+  if (raw === true) return 1;
+  return parseCount(String(raw), '--trust-proxy', 1, 20);
+}
+
+/** At least a second: a shorter deadline would cut off honest clients on slow links. */
+function parseRequestTimeout(raw: string): number {
+  const ms = parseDuration(raw, '--request-timeout');
+  if (ms < 1000) throw usage(`--request-timeout must be at least 1s, not "${raw}".`);
+  return ms;
 }
 
 export function parsePort(raw: string): number {
@@ -129,6 +169,9 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     rateLimit: parseRateLimit(text(raw.rateLimit) ?? '30/min'),
     storageLimitBytes: parseSize(text(raw.storageLimit) ?? '100MB', '--storage-limit'),
     sweepIntervalMs: parseDuration(text(raw.sweepInterval) ?? '30s', '--sweep-interval'),
-    trustProxy: raw.trustProxy === true,
+    trustProxyHops: parseTrustProxy(raw.trustProxy),
+    maxConnections: parseCount(text(raw.maxConnections) ?? '500', '--max-connections', 10, 1_000_000),
+    requestTimeoutMs: parseRequestTimeout(text(raw.requestTimeout) ?? '10s'),
+    createQueue: parseCount(text(raw.createQueue) ?? '250', '--create-queue', 1, 100_000),
   };
 }

@@ -6,7 +6,9 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { createRoute, getRoute } from './api-routes.js';
 import { claimPageRoute, claimRoute } from './claim-routes.js';
 import type { ServeContext } from './context.js';
-import { BodyTooLarge, clientAddress, sendJson } from './http-io.js';
+import { unavailablePage } from './claim-page.js';
+import { BodyTooLarge, ClientGone, clientAddress, sendHtml, sendJson } from './http-io.js';
+import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_BODY } from './unavailable.js';
 
 type Handler = (ctx: ServeContext, req: IncomingMessage, res: ServerResponse, param: string) => Promise<string | undefined | void>;
 
@@ -25,8 +27,9 @@ const ROUTES: Route[] = [
   { pattern: /^\/healthz$/, methods: { GET: async (ctx, _req, res) => healthRoute(ctx, res) } },
 ];
 
+/** On the quick pool: answers in milliseconds during a create storm, 503 while PostgreSQL is away. */
 async function healthRoute(ctx: ServeContext, res: ServerResponse): Promise<void> {
-  await ctx.pool.query('SELECT 1');
+  await ctx.quickPool.query('SELECT 1');
   sendJson(res, 200, { ok: true });
 }
 
@@ -54,8 +57,25 @@ async function dispatch(ctx: ServeContext, req: IncomingMessage, res: ServerResp
   return undefined;
 }
 
-function fail(ctx: ServeContext, res: ServerResponse, error: unknown): void {
+/** PostgreSQL away: 503 with a hint (a page for the claim form's browsers) and Retry-After. */
+function unavailable(ctx: ServeContext, res: ServerResponse, path: string, error: unknown): void {
+  ctx.log({ level: 'warn', event: 'postgres_unavailable', path, error: (error as Error).message });
+  if (res.headersSent) return void res.destroy();
+  const retry = { 'retry-after': String(RETRY_AFTER_SECONDS) };
+  if (path.startsWith('/claim/')) return sendHtml(res, 503, unavailablePage(), retry);
+  sendJson(res, 503, UNAVAILABLE_BODY, retry);
+}
+
+/** nginx's "client closed request": logged when a client left (or was cut off) mid-request. */
+const CLIENT_GONE = 499;
+
+function fail(ctx: ServeContext, res: ServerResponse, path: string, error: unknown): void {
   if (error instanceof BodyTooLarge) return sendJson(res, 413, { error: 'Request body too large' }, { connection: 'close' });
+  if (error instanceof ClientGone) {
+    res.statusCode = CLIENT_GONE; // for the request log only: there is no one to answer
+    return void res.destroy();
+  }
+  if (isUnavailable(error)) return unavailable(ctx, res, path, error);
   ctx.log({ level: 'error', event: 'request_failed', error: (error as Error).message });
   if (!res.headersSent) sendJson(res, 500, { error: 'Internal server error' });
   else res.destroy();
@@ -67,7 +87,7 @@ export function createRequestListener(ctx: ServeContext): RequestListener {
     const path = new URL(req.url ?? '/', 'http://serve.invalid').pathname;
     let id: string | undefined;
     dispatch(ctx, req, res, path)
-      .then((routedId) => (id = routedId), (error: unknown) => fail(ctx, res, error))
+      .then((routedId) => (id = routedId), (error: unknown) => fail(ctx, res, path, error))
       .finally(() => {
         ctx.log({
           level: 'info',
@@ -76,7 +96,7 @@ export function createRequestListener(ctx: ServeContext): RequestListener {
           path,
           status: res.statusCode,
           ms: Math.round(performance.now() - started),
-          client: clientAddress(req, ctx.trustProxy),
+          client: clientAddress(req, ctx.trustProxyHops),
           ...(id ? { id } : {}),
         });
       });

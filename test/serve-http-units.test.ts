@@ -1,0 +1,105 @@
+/** The pure HTTP-side rules of serve: who the client is, which POSTs are same-origin, which errors mean "PostgreSQL is away". */
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { describe, expect, test } from 'vitest';
+import { isSameOriginPost } from '../src/serve/claim-origin.js';
+import { clientAddress } from '../src/serve/http-io.js';
+import { parseServeOptions } from '../src/serve/options.js';
+import { isUnavailable } from '../src/serve/unavailable.js';
+import { mulberry32, pick, randomSeed } from './helpers/random.js';
+
+const ADMIN = 'postgresql://postgres:pw@db.internal:6543/postgres?sslmode=require';
+const request = (headers: IncomingHttpHeaders, remoteAddress = '10.0.0.9') => ({ headers, socket: { remoteAddress } }) as unknown as IncomingMessage;
+
+const randomIp = (random: () => number) =>
+  random() < 0.8 ? Array.from({ length: 4 }, () => Math.floor(random() * 256)).join('.') : `2001:db8::${Math.floor(random() * 65535).toString(16)}`;
+
+describe('--trust-proxy', () => {
+  test('alone means one hop; a number means that many', () => {
+    expect(parseServeOptions({ postgresUrl: ADMIN }, {}).trustProxyHops).toBe(0);
+    expect(parseServeOptions({ postgresUrl: ADMIN, trustProxy: true }, {}).trustProxyHops).toBe(1);
+    expect(parseServeOptions({ postgresUrl: ADMIN, trustProxy: '3' }, {}).trustProxyHops).toBe(3);
+  });
+
+  test('the client is the entry as many hops from the right as there are proxies, whatever it wrote itself (randomised)', () => {
+    const seed = randomSeed();
+    const random = mulberry32(seed);
+    for (let i = 0; i < 500; i++) {
+      const hops = 1 + Math.floor(random() * 3);
+      const client = randomIp(random);
+      // What the client wrote (anything, including addresses and junk), then what each proxy appended.
+      const forged = Array.from({ length: Math.floor(random() * 4) }, () => pick(random, [randomIp(random), 'unknown', '', ' 1.2.3.4 ', client]));
+      const appended = [client, ...Array.from({ length: hops - 1 }, () => randomIp(random))];
+      const header = [...forged, ...appended].join(pick(random, [',', ', ', ' ,']));
+      expect(clientAddress(request({ 'x-forwarded-for': header }), hops), `seed ${seed}: ${header} with ${hops} hops`).toBe(client);
+    }
+  });
+
+  test('off: the socket address, whatever the header says; junk in the trusted hop: the socket address', () => {
+    expect(clientAddress(request({ 'x-forwarded-for': '203.0.113.7' }, '::ffff:127.0.0.1'), 0)).toBe('127.0.0.1');
+    expect(clientAddress(request({ 'x-forwarded-for': '203.0.113.7, not-an-ip' }), 1)).toBe('10.0.0.9');
+    expect(clientAddress(request({}), 1)).toBe('10.0.0.9');
+    expect(clientAddress(request({ 'x-forwarded-for': '198.51.100.4' }), 2)).toBe('198.51.100.4'); // fewer entries than hops: the left-most
+  });
+});
+
+describe('claim form Origin check', () => {
+  const PUBLIC = 'https://db.example.com';
+  const ours = (headers: IncomingHttpHeaders) => isSameOriginPost({ host: 'db.example.com', ...headers }, PUBLIC);
+
+  test.each([
+    ['Origin is the public URL', { origin: 'https://db.example.com' }, true],
+    ['Origin matches the Host it was sent to', { origin: 'http://localhost:3000', host: 'localhost:3000' }, true],
+    ['Origin is another site', { origin: 'https://evil.example' }, false],
+    ['Origin is a sibling subdomain', { origin: 'https://evil.db.example.com' }, false],
+    ['Origin has another scheme than the public URL and another host', { origin: 'http://db.example.com:8080' }, false],
+    ['Origin: null without Sec-Fetch-Site', { origin: 'null' }, false],
+    ['Origin: null, but the browser says same-origin', { origin: 'null', 'sec-fetch-site': 'same-origin' }, true],
+    ['no Origin, Sec-Fetch-Site cross-site', { 'sec-fetch-site': 'cross-site' }, false],
+    ['no Origin, Sec-Fetch-Site same-site', { 'sec-fetch-site': 'same-site' }, false],
+    ['no Origin, Sec-Fetch-Site same-origin', { 'sec-fetch-site': 'same-origin' }, true],
+    ['no Origin, a foreign Referer', { referer: 'https://evil.example/page' }, false],
+    ['no Origin, our Referer', { referer: 'https://db.example.com/claim/x' }, true],
+    ['no Origin, a Referer that is not a URL', { referer: 'nonsense' }, false],
+    ['nothing at all (curl, scripts)', {}, true],
+  ])('%s → %s', (_, headers, allowed) => {
+    expect(ours(headers as IncomingHttpHeaders)).toBe(allowed);
+  });
+
+  test('a foreign Origin is refused whatever else the request carries (randomised)', () => {
+    const seed = randomSeed();
+    const random = mulberry32(seed);
+    for (let i = 0; i < 300; i++) {
+      const headers: IncomingHttpHeaders = { origin: pick(random, ['https://evil.example', 'http://db.example.com.evil.example', 'https://db.example.co']) };
+      if (random() < 0.5) headers['sec-fetch-site'] = pick(random, ['same-origin', 'none', 'cross-site']);
+      if (random() < 0.5) headers.referer = pick(random, ['https://db.example.com/claim/x', 'https://evil.example/']);
+      expect(ours(headers), `seed ${seed}: ${JSON.stringify(headers)}`).toBe(false);
+    }
+  });
+});
+
+describe('which failures mean PostgreSQL is away (503)', () => {
+  const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+  test.each([
+    ['admin shutdown', withCode('57P01', 'terminating connection due to administrator command')],
+    ['starting up', withCode('57P03', 'the database system is starting up')],
+    ['a connection exception', withCode('08006')],
+    ['refused', withCode('ECONNREFUSED')],
+    ['refused on both stacks', Object.assign(new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')]), { code: undefined })],
+    ['reset, as a cause', new Error('wrapped', { cause: withCode('ECONNRESET') })],
+    ['a dropped session', new Error('Connection terminated unexpectedly')],
+    ['a pool that could not hand out a session in time', new Error('timeout exceeded when trying to connect')],
+    ['no slots left', withCode('53300', 'sorry, too many clients already')],
+  ])('%s: yes', (_, error) => {
+    expect(isUnavailable(error)).toBe(true);
+  });
+
+  test.each([
+    ['permission denied', withCode('42501', 'permission denied for database postgres')],
+    ['a duplicate', withCode('42P04')],
+    ['a plain bug', new TypeError('undefined is not a function')],
+    ['not an error', 'Connection terminated'],
+    ['nothing', undefined],
+  ])('%s: no', (_, error) => {
+    expect(isUnavailable(error)).toBe(false);
+  });
+});
