@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
-import { build, createServer, preview, type InlineConfig, type Logger, type Plugin, type ViteDevServer } from 'vite';
+import { build, createServer, preview, type InlineConfig, type Logger, type Plugin, type PluginOption, type ViteDevServer } from 'vite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, test } from 'vitest';
 import { postgres } from '../src/vite.js';
 import { tempProject } from './helpers/cli.js';
@@ -65,7 +65,7 @@ async function viteProject(): Promise<string> {
 
 const plugin = (extra: Partial<Parameters<typeof postgres>[0]> = {}) => postgres({ referrer: 'vite-test', apiUrl: api.apiUrl, ...extra });
 
-async function startDev(root: string, plugins: Plugin[], extra: InlineConfig = {}) {
+async function startDev(root: string, plugins: PluginOption[], extra: InlineConfig = {}) {
   const logger = captureLogger();
   const server: ViteDevServer = await createServer({
     root,
@@ -218,7 +218,7 @@ describe('failures are logged and the dev server still starts', () => {
       'info: [get-db] DATABASE_URL is not set: creating a claimable Postgres database…',
       expect.stringMatching(/^error: \[get-db\] Could not create a database for DATABASE_URL \(API_ERROR\): .*Missing referrer/),
       'info: [get-db] Add a "ref" to the request body naming your app.',
-      'info: [get-db] The dev server starts without DATABASE_URL; restart vite to try again.',
+      'info: [get-db] The dev server starts without DATABASE_URL; restart the dev server to try again.',
     ]);
     expect((await page()).status).toBe(200);
     expect(existsSync(join(root, '.env'))).toBe(false);
@@ -248,7 +248,7 @@ describe('failures are logged and the dev server still starts', () => {
     expect(logger.lines).toEqual([
       'info: [get-db] DATABASE_URL is not set: creating a claimable Postgres database…',
       'error: [get-db] DATABASE_URL is assigned in .env but reads as empty; no database was created.',
-      'info: [get-db] Give it a value, or delete the line and restart vite to get a new database.',
+      'info: [get-db] Give it a value, or delete the line and restart the dev server to get a new database.',
     ]);
     expect(api.requests.length).toBe(requests);
     expect(await readFile(join(root, '.env'), 'utf8')).toBe('DATABASE_URL=\n');
