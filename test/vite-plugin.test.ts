@@ -209,6 +209,76 @@ describe('vite dev', () => {
   });
 });
 
+describe('several compilers in one process (frameworks run more than one)', () => {
+  test('a second dev server of the same project while the first lives: one database, one reminder, and it sees the values', async () => {
+    const root = await viteProject();
+    const before = creates();
+    const first = await startDev(root, [plugin()]);
+    const second = await startDev(root, [plugin()]);
+    expect(creates()).toBe(before + 1);
+    expect(first.logger.lines.filter((line) => line.includes('unless you claim it'))).toHaveLength(1);
+    expect(second.logger.lines.filter((line) => line.includes('[get-db]'))).toEqual([]);
+    expect(second.server.config.env.VITE_INSTAGRES_CLAIM_URL).toBe(api.lastCreated()!.claim_url);
+    expect(process.env.DATABASE_URL).toBe(api.lastCreated()!.connection_string);
+  });
+
+  test('when the API fails, the second compiler neither asks again nor repeats the error', async () => {
+    const root = await viteProject();
+    const before = creates();
+    api.fail(4, 500);
+    const first = await startDev(root, [plugin()]);
+    const second = await startDev(root, [plugin()]);
+    expect(creates()).toBe(before + 4);
+    expect(first.logger.lines.filter((line) => line.startsWith('error:'))).toHaveLength(1);
+    expect(second.logger.lines.filter((line) => line.includes('[get-db]'))).toEqual([]);
+  });
+
+  test("React Router's child compiler (its own dev server, also started inside a build) is never a start", async () => {
+    const root = await viteProject();
+    const requests = api.requests.length;
+    const child = await startDev(root, [plugin()], { cacheDir: join(root, 'node_modules', '.vite-child-compiler') });
+    expect(child.logger.lines).toEqual([]);
+    expect(api.requests.length).toBe(requests);
+    expect(existsSync(join(root, '.env'))).toBe(false);
+  });
+
+  test('a dev server started while a build runs in this process (as frameworks do inside builds) creates nothing', async () => {
+    const root = await viteProject();
+    const requests = api.requests.length;
+    let inner: ViteDevServer | undefined;
+    const startsADevServer: Plugin = {
+      name: 'framework-inner-compiler',
+      async buildStart() {
+        inner = await createServer({ root, configFile: false, plugins: [plugin()], logLevel: 'silent', server: { middlewareMode: true, ws: false } });
+      },
+    };
+    await build({ root, configFile: false, plugins: [plugin(), startsADevServer], logLevel: 'silent', build: { outDir: join(root, 'dist') } });
+    await inner?.close();
+    expect(inner).toBeDefined();
+    expect(api.requests.length).toBe(requests);
+    expect(existsSync(join(root, '.env'))).toBe(false);
+  });
+});
+
+describe('messages name the plugin options, not CLI flags', () => {
+  test('a bad apiUrl: the hint says apiUrl', async () => {
+    const root = await viteProject();
+    const { logger } = await startDev(root, [plugin({ apiUrl: 'not a url' })]);
+    const text = logger.lines.join('\n');
+    expect(text).toContain('INVALID_API_URL');
+    expect(text).toContain("apiUrl: 'https://instagres.com/api/v1'");
+    expect(text).not.toMatch(/--[a-z]/);
+  });
+
+  test('a missing referrer: the hint says referrer', async () => {
+    const root = await viteProject();
+    const { logger } = await startDev(root, [postgres({ apiUrl: api.apiUrl } as Parameters<typeof postgres>[0])]);
+    const text = logger.lines.join('\n');
+    expect(text).toContain('The plugin needs a referrer: postgres({ referrer: "your-app-name" })');
+    expect(text).not.toMatch(/--[a-z]|instantPostgres/);
+  });
+});
+
 describe('failures are logged and the dev server still starts', () => {
   test('400 Missing referrer: one clear line, the hint, no file; the page is served', async () => {
     const root = await viteProject();

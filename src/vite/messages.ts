@@ -39,6 +39,9 @@ const OPTION_WORDING: ReadonlyArray<readonly [RegExp, string]> = [
   [/--env\b/g, 'dotEnvFile'],
   [/--key\b/g, 'dotEnvKey'],
   [/--prefix\b/g, 'envPrefix'],
+  // The library's own wording: here the options go to the plugin.
+  [/instantPostgres\(\{/g, 'postgres({'],
+  [/instantPostgres needs/g, 'The plugin needs'],
 ];
 
 /**
