@@ -70,6 +70,7 @@ const reactRouter = (name: string, node: 20 | 22): Framework => ({
 
 const FRAMEWORKS: Framework[] = [
   vite('vite5', 20),
+  vite('vite6', 20),
   vite('vite8', 20),
   sveltekit('sveltekit2', 20),
   sveltekit('sveltekit3', 22),
