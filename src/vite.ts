@@ -6,11 +6,11 @@ import { resolve } from 'node:path';
 import type { ConfigEnv, Plugin, UserConfig, ViteDevServer } from 'vite';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY } from './types.js';
 import { startDevDatabase } from './vite/ensure.js';
-import { isChildCompiler, svelteKitEnv, type EarlyEnv } from './vite/frameworks.js';
-import { tagged } from './vite/messages.js';
+import { integrationInstead, isChildCompiler, svelteKitEnv, type EarlyEnv } from './vite/frameworks.js';
+import { tagged, type PluginLog } from './vite/messages.js';
 import type { PostgresPluginOptions } from './vite/options.js';
 import { resolvePaths } from './vite/project-env.js';
-import { buildRunning, markBuild } from './vite/sessions.js';
+import { buildRunning, firstTime, markBuild } from './vite/sessions.js';
 
 export type { PostgresPluginOptions } from './vite/options.js';
 
@@ -41,13 +41,18 @@ export function postgres(options: PostgresPluginOptions): Plugin[] {
   let settled = false;
   let endBuild: (() => void) | undefined;
 
+  async function logFor(config: UserConfig): Promise<PluginLog> {
+    const vite = await import('vite'); // present whenever a dev server runs this
+    return tagged(config.customLogger ?? vite.createLogger(config.logLevel, { allowClearScreen: config.clearScreen }));
+  }
+
   async function start(config: UserConfig, mode: string, early?: EarlyEnv): Promise<void> {
     settled = true;
-    const vite = await import('vite'); // present whenever a dev server runs this
+    const vite = await import('vite');
     const paths = early
       ? { root: resolve(config.root ?? '.'), envDir: early.envDir, envFile: resolve(early.envDir, options.dotEnvFile ?? DEFAULT_ENV_FILE) }
       : resolvePaths(config, options.dotEnvFile ?? DEFAULT_ENV_FILE);
-    const log = tagged(config.customLogger ?? vite.createLogger(config.logLevel, { allowClearScreen: config.clearScreen }));
+    const log = await logFor(config);
     const prefix = options.envPrefix ?? early?.publicPrefix ?? firstPrefix(config.envPrefix) ?? 'VITE_';
     const key = options.dotEnvKey ?? DEFAULT_KEY;
     releases.push(await startDevDatabase({ options, key, prefix, mode, paths, log, loadEnv: vite.loadEnv }));
@@ -65,6 +70,12 @@ export function postgres(options: PostgresPluginOptions): Plugin[] {
           if (env.command === 'build') endBuild = markBuild();
           if (!isDevServer(env) || buildRunning() || isChildCompiler(config)) {
             settled = true;
+            return;
+          }
+          const advice = await integrationInstead(config);
+          if (advice) {
+            settled = true;
+            if (firstTime(advice)) (await logFor(config)).warn(advice);
             return;
           }
           const early = await svelteKitEnv(config);

@@ -260,6 +260,23 @@ describe('several compilers in one process (frameworks run more than one)', () =
   });
 });
 
+describe('frameworks that need an integration instead', () => {
+  test('in an Astro or Nuxt config the plugin creates nothing and says, once per process, what to use', async () => {
+    const root = await viteProject();
+    const requests = api.requests.length;
+    const astro: Plugin = { name: 'astro:build' };
+    const first = await startDev(root, [plugin(), astro]);
+    const second = await startDev(root, [plugin(), [astro]]);
+    const ours = (lines: string[]) => lines.filter((line) => line.includes('[get-db]'));
+    expect(ours(first.logger.lines)).toEqual([expect.stringMatching(/^warn: \[get-db\] In Astro this Vite plugin does nothing .*use the get-db\/astro integration/)]);
+    expect(second.logger.lines.filter((line) => line.includes('[get-db]'))).toEqual([]);
+    const nuxt = await startDev(root, [plugin(), { name: 'nuxt:env' }]);
+    expect(ours(nuxt.logger.lines)).toEqual([expect.stringMatching(/^warn: \[get-db\] In Nuxt .*modules: \['get-db\/nuxt'\]/)]);
+    expect(api.requests.length).toBe(requests);
+    expect(existsSync(join(root, '.env'))).toBe(false);
+  });
+});
+
 describe('messages name the plugin options, not CLI flags', () => {
   test('a bad apiUrl: the hint says apiUrl', async () => {
     const root = await viteProject();

@@ -56,3 +56,19 @@ const CHILD_COMPILER_CACHE = '.vite-child-compiler';
 export function isChildCompiler(config: UserConfig): boolean {
   return typeof config.cacheDir === 'string' && basename(config.cacheDir) === CHILD_COMPILER_CACHE;
 }
+
+// Frameworks where this plugin is the wrong tool, known by their plugins' name prefixes.
+const INTEGRATIONS: ReadonlyArray<readonly [pluginPrefix: string, advice: string]> = [
+  ['astro:', "In Astro this Vite plugin does nothing (Astro reads env before it runs); use the get-db/astro integration: integrations: [postgres({ referrer: '…' })]"],
+  ['nuxt:', "In Nuxt this Vite plugin does nothing (Nuxt reads .env from its root, not from Vite's); use the get-db/nuxt module: modules: ['get-db/nuxt'], getDb: { referrer: '…' }"],
+];
+
+/**
+ * What to say instead of starting, when the config is an Astro or Nuxt one.
+ * @example
+ * await integrationInstead({ plugins: [astroPlugin] }); // "In Astro this Vite plugin does nothing …"
+ */
+export async function integrationInstead(config: UserConfig): Promise<string | undefined> {
+  const names = (await flatten(config.plugins)).map((plugin) => String((plugin as { name?: unknown }).name ?? ''));
+  return INTEGRATIONS.find(([prefix]) => names.some((name) => name.startsWith(prefix)))?.[1];
+}

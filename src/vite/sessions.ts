@@ -12,6 +12,7 @@ interface Session {
 interface State {
   sessions: Map<string, Session>;
   builds: number;
+  said: Set<string>;
 }
 
 // A global symbol, not a module variable: two copies of this module (e.g. a config bundled
@@ -20,7 +21,7 @@ const STATE = Symbol.for('get-db.plugin-state');
 
 function state(): State {
   const holder = globalThis as { [STATE]?: State };
-  return (holder[STATE] ??= { sessions: new Map(), builds: 0 });
+  return (holder[STATE] ??= { sessions: new Map(), builds: 0, said: new Set() });
 }
 
 /** Calls `fn` on the first call only. */
@@ -79,4 +80,17 @@ export async function openSession(envFile: string, start: () => Promise<void>, j
   return once(() => {
     if (--mine.holders === 0 && sessions.get(envFile) === mine) sessions.delete(envFile);
   });
+}
+
+/**
+ * True the first time this process asks about `message`: a line every compiler of a
+ * framework would print is printed once.
+ * @example
+ * if (firstTime(line)) log.warn(line);
+ */
+export function firstTime(message: string): boolean {
+  const { said } = state();
+  if (said.has(message)) return false;
+  said.add(message);
+  return true;
 }
