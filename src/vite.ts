@@ -46,6 +46,14 @@ export function postgres(options: PostgresPluginOptions): Plugin[] {
     return tagged(config.customLogger ?? vite.createLogger(config.logLevel, { allowClearScreen: config.clearScreen }));
   }
 
+  /** False for anything but a dev server of its own, and where an integration is the way. */
+  async function mayStart(config: UserConfig, env: ConfigEnv): Promise<boolean> {
+    if (!isDevServer(env) || buildRunning() || isChildCompiler(config)) return false;
+    const advice = await integrationInstead(config);
+    if (advice && firstTime(advice)) (await logFor(config)).warn(advice);
+    return !advice;
+  }
+
   async function start(config: UserConfig, mode: string, early?: EarlyEnv): Promise<void> {
     settled = true;
     const vite = await import('vite');
@@ -66,19 +74,9 @@ export function postgres(options: PostgresPluginOptions): Plugin[] {
       config: {
         order: 'pre',
         async handler(config, env) {
-          settled = false;
           if (env.command === 'build') endBuild = markBuild();
-          if (!isDevServer(env) || buildRunning() || isChildCompiler(config)) {
-            settled = true;
-            return;
-          }
-          const advice = await integrationInstead(config);
-          if (advice) {
-            settled = true;
-            if (firstTime(advice)) (await logFor(config)).warn(advice);
-            return;
-          }
-          const early = await svelteKitEnv(config);
+          settled = !(await mayStart(config, env));
+          const early = settled ? undefined : await svelteKitEnv(config);
           if (early) await start(config, env.mode, early);
         },
       },

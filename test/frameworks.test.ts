@@ -124,7 +124,7 @@ async function serverSees(base: string, route: string): Promise<unknown> {
 describe.each(FRAMEWORKS)('$name', (framework) => {
   const dir = join(FIXTURES, framework.name);
 
-  test('first dev start: one database, seen by server code and (its claim URL) by client code; second start: none, one reminder; build: none', async () => {
+  test(`${framework.name} (Node ${framework.node}): first dev start makes one database, seen by server code and (its claim URL) by client code; the second makes none and reminds once; build makes none`, async () => {
     const node = framework.node === 20 ? process.execPath : nodeBinary(framework.node);
     const script = await binOf(dir, framework.cli.pkg, framework.cli.command);
     await cleanProject(dir, framework.outputs);
