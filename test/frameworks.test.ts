@@ -43,8 +43,8 @@ const vite = (name: string, node: 20 | 22, extra: Partial<Framework> = {}): Fram
   client: ['/main.js'],
   ...extra,
 });
-const sveltekit = (name: string, node: 20 | 22) =>
-  vite(name, node, { outputs: ['.svelte-kit', 'node_modules/.vite'], prefix: 'PUBLIC_', client: ['/'] });
+const sveltekit = (name: string, node: 20 | 22, client: string[] = []) =>
+  vite(name, node, { outputs: ['.svelte-kit', 'node_modules/.vite'], prefix: 'PUBLIC_', client: ['/', ...client] });
 const astro = (name: string, node: 20 | 22): Framework => ({
   name,
   node,
@@ -54,7 +54,8 @@ const astro = (name: string, node: 20 | 22): Framework => ({
   outputs: ['dist', '.astro', 'node_modules/.vite', 'node_modules/.astro'],
   prefix: 'PUBLIC_',
   route: '/api/db.json',
-  client: ['/'],
+  // The page's <script>, as the browser loads it.
+  client: ['/', '/src/pages/index.astro?astro&type=script&index=0&lang.ts'],
 });
 const reactRouter = (name: string, node: 20 | 22): Framework => ({
   name,
@@ -72,7 +73,8 @@ const FRAMEWORKS: Framework[] = [
   vite('vite5', 20),
   vite('vite6', 20),
   vite('vite8', 20),
-  sveltekit('sveltekit2', 20),
+  // $env/static/public, as the browser loads it.
+  sveltekit('sveltekit2', 20, ['/@id/__x00__virtual:env/static/public']),
   sveltekit('sveltekit3', 22),
   astro('astro5', 20),
   astro('astro7', 22),
