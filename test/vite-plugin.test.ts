@@ -222,6 +222,21 @@ describe('several compilers in one process (frameworks run more than one)', () =
     expect(process.env.DATABASE_URL).toBe(api.lastCreated()!.connection_string);
   });
 
+  test("Vite's own restart (a config or .env edit) reads the file again, silently; closing then ends the start", async () => {
+    const root = await viteProject();
+    const first = await startDev(root, [plugin()]);
+    const text = await readFile(join(root, '.env'), 'utf8');
+    await writeFile(join(root, '.env'), text.replace(/^DATABASE_URL=.*$/m, "DATABASE_URL='postgres://me@localhost/edited'"));
+    const linesBefore = first.logger.lines.length;
+    await first.server.restart();
+    expect(process.env.DATABASE_URL).toBe('postgres://me@localhost/edited');
+    expect(first.logger.lines.slice(linesBefore).filter((line) => line.includes('[get-db]'))).toEqual([]);
+    await first.server.close();
+    // The process has no dev server left for this file: the next start is a start again.
+    const next = await startDev(root, [plugin()]);
+    expect(next.logger.lines.filter((line) => line.includes('unless you claim it'))).toHaveLength(1);
+  });
+
   test('when the API fails, the second compiler neither asks again nor repeats the error', async () => {
     const root = await viteProject();
     const before = creates();
