@@ -28,6 +28,8 @@ interface Framework {
   route: string;
   /** Where client code shows the claim URL: the page, or a client module. */
   client: string[];
+  /** Runs more than one compiler per dev process: check a failing API is asked and reported once. */
+  compilers?: boolean;
 }
 
 const host = (port: number) => ['--port', String(port), '--host', '127.0.0.1'];
@@ -67,6 +69,7 @@ const reactRouter = (name: string, node: 20 | 22): Framework => ({
   prefix: 'VITE_',
   route: '/api/db',
   client: ['/', '/app/routes/home.js'],
+  compilers: true,
 });
 
 const FRAMEWORKS: Framework[] = [
@@ -90,6 +93,7 @@ const FRAMEWORKS: Framework[] = [
     prefix: 'NUXT_PUBLIC_',
     route: '/api/db',
     client: ['/'],
+    compilers: true,
   },
 ];
 
@@ -172,4 +176,21 @@ describe.each(FRAMEWORKS)('$name', (framework) => {
     expect(existsSync(join(dir, '.env'))).toBe(false);
     expect(build.output()).not.toContain('[get-db]');
   }, 600_000);
+
+  test.runIf(framework.compilers)(`${framework.name}: when the API fails, one dev start asks once (with its retries) and prints one error`, async () => {
+    const node = framework.node === 20 ? process.execPath : nodeBinary(framework.node);
+    const script = await binOf(dir, framework.cli.pkg, framework.cli.command);
+    await cleanProject(dir, framework.outputs);
+    const before = creates();
+    api.fail(8, 500);
+    const dev = await devStart(framework, dir, node, script);
+    try {
+      expect(creates()).toBe(before + 4); // one create: the first attempt and 3 retries
+      expect(dev.output().split('\n').filter((line) => line.includes('[get-db]') && line.includes('Could not create'))).toHaveLength(1);
+      expect(existsSync(join(dir, '.env'))).toBe(false);
+    } finally {
+      api.resetScript();
+      await dev.stop();
+    }
+  }, 300_000);
 });
