@@ -37,14 +37,14 @@ export default defineConfig([
     esbuildPlugins: [lazyChildProcessInCommander],
   },
   {
-    // The library, the Vite plugin and the CLI's commands; heavy parts (pg, undici, clack,
+    // The library, the Vite plugin, the Astro and Nuxt integrations and the CLI's commands; heavy parts (pg, undici, clack,
     // the server) are split into chunks that load only when a command needs them.
-    entry: { index: 'src/index.ts', vite: 'src/vite.ts', 'cli/commands': 'src/cli/commands.ts' },
+    entry: { index: 'src/index.ts', vite: 'src/vite.ts', astro: 'src/astro.ts', nuxt: 'src/nuxt.ts', 'cli/commands': 'src/cli/commands.ts' },
     format: ['esm'],
     target: 'node20',
     platform: 'node',
     splitting: true,
-    dts: { entry: { index: 'src/index.ts', vite: 'src/vite.ts' } },
+    dts: { entry: { index: 'src/index.ts', vite: 'src/vite.ts', astro: 'src/astro.ts', nuxt: 'src/nuxt.ts' } },
     noExternal: [BUNDLED],
     external: NOT_BUNDLED,
     // Bundled CommonJS packages call require() for Node built-ins; ESM has no require.

@@ -1,5 +1,5 @@
 /**
- * The built package as a consumer meets it: `get-db` and `get-db/vite` through the `exports`
+ * The built package as a consumer meets it: `get-db`, `get-db/vite`, `get-db/astro` and `get-db/nuxt` through the `exports`
  * map, their type declarations under NodeNext resolution, and `get-db/vite` loading in a
  * project where vite is not installed (it is an optional peer).
  */
@@ -19,12 +19,18 @@ const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const PROBE = `
 const vitePlugin = await import('get-db/vite');
 const lib = await import('get-db');
-const plugin = vitePlugin.postgres({ referrer: 'probe' });
+const astro = await import('get-db/astro');
+const nuxt = await import('get-db/nuxt');
+const plugins = vitePlugin.postgres({ referrer: 'probe' });
+const applied = (command) => plugins.filter((p) => !p.apply || p.apply({}, { command, mode: 'production' })).map((p) => p.name);
 const viteFound = await import('vite').then(() => true, () => false);
 console.log(JSON.stringify({
   sameFunction: vitePlugin.default === vitePlugin.postgres,
-  pluginName: plugin.name,
-  appliesToBuild: plugin.apply({}, { command: 'build', mode: 'production' }),
+  pluginNames: plugins.map((p) => p.name),
+  // Only the part that notes "a build is running" (so compilers it starts stay inert).
+  appliedToBuild: applied('build'),
+  astro: [astro.default === astro.postgres, astro.postgres({ referrer: 'probe' }).name],
+  nuxt: [typeof nuxt.default, (await nuxt.default.getMeta()).configKey],
   library: [typeof lib.instantPostgres, typeof lib.GetDbError, typeof lib.createIntoEnv, typeof lib.seedDatabase],
   viteFound,
 }));
@@ -43,8 +49,10 @@ test('both entry points resolve through exports; get-db/vite loads where vite is
   for (const entry of ['package.json', 'bin', 'dist']) await cp(join(REPO, entry), join(installed, entry), { recursive: true });
   expect(await probe(project)).toEqual({
     sameFunction: true,
-    pluginName: 'get-db:postgres',
-    appliesToBuild: false,
+    pluginNames: ['get-db:postgres', 'get-db:postgres:env'],
+    appliedToBuild: ['get-db:postgres'],
+    astro: [true, 'get-db'],
+    nuxt: ['function', 'getDb'],
     library: ['function', 'function', 'function', 'function'],
     viteFound: false,
   });
@@ -74,6 +82,19 @@ postgres({});
 postgres({ referrer: 'x', seed: { type: 'csv', path: 'a.csv' } });
 
 export default defineConfig({ plugins: [postgres({ referrer: 'your-app-name' }), postgresDefault(options)] });
+`,
+  );
+  // Astro and Nuxt are not installed here: the integrations' declarations stand alone.
+  await writeFile(
+    join(project, 'integrations.ts'),
+    `import astroPostgres from 'get-db/astro';
+import getDbNuxt from 'get-db/nuxt';
+
+const integrations = [astroPostgres({ referrer: 'your-app-name', envPrefix: 'PUBLIC_' })];
+// @ts-expect-error referrer is required
+astroPostgres({});
+const nuxtModule: typeof getDbNuxt = getDbNuxt;
+console.log(integrations, nuxtModule);
 `,
   );
   await writeFile(

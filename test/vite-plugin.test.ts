@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
-import { build, createServer, preview, type InlineConfig, type Logger, type Plugin, type ViteDevServer } from 'vite';
+import { build, createServer, preview, type InlineConfig, type Logger, type Plugin, type PluginOption, type ViteDevServer } from 'vite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, test } from 'vitest';
 import { postgres } from '../src/vite.js';
 import { tempProject } from './helpers/cli.js';
@@ -65,7 +65,7 @@ async function viteProject(): Promise<string> {
 
 const plugin = (extra: Partial<Parameters<typeof postgres>[0]> = {}) => postgres({ referrer: 'vite-test', apiUrl: api.apiUrl, ...extra });
 
-async function startDev(root: string, plugins: Plugin[], extra: InlineConfig = {}) {
+async function startDev(root: string, plugins: PluginOption[], extra: InlineConfig = {}) {
   const logger = captureLogger();
   const server: ViteDevServer = await createServer({
     root,
@@ -209,6 +209,108 @@ describe('vite dev', () => {
   });
 });
 
+describe('several compilers in one process (frameworks run more than one)', () => {
+  test('a second dev server of the same project while the first lives: one database, one reminder, and it sees the values', async () => {
+    const root = await viteProject();
+    const before = createCount();
+    const first = await startDev(root, [plugin()]);
+    const second = await startDev(root, [plugin()]);
+    expect(createCount()).toBe(before + 1);
+    expect(first.logger.lines.filter((line) => line.includes('unless you claim it'))).toHaveLength(1);
+    expect(second.logger.lines.filter((line) => line.includes('[get-db]'))).toEqual([]);
+    expect(second.server.config.env.VITE_INSTAGRES_CLAIM_URL).toBe(api.lastCreated()!.claim_url);
+    expect(process.env.DATABASE_URL).toBe(api.lastCreated()!.connection_string);
+  });
+
+  test("Vite's own restart (a config or .env edit) reads the file again, silently; closing then ends the start", async () => {
+    const root = await viteProject();
+    const first = await startDev(root, [plugin()]);
+    const text = await readFile(join(root, '.env'), 'utf8');
+    await writeFile(join(root, '.env'), text.replace(/^DATABASE_URL=.*$/m, "DATABASE_URL='postgres://me@localhost/edited'"));
+    const linesBefore = first.logger.lines.length;
+    await first.server.restart();
+    expect(process.env.DATABASE_URL).toBe('postgres://me@localhost/edited');
+    expect(first.logger.lines.slice(linesBefore).filter((line) => line.includes('[get-db]'))).toEqual([]);
+    await first.server.close();
+    // The process has no dev server left for this file: the next start is a start again.
+    const next = await startDev(root, [plugin()]);
+    expect(next.logger.lines.filter((line) => line.includes('unless you claim it'))).toHaveLength(1);
+  });
+
+  test('when the API fails, the second compiler neither asks again nor repeats the error', async () => {
+    const root = await viteProject();
+    const before = createCount();
+    api.fail(4, 500);
+    const first = await startDev(root, [plugin()]);
+    const second = await startDev(root, [plugin()]);
+    expect(createCount()).toBe(before + 4);
+    expect(first.logger.lines.filter((line) => line.startsWith('error:'))).toHaveLength(1);
+    expect(second.logger.lines.filter((line) => line.includes('[get-db]'))).toEqual([]);
+  });
+
+  test("React Router's child compiler (its own dev server, also started inside a build) is never a start", async () => {
+    const root = await viteProject();
+    const requests = api.requests.length;
+    const child = await startDev(root, [plugin()], { cacheDir: join(root, 'node_modules', '.vite-child-compiler') });
+    expect(child.logger.lines).toEqual([]);
+    expect(api.requests.length).toBe(requests);
+    expect(existsSync(join(root, '.env'))).toBe(false);
+  });
+
+  test('a dev server started while a build runs in this process (as frameworks do inside builds) creates nothing', async () => {
+    const root = await viteProject();
+    const requests = api.requests.length;
+    let inner: ViteDevServer | undefined;
+    const startsADevServer: Plugin = {
+      name: 'framework-inner-compiler',
+      async buildStart() {
+        inner = await createServer({ root, configFile: false, plugins: [plugin()], logLevel: 'silent', server: { middlewareMode: true, ws: false } });
+      },
+    };
+    await build({ root, configFile: false, plugins: [plugin(), startsADevServer], logLevel: 'silent', build: { outDir: join(root, 'dist') } });
+    await inner?.close();
+    expect(inner).toBeDefined();
+    expect(api.requests.length).toBe(requests);
+    expect(existsSync(join(root, '.env'))).toBe(false);
+  });
+});
+
+describe('frameworks that need an integration instead', () => {
+  test('in an Astro or Nuxt config the plugin creates nothing and says, once per process, what to use', async () => {
+    const root = await viteProject();
+    const requests = api.requests.length;
+    const astro: Plugin = { name: 'astro:build' };
+    const first = await startDev(root, [plugin(), astro]);
+    const second = await startDev(root, [plugin(), [astro]]);
+    const ours = (lines: string[]) => lines.filter((line) => line.includes('[get-db]'));
+    expect(ours(first.logger.lines)).toEqual([expect.stringMatching(/^warn: \[get-db\] In Astro this Vite plugin does nothing .*use the get-db\/astro integration/)]);
+    expect(second.logger.lines.filter((line) => line.includes('[get-db]'))).toEqual([]);
+    const nuxt = await startDev(root, [plugin(), { name: 'nuxt:env' }]);
+    expect(ours(nuxt.logger.lines)).toEqual([expect.stringMatching(/^warn: \[get-db\] In Nuxt .*modules: \['get-db\/nuxt'\]/)]);
+    expect(api.requests.length).toBe(requests);
+    expect(existsSync(join(root, '.env'))).toBe(false);
+  });
+});
+
+describe('messages name the plugin options, not CLI flags', () => {
+  test('a bad apiUrl: the hint says apiUrl', async () => {
+    const root = await viteProject();
+    const { logger } = await startDev(root, [plugin({ apiUrl: 'not a url' })]);
+    const text = logger.lines.join('\n');
+    expect(text).toContain('INVALID_API_URL');
+    expect(text).toContain("apiUrl: 'https://instagres.com/api/v1'");
+    expect(text).not.toMatch(/--[a-z]/);
+  });
+
+  test('a missing referrer: the hint says referrer', async () => {
+    const root = await viteProject();
+    const { logger } = await startDev(root, [postgres({ apiUrl: api.apiUrl } as Parameters<typeof postgres>[0])]);
+    const text = logger.lines.join('\n');
+    expect(text).toContain('The plugin needs a referrer: postgres({ referrer: "your-app-name" })');
+    expect(text).not.toMatch(/--[a-z]|instantPostgres/);
+  });
+});
+
 describe('failures are logged and the dev server still starts', () => {
   test('400 Missing referrer: one clear line, the hint, no file; the page is served', async () => {
     const root = await viteProject();
@@ -218,7 +320,7 @@ describe('failures are logged and the dev server still starts', () => {
       'info: [get-db] DATABASE_URL is not set: creating a claimable Postgres database…',
       expect.stringMatching(/^error: \[get-db\] Could not create a database for DATABASE_URL \(API_ERROR\): .*Missing referrer/),
       'info: [get-db] Add a "ref" to the request body naming your app.',
-      'info: [get-db] The dev server starts without DATABASE_URL; restart vite to try again.',
+      'info: [get-db] The dev server starts without DATABASE_URL; restart the dev server to try again.',
     ]);
     expect((await page()).status).toBe(200);
     expect(existsSync(join(root, '.env'))).toBe(false);
@@ -248,7 +350,7 @@ describe('failures are logged and the dev server still starts', () => {
     expect(logger.lines).toEqual([
       'info: [get-db] DATABASE_URL is not set: creating a claimable Postgres database…',
       'error: [get-db] DATABASE_URL is assigned in .env but reads as empty; no database was created.',
-      'info: [get-db] Give it a value, or delete the line and restart vite to get a new database.',
+      'info: [get-db] Give it a value, or delete the line and restart the dev server to get a new database.',
     ]);
     expect(api.requests.length).toBe(requests);
     expect(await readFile(join(root, '.env'), 'utf8')).toBe('DATABASE_URL=\n');

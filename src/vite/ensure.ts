@@ -1,53 +1,56 @@
 /**
- * One dev server start: find the key the way Vite will, create a database through the same
- * engine as the CLI when it is missing, make the values visible to this process, remind
- * about claiming. Never throws: a failure is logged and the dev server starts anyway.
+ * One dev server start: find the key the way the framework will, create a database through
+ * the same engine as the CLI when it is missing, make the values visible to this process,
+ * remind about claiming. Never throws: a failure is logged and the dev server starts anyway.
+ * Shared by the Vite plugin and the Astro and Nuxt integrations.
  */
 import { resolve } from 'node:path';
 import { parse } from 'dotenv';
-import type { UserConfig } from 'vite';
 import { envKeysFor } from '../engine/keys.js';
 import { findClaimUrl } from '../engine/project-env.js';
 import { readEnvFile } from '../env/env-file.js';
 import { hasPendingSeed } from '../env/seed-pending.js';
 import { asGetDbError, type GetDbError } from '../errors.js';
 import { instantPostgres } from '../instant-postgres.js';
-import { DEFAULT_ENV_FILE, DEFAULT_KEY } from '../types.js';
 import { displayPath } from '../report/format.js';
-import { remindToClaim, reportFailure, tagged, type PluginLog } from './messages.js';
-import { exportToProcess, findExpiry, lookUpEnv, resolvePaths, withdrawExports, type ProjectPaths } from './project-env.js';
+import { remindToClaim, reportFailure, type PluginLog } from './messages.js';
+import { exportToProcess, findExpiry, lookUpEnv, withdrawExports, type LoadEnv, type ProjectPaths } from './project-env.js';
 import type { PostgresPluginOptions } from './options.js';
+import { openSession } from './sessions.js';
 
-type Vite = typeof import('vite');
-
-interface Start {
+/** One dev server start of one project, as its framework sees it. */
+export interface Start {
   options: PostgresPluginOptions;
   key: string;
+  /** Where the claim URL goes: the framework's public prefix unless `envPrefix` is given. */
   prefix: string;
   mode: string;
   paths: ProjectPaths;
   log: PluginLog;
+  /** Reads the env files the framework reads, as it reads them (Vite's loadEnv, or Nuxt's .env). */
+  loadEnv: LoadEnv;
 }
 
-export async function ensureDatabase(options: PostgresPluginOptions, config: UserConfig, mode: string): Promise<void> {
-  // Loaded here, not at the top: vite is present whenever a dev server runs this.
-  const vite: Vite = await import('vite');
-  const log = tagged(config.customLogger ?? vite.createLogger(config.logLevel, { allowClearScreen: config.clearScreen }));
-  const start: Start = {
-    options,
-    key: options.dotEnvKey ?? DEFAULT_KEY,
-    prefix: options.envPrefix ?? 'VITE_',
-    mode,
-    paths: resolvePaths(config, options.dotEnvFile ?? DEFAULT_ENV_FILE),
-    log,
-  };
+/**
+ * The start of a dev server: the first in this process for its env file creates, reminds and
+ * reports; another one while that server lives (a second compiler, a restart) only reads the
+ * file again, silently. Returns the release to call when the server closes.
+ * @example
+ * const release = await startDevDatabase(start); // in a config hook
+ * release();                                      // when that dev server closes
+ */
+export function startDevDatabase(start: Start): Promise<() => void> {
+  return openSession(start.paths.envFile, () => ensureDatabase(start), () => readAgain(start));
+}
+
+async function ensureDatabase(start: Start): Promise<void> {
   try {
     withdrawExports();
-    let vars = await lookUpEnv(vite.loadEnv, mode, start.paths);
+    let vars = await lookUpEnv(start.loadEnv, start.mode, start.paths);
     const resuming = Boolean(vars[start.key]) && (await seedPending(start));
     if (!vars[start.key] || resuming) {
       await provision(start, resuming);
-      vars = await lookUpEnv(vite.loadEnv, mode, start.paths);
+      vars = await lookUpEnv(start.loadEnv, start.mode, start.paths);
     }
     exportToProcess(vars, envKeysFor(start.key, start.prefix));
     await remind(start, vars);
@@ -59,6 +62,16 @@ export async function ensureDatabase(options: PostgresPluginOptions, config: Use
 /** The last start created the database but its seed never finished: this start finishes it. */
 async function seedPending({ options, key, paths }: Start): Promise<boolean> {
   return options.seed !== undefined && hasPendingSeed((await readEnvFile(paths.envFile)) ?? '', key);
+}
+
+/** What a joining compiler needs: this process sees the file as it is now. Never throws. */
+async function readAgain(start: Start): Promise<void> {
+  try {
+    withdrawExports();
+    exportToProcess(await lookUpEnv(start.loadEnv, start.mode, start.paths), envKeysFor(start.key, start.prefix));
+  } catch {
+    // the first start has said what went wrong
+  }
 }
 
 async function provision({ options, key, prefix, paths, log }: Start, resuming: boolean): Promise<void> {

@@ -29,13 +29,39 @@ export interface FailureContext {
   envFile: string;
 }
 
+// The engine's messages name CLI flags; here the same settings are plugin options.
+const OPTION_WORDING: ReadonlyArray<readonly [RegExp, string]> = [
+  [/--api-url (\S+)/g, "apiUrl: '$1'"],
+  [/--api-url\b/g, 'apiUrl'],
+  [/--ref (\S+)/g, "referrer: '$1'"],
+  [/\(--ref\)/g, '(option referrer)'],
+  [/--ref\b/g, 'referrer'],
+  [/--env\b/g, 'dotEnvFile'],
+  [/--key\b/g, 'dotEnvKey'],
+  [/--prefix\b/g, 'envPrefix'],
+  // The library's own wording: here the options go to the plugin.
+  [/instantPostgres\(\{/g, 'postgres({'],
+  [/instantPostgres needs/g, 'The plugin needs'],
+];
+
+/**
+ * A message worded for plugin users: `--api-url` reads `apiUrl`, `--ref my-app` reads
+ * `referrer: 'my-app'`.
+ * @example
+ * inOptionWords('Is --api-url (or INSTAGRES_API_URL) …'); // 'Is apiUrl (or INSTAGRES_API_URL) …'
+ */
+export function inOptionWords(text: string): string {
+  return OPTION_WORDING.reduce((out, [pattern, words]) => out.replace(pattern, words), text);
+}
+
 /** One clear line, then what to do. The dev server starts either way. */
-export function reportFailure(log: PluginLog, error: GetDbError, ctx: FailureContext): void {
+export function reportFailure(log: PluginLog, raw: GetDbError, ctx: FailureContext): void {
   const { key, envFile } = ctx;
+  const error = { code: raw.code, details: raw.details, message: inOptionWords(raw.message), hint: raw.hint === undefined ? undefined : inOptionWords(raw.hint) };
   switch (error.code) {
     case 'KEY_EXISTS':
       log.error(`${key} is assigned in ${envFile} but reads as empty; no database was created.`);
-      log.info(`Give it a value, or delete the line and restart vite to get a new database.`);
+      log.info(`Give it a value, or delete the line and restart the dev server to get a new database.`);
       return;
     case 'ENV_WRITE_FAILED':
       log.error(`A database was created, but ${envFile} could not be written: ${error.message}`);
@@ -50,6 +76,6 @@ export function reportFailure(log: PluginLog, error: GetDbError, ctx: FailureCon
     default:
       log.error(`Could not create a database for ${key} (${error.code}): ${error.message}`);
       if (error.hint) log.info(error.hint);
-      log.info(`The dev server starts without ${key}; restart vite to try again.`);
+      log.info(`The dev server starts without ${key}; restart the dev server to try again.`);
   }
 }

@@ -9,7 +9,7 @@ import type { UserConfig } from 'vite';
 import { findClaimExpiry } from '../engine/project-env.js';
 import { readEnvFile } from '../env/env-file.js';
 
-type LoadEnv = (mode: string, envDir: string | false, prefixes?: string | string[]) => Record<string, string>;
+export type LoadEnv = (mode: string, envDir: string | false, prefixes?: string | string[]) => Record<string, string>;
 
 export interface ProjectPaths {
   root: string;
