@@ -10,6 +10,7 @@ import { readEnvFile, writeFileAtomic } from '../env/env-file.js';
 import type { CreatePlan } from '../plan/plan.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY, type InstagresDatabase } from '../types.js';
 import { envKeysFor } from './keys.js';
+import { expiryWarnings } from './expiry.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
 
 
@@ -163,7 +164,7 @@ export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): 
     replaced: fileHasKey,
     gitignoreAdded,
     seed: seedSummary,
-    warnings,
+    warnings: [...warnings, ...expiryWarnings(created.expiresAt, new Date())],
   };
 }
 
