@@ -19,6 +19,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   input?: string;
   timeoutMs?: number;
+  /** The node executable to run the CLI with (default: this process's), e.g. nodeBinary(22). */
+  node?: string;
 }
 
 /** A clean environment: no CI markers leak in unless a test sets them. */
@@ -36,7 +38,7 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
 
 export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(options.node ?? process.execPath, [BIN, ...args], {
       cwd: options.cwd,
       env: cliEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
