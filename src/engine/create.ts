@@ -145,11 +145,14 @@ export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): 
       hint: 'Pass force: true (CLI: --force) to replace it; the old lines are kept as comments.',
     });
   }
+  // git's answer (one or two short processes) is asked while the API works, and acted on
+  // only once the database exists and the env file is written.
+  const ignoreTarget = plan.gitignore ? gitIgnoreTarget(plan.envFile) : undefined;
   hooks.onStep?.('provision');
   const created = await provision(plan, hooks);
   hooks.onStep?.('write');
   const keysWritten = await writeEnv(plan, created);
-  const gitignoreAdded = plan.gitignore ? await addToGitignore(plan.envFile) : undefined;
+  const gitignoreAdded = await addToGitignore(ignoreTarget);
   let seedSummary: SeedSummary | undefined;
   if (plan.seedFiles.length > 0) {
     hooks.onStep?.('seed');
@@ -168,9 +171,15 @@ export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): 
   };
 }
 
-async function addToGitignore(envFile: string): Promise<string | undefined> {
-  const { ensureGitIgnored } = await import('../env/gitignore.js');
-  const result = await ensureGitIgnored(envFile);
-  return result.added ? result.gitignorePath : undefined;
+async function gitIgnoreTarget(envFile: string) {
+  const { gitIgnoreTarget: ask } = await import('../env/gitignore.js');
+  return ask(envFile);
+}
+
+async function addToGitignore(target: ReturnType<typeof gitIgnoreTarget> | undefined): Promise<string | undefined> {
+  const found = await target;
+  if (found === undefined) return undefined;
+  const { addGitIgnoreLine } = await import('../env/gitignore.js');
+  return addGitIgnoreLine(found);
 }
 
