@@ -11,6 +11,7 @@ import { createdSummary } from '../../report/human.js';
 import { createOutput, type Output } from '../output.js';
 import { abortOnSignals, canPrompt } from '../terminal.js';
 import { showProgress } from '../progress.js';
+import { preloadHttp } from '../../provision/api.js';
 
 interface CreateOptions {
   yes?: boolean;
@@ -76,6 +77,7 @@ export default async function create(raw: Record<string, unknown>, _args: string
   const out = createOutput(options.json === true);
   const cwd = process.cwd();
   const interactive = canPrompt(options);
+  if (!interactive) preloadHttp();
   const answers = await resolveAnswers(options, command, interactive, cwd);
   const plan = await makeCreatePlan({
     cwd,
