@@ -23,12 +23,13 @@ export interface RunOptions {
   node?: string;
 }
 
-/** A clean environment: no CI markers leak in unless a test sets them. */
+/** A clean environment: no CI markers (or a BROWSER) leak in unless a test sets them. */
 export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined };
   delete env.DATABASE_URL;
   delete env.INSTAGRES_API_URL;
   delete env.DEBUG;
+  delete env.BROWSER; // claim would run it; tests that want a browser set their own
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
