@@ -41,6 +41,24 @@ const noFetchBodyInUndici = patchSource(
   ["extractBody = require('../web/fetch/body.js').extractBody", `extractBody = ${NO_FETCH_BODY}`],
 );
 
+// undici's core needs node:http (which loads its server, agent and parser modules: ~5 ms)
+// only to recognise an IncomingMessage it is asked to destroy (none exists unless node:http
+// is in use, so it is looked up then) and to read the default `maxHeaderSize` (Node's
+// default, 16 KiB, is used instead; the API's headers are a few hundred bytes).
+const noEagerHttpInUndici = [
+  patchSource(
+    'undici-util-lazy-http',
+    /undici[\\/]lib[\\/]core[\\/]util\.js$/,
+    ["const { IncomingMessage } = require('node:http')", ''],
+    ['Object.getPrototypeOf(stream).constructor === IncomingMessage', "Object.getPrototypeOf(stream).constructor === require('node:http').IncomingMessage"],
+  ),
+  patchSource(
+    'undici-client-without-http',
+    /undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    ["const http = require('node:http')", 'const http = { maxHeaderSize: 16 * 1024 }'],
+  ),
+];
+
 // undici loads node:http2 (and its TLS stack) when its client loads, but speaks HTTP/2 only
 // with `allowH2`, which get-db never sets (ALPN offers http/1.1 alone). Behave as undici
 // does where http2 is missing (its own catch branch): a few ms less for every create.
@@ -76,7 +94,7 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     splitting: true,
-    esbuildPlugins: [noHttp2InUndici, noFetchBodyInUndici],
+    esbuildPlugins: [noHttp2InUndici, noFetchBodyInUndici, ...noEagerHttpInUndici],
     dts: { entry: { index: 'src/index.ts', vite: 'src/vite.ts' } },
     noExternal: [BUNDLED],
     external: NOT_BUNDLED,

@@ -21,16 +21,6 @@ const endpoint = (apiUrl: string, path: string) => `${apiUrl.replace(/\/+$/, '')
 // undici is most of get-db's code by size: loaded at the first request, not with the library.
 const requestJson: typeof import('./http.js').requestJson = async (request) => (await import('./http.js')).requestJson(request);
 
-/**
- * Starts loading the HTTP client now, so that its file reads overlap the caller's other work
- * (the CLI's plan, without prompts); a failure is the first request's to report.
- * @example
- * preloadHttp(); // then plan, then createDatabase(...)
- */
-export function preloadHttp(): void {
-  import('./http.js').catch(() => {});
-}
-
 /** POST /database: a new claimable database. */
 export async function createDatabase(options: CreateDatabaseOptions): Promise<InstagresDatabase> {
   const url = endpoint(options.apiUrl, '/database');

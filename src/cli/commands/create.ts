@@ -11,7 +11,6 @@ import { createdSummary } from '../../report/human.js';
 import { createOutput, type Output } from '../output.js';
 import { abortOnSignals, canPrompt } from '../terminal.js';
 import { showProgress } from '../progress.js';
-import { preloadHttp } from '../../provision/api.js';
 
 interface CreateOptions {
   yes?: boolean;
@@ -48,9 +47,9 @@ async function resolveAnswers(options: CreateOptions, command: Command, interact
 
 /** Interactive: ask before replacing. Otherwise --force replaces and anything else skips. */
 async function decideOnExistingKey(plan: CreatePlan, options: CreateOptions, interactive: boolean, cwd: string): Promise<void> {
-  if (options.force) return;
+  if (options.force || !interactive) return;
   const text = await readEnvFile(plan.envFile);
-  if (!interactive || text === undefined || !hasKey(text, plan.key)) return;
+  if (text === undefined || !hasKey(text, plan.key)) return;
   const { confirmReplace } = await import('../prompts.js');
   if (await confirmReplace(plan.key, displayPath(plan.envFile, cwd))) plan.ifKeyExists = 'replace';
 }
@@ -77,7 +76,6 @@ export default async function create(raw: Record<string, unknown>, _args: string
   const out = createOutput(options.json === true);
   const cwd = process.cwd();
   const interactive = canPrompt(options);
-  if (!interactive) preloadHttp();
   const answers = await resolveAnswers(options, command, interactive, cwd);
   const plan = await makeCreatePlan({
     cwd,
