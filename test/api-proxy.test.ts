@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createDatabase } from '../src/provision/api.js';
+import { runCli, tempProject } from './helpers/cli.js';
 import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
 
 let api: FakeApi;
@@ -52,4 +53,15 @@ test('requests go through HTTP_PROXY, and hosts in NO_PROXY bypass it', async ()
   await createDatabase({ apiUrl: `http://api.neon.test:${port}/api/v1`, referrer: 'direct' });
   expect(tunnels).toHaveLength(1);
   expect(api.requests.length).toBe(before + 1);
+});
+
+test('the built CLI (its bundled, trimmed undici) tunnels through HTTP_PROXY too', async () => {
+  const before = tunnels.length;
+  const run = await runCli(['-y', '--json', '--api-url', api.apiUrl], {
+    cwd: await tempProject(),
+    env: { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: undefined, no_proxy: undefined },
+  });
+  expect(run.code, run.stderr).toBe(0);
+  expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, action: 'created' });
+  expect(tunnels.slice(before)).toEqual([`127.0.0.1:${new URL(api.apiUrl).port}`]);
 });

@@ -151,6 +151,9 @@ describe('splitSql on the lexical fixtures', () => {
     expect(await kinds("COPY t FROM 'stdin';\nSELECT 1;")).toBe('statement statement');
     expect(await kinds('COPY (SELECT 1 FROM stdin) TO stdout;')).toBe('statement');
     expect(await kinds('SELECT 1 FROM stdin;\n')).toBe('statement');
+    // FROM and STDIN must be adjacent words: any other token between them breaks the pair.
+    expect(await kinds("COPY t FROM 'f' stdin;\nSELECT 1;")).toBe('statement statement');
+    expect(await kinds('COPY t FROM $$f$$ stdin;\nSELECT 1;')).toBe('statement statement');
   });
 
   test('a backslash starts a meta-command only where a statement would start', async () => {

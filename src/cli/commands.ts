@@ -4,6 +4,7 @@
  * half, parses the arguments and hands over here.
  */
 import type { Command, CommanderError } from 'commander';
+import { setFlagsFromString } from 'node:v8';
 import { GetDbError } from '../errors.js';
 import { createOutput } from './output.js';
 
@@ -18,8 +19,26 @@ const COMMANDS: Record<CommandName, () => Promise<{ default: Action }>> = {
   serve: () => import('./commands/serve.js'),
 };
 
+const CALLS_THE_API: ReadonlySet<CommandName> = new Set(['create', 'claim', 'status']);
+
+/**
+ * For the commands that call the API, in the CLI's own process only (the library never
+ * changes its host's V8 flags or loads ahead):
+ * - undici parses HTTP with llhttp compiled to WebAssembly: one very large function that V8
+ *   compiles with its baseline compiler, then again with its optimising one in the background,
+ *   and a process cannot exit while that runs (~50 ms at the end of every create on a 2-core
+ *   machine). Our answers are a few hundred bytes, which the baseline code parses at once.
+ * - The HTTP client (the largest chunk) starts loading now, so its file reads overlap the
+ *   command's own modules and plan; a failure is the first request's to report.
+ */
+function prepareForApiCalls(): void {
+  setFlagsFromString('--liftoff-only');
+  import('../provision/http.js').catch(() => {});
+}
+
 export async function runCommand(name: CommandName, command: Command): Promise<number> {
   const options = command.opts();
+  if (CALLS_THE_API.has(name)) prepareForApiCalls();
   try {
     return await (await COMMANDS[name]()).default(options, command.args, command);
   } catch (error) {

@@ -3,7 +3,7 @@
  * elsewhere (CI logs), nothing under --json.
  */
 import type { SeedProgress } from '../seed/types.js';
-import { formatBytes } from '../report/format.js';
+import { formatBytes, plural } from '../report/format.js';
 import type { Output } from './output.js';
 
 export interface Progress {
@@ -14,7 +14,7 @@ export interface Progress {
 
 function seedText(p: SeedProgress): string {
   const share = p.totalBytes > 0 ? ` (${Math.floor((p.bytes / p.totalBytes) * 100)}%)` : '';
-  return `Seeding: ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}${share}, ${p.statements.toLocaleString('en-US')} statements`;
+  return `Seeding: ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}${share}, ${plural(p.statements, 'statement')}`;
 }
 
 function plainProgress(out: Output): Progress {

@@ -7,11 +7,13 @@ import { formatEnvBlock } from '../env/env-block.js';
 import { applyEnvBlock, hasKey } from '../env/env-edit.js';
 import { readEnvFile, writeFileAtomic } from '../env/env-file.js';
 import { hasPendingSeed } from '../env/seed-pending.js';
+import type { IgnoreTarget } from '../env/gitignore.js';
 import type { CreatePlan } from '../plan/plan.js';
 import type { InstagresDatabase } from '../types.js';
 import { envKeysFor } from './keys.js';
 import type { ResumedSeed } from './resume.js';
 import { reseedCommand, seedLabels, seedStep } from './seed-step.js';
+import { expiryWarnings } from './expiry.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
 
 export type { ResumedSeed } from './resume.js';
@@ -132,10 +134,13 @@ export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): 
       hint: 'Pass force: true (CLI: --force) to replace it; the old lines are kept as comments.',
     });
   }
+  // git's answer (one or two short processes) is asked while the API works, and acted on
+  // only once the database exists and the env file is written.
+  const ignoreTarget = plan.gitignore ? gitIgnoreTarget(plan.envFile) : undefined;
   hooks.onStep?.('provision');
   const created = await provision(plan, hooks);
   try {
-    return await finishCreate(plan, created, { replaced: fileHasKey, warnings }, hooks);
+    return await finishCreate(plan, created, { replaced: fileHasKey, warnings, ignoreTarget }, hooks);
   } catch (error) {
     throw withDetails(error, { databaseId: created.database.id, claimUrl: created.database.claim_url, envFile: plan.envFile });
   }
@@ -152,10 +157,17 @@ function skipWarnings(plan: CreatePlan, pending: boolean): string[] {
   return [];
 }
 
-async function finishCreate(plan: CreatePlan, created: Provisioned, state: { replaced: boolean; warnings: string[] }, hooks: CreateHooks): Promise<CreatedDatabase> {
+interface CreateState {
+  replaced: boolean;
+  warnings: string[];
+  /** git's answer, asked while the API worked. */
+  ignoreTarget: Promise<IgnoreTarget | undefined> | undefined;
+}
+
+async function finishCreate(plan: CreatePlan, created: Provisioned, state: CreateState, hooks: CreateHooks): Promise<CreatedDatabase> {
   hooks.onStep?.('write');
   const keysWritten = await writeEnv(plan, created);
-  const gitignoreAdded = plan.gitignore ? await addToGitignore(plan.envFile, state.warnings) : undefined;
+  const gitignoreAdded = await addToGitignore(plan.envFile, state.ignoreTarget, state.warnings);
   let seed: SeedSummary | undefined;
   if (plan.seedFiles.length > 0) {
     hooks.onStep?.('seed');
@@ -172,16 +184,22 @@ async function finishCreate(plan: CreatePlan, created: Provisioned, state: { rep
     replaced: state.replaced,
     gitignoreAdded,
     seed,
-    warnings: state.warnings,
+    warnings: [...state.warnings, ...expiryWarnings(created.expiresAt, new Date())],
   };
 }
 
+function gitIgnoreTarget(envFile: string): Promise<IgnoreTarget | undefined> {
+  // Started before the create and maybe never awaited (the create fails): it must not reject.
+  return import('../env/gitignore.js').then(({ gitIgnoreTarget: ask }) => ask(envFile)).catch(() => undefined);
+}
+
 /** The env file is written by now: a .gitignore we cannot update is a warning, not a lost database. */
-async function addToGitignore(envFile: string, warnings: string[]): Promise<string | undefined> {
-  const { ensureGitIgnored } = await import('../env/gitignore.js');
+async function addToGitignore(envFile: string, target: CreateState['ignoreTarget'], warnings: string[]): Promise<string | undefined> {
   try {
-    const result = await ensureGitIgnored(envFile);
-    return result.added ? result.gitignorePath : undefined;
+    const found = await target;
+    if (found === undefined) return undefined;
+    const { addGitIgnoreLine } = await import('../env/gitignore.js');
+    return await addGitIgnoreLine(found);
   } catch (error) {
     warnings.push(`Could not add ${envFile} to .gitignore (${isGetDbError(error) ? error.message : String(error)}); add it yourself so the password is not committed.`);
     return undefined;

@@ -42,20 +42,52 @@ export function appendIgnoreLine(text: string, line: string): string {
   return text + separator + line + eol;
 }
 
-export async function ensureGitIgnored(envPath: string): Promise<GitIgnoreResult> {
+/** Where the line goes: the work tree's top level, and the env file's real path. */
+export interface IgnoreTarget {
+  topLevel: string;
+  file: string;
+}
+
+/**
+ * Asks git (read-only) whether the env file needs a .gitignore line: the target when it is
+ * inside a work tree and not ignored; undefined otherwise (no git, ignored, git failing).
+ * Never throws, so a caller may start it early and await it later.
+ * @example
+ * const target = await gitIgnoreTarget('/work/app/.env'); // { topLevel: '/work/app', file: '/work/app/.env' }
+ */
+export async function gitIgnoreTarget(envPath: string): Promise<IgnoreTarget | undefined> {
   // realpath: git prints the real top level, so compare like with like (macOS /var → /private/var).
   const folder = await realpath(dirname(envPath)).catch(() => undefined);
-  if (folder === undefined) return { added: false };
+  if (folder === undefined) return undefined;
   const top = await git(folder, ['rev-parse', '--show-toplevel']);
-  if (top.status !== 0) return { added: false };
+  if (top.status !== 0) return undefined;
   const file = join(folder, basename(envPath));
   // Exit 1 means "not ignored"; 0 is ignored and anything else is git failing: leave it be.
   // --no-index: ask about the patterns even when the file is already tracked.
   const ignored = await git(folder, ['check-ignore', '-q', '--no-index', '--', file]);
-  if (ignored.status !== 1) return { added: false };
-  const topLevel = await realpath(top.stdout.trim());
+  if (ignored.status !== 1) return undefined;
+  const topLevel = await realpath(top.stdout.trim()).catch(() => undefined);
+  return topLevel === undefined ? undefined : { topLevel, file };
+}
+
+/**
+ * Appends the anchored line to the top level's .gitignore (read just before writing); returns its path.
+ * @example
+ * await addGitIgnoreLine({ topLevel: '/work/app', file: '/work/app/.env' }); // '/work/app/.gitignore' now ends with '/.env'
+ */
+export async function addGitIgnoreLine({ topLevel, file }: IgnoreTarget): Promise<string> {
   const gitignorePath = join(topLevel, '.gitignore');
   const current = (await readEnvFile(gitignorePath)) ?? '';
   await writeFileAtomic(gitignorePath, appendIgnoreLine(current, anchoredPattern(topLevel, file)), { newFileMode: GITIGNORE_MODE });
-  return { added: true, gitignorePath };
+  return gitignorePath;
+}
+
+/**
+ * Both steps at once.
+ * @example
+ * await ensureGitIgnored('/work/app/.env'); // { added: true, gitignorePath: '/work/app/.gitignore' }
+ */
+export async function ensureGitIgnored(envPath: string): Promise<GitIgnoreResult> {
+  const target = await gitIgnoreTarget(envPath);
+  return target ? { added: true, gitignorePath: await addGitIgnoreLine(target) } : { added: false };
 }

@@ -5,10 +5,11 @@
  * talk to the API, so `get-db --help` never pays for undici.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { cancelledError, GetDbError, isGetDbError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { errorFromStatus, unexpectedResponse } from './api-errors.js';
+import { EnvHttpProxyAgent } from './undici-parts.js';
 import { backoffDelay, isRetryableStatus, isTransientSocketError, MAX_RETRY_AFTER_MS, parseRetryAfter } from './retry-policy.js';
 
 export interface JsonRequest {
@@ -76,11 +77,13 @@ async function attemptOnce(req: JsonRequest, timeoutMs: number): Promise<Attempt
   if (req.signal?.aborted) throw cancelledError(req.signal.reason);
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
-  const host = new URL(req.url).host;
+  const url = new URL(req.url);
+  const host = url.host;
   try {
-    const response = await request(req.url, {
+    const response = await sharedDispatcher().request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
       method: req.method,
-      dispatcher: sharedDispatcher(),
       signal,
       headers: {
         accept: 'application/json',

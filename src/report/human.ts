@@ -3,7 +3,7 @@ import type { Colors } from 'picocolors/types.js';
 import type { CreatedDatabase, ResumedSeed } from '../engine/create.js';
 import type { SeedSummary } from '../seed/types.js';
 import { directKey } from '../engine/keys.js';
-import { displayPath, formatDuration, formatLocalTime, formatTimeLeft, maskPassword } from './format.js';
+import { displayPath, expiredAgo, formatDuration, formatLocalTime, formatTimeLeft, maskPassword, plural } from './format.js';
 
 export interface SummaryContext {
   cwd: string;
@@ -11,13 +11,27 @@ export interface SummaryContext {
   colors: Colors;
 }
 
+/**
+ * "12 statements, 1,000 rows copied in 84 ms".
+ * @example
+ * seedLine({ statements: 1, rowsCopied: 0, files: 1, durationMs: 84 }) // '1 statement in 84 ms'
+ */
 export function seedLine(seed: SeedSummary): string {
-  const rows = seed.rowsCopied > 0 ? `, ${seed.rowsCopied.toLocaleString('en-US')} rows copied` : '';
-  return `${seed.statements.toLocaleString('en-US')} statements${rows} in ${formatDuration(seed.durationMs)}`;
+  const rows = seed.rowsCopied > 0 ? `, ${plural(seed.rowsCopied, 'row')} copied` : '';
+  return `${plural(seed.statements, 'statement')}${rows} in ${formatDuration(seed.durationMs)}`;
 }
 
+/**
+ * The expiry as local time and time left, or plainly past when the server's answer is.
+ * @example
+ * expiryLine(inThreeDays, now) // 'Mon, 30 Nov 2026 16:04 UTC (71h 59m left)'
+ * expiryLine(twoHoursAgo, now) // 'Fri, 27 Nov 2026 14:04 UTC: expired 2h ago, by this computer's clock (the server's clock or answer is off)'
+ */
 export function expiryLine(expiresAt: Date, now: Date): string {
-  return `${formatLocalTime(expiresAt)} (${formatTimeLeft(expiresAt.getTime() - now.getTime())} left)`;
+  const ago = expiredAgo(expiresAt, now);
+  const when = formatLocalTime(expiresAt);
+  if (ago !== undefined) return `${when}: expired ${ago} ago, by this computer's clock (the server's clock or answer is off)`;
+  return `${when} (${formatTimeLeft(expiresAt.getTime() - now.getTime())} left)`;
 }
 
 export function createdSummary(outcome: CreatedDatabase, ctx: SummaryContext): string[] {

@@ -62,7 +62,7 @@ export async function* splitSql(chunks: AsyncIterable<string>, options: SplitOpt
     const end = result === Scan.END ? input.base + scanner.pos : scanner.lastTokenEnd;
     const sql = input.take(end);
     pos = end;
-    if (!scanner.copyIn) yield { kind: 'statement', sql, ...start };
+    if (!scanner.words.copyIn) yield { kind: 'statement', sql, ...start };
     else {
       yield { kind: 'copy-start', sql, ...start };
       if (result === Scan.DONE) {

@@ -1,7 +1,8 @@
 /**
  * Finds where one SQL statement ends, by PostgreSQL's lexical rules as psql applies
  * them (src/fe_utils/psqlscan.l): a `;` outside quotes, comments and dollar quotes,
- * at parenthesis depth 0 and outside a `CREATE FUNCTION … BEGIN ATOMIC … END` body.
+ * at parenthesis depth 0 and outside a `CREATE FUNCTION … BEGIN ATOMIC … END` body (which
+ * words mean what is ./statement-words.ts's job; this module finds tokens and their ends).
  *
  * Pure and resumable: `scan` walks a buffer with charCodeAt/indexOf and, when a
  * token may continue past the buffer's end, stops with MORE at a point it can
@@ -12,7 +13,8 @@
  * what pg_dump sets): in '…' a backslash is an ordinary character.
  */
 
-import { classOf, DOLLAR, IDENT_CONT, IDENT_START, isDigit, isTagCont, routineLetter, SPACE, wordAt } from './sql-chars.js';
+import { classOf, DOLLAR, IDENT_CONT, IDENT_START, isDigit, isTagCont, SPACE } from './sql-chars.js';
+import { StatementWords } from './statement-words.js';
 
 /** What `scan` stopped at. */
 export const Scan = {
@@ -45,27 +47,21 @@ export class StatementScanner {
   openedWhat = '';
   /** Where to resume (MORE), the meta-command's backslash (META), or just past ';' (END); buffer-relative. */
   pos = 0;
-  /** The statement is `COPY … FROM STDIN`: data lines follow it. */
-  copyIn = false;
+  /** What the statement's words mean: `words.copyIn` (COPY … FROM STDIN), routine bodies. */
+  readonly words = new StatementWords();
 
   private mode = Mode.Normal;
   private dollarTag = '';
   private commentDepth = 0;
   private parenDepth = 0;
-  private beginDepth = 0;
-  private identifierCount = 0;
-  private routineLetters = '';
-  private isCopy = false;
-  private afterFrom = false;
 
   reset(): void {
     this.start = this.lastTokenEnd = this.openedAt = -1;
     this.openedWhat = '';
-    this.copyIn = this.isCopy = this.afterFrom = false;
     this.mode = Mode.Normal;
     this.dollarTag = '';
-    this.commentDepth = this.parenDepth = this.beginDepth = this.identifierCount = 0;
-    this.routineLetters = '';
+    this.commentDepth = this.parenDepth = 0;
+    this.words.reset();
   }
 
   /** Scans `buf` (whose first character is at absolute offset `base`) from `from`. */
@@ -198,7 +194,7 @@ export class StatementScanner {
       this.token(i, i + 1, base);
       if (c === LPAREN) this.parenDepth++;
       else if (c === RPAREN) { if (this.parenDepth > 0) this.parenDepth--; }
-      else if (c === SEMICOLON && this.parenDepth === 0 && this.beginDepth === 0) {
+      else if (c === SEMICOLON && this.parenDepth === 0 && this.words.beginDepth === 0) {
         this.pos = i + 1;
         return Scan.END;
       }
@@ -233,30 +229,9 @@ export class StatementScanner {
         return j + 2;
       }
     }
-    const afterFrom = this.afterFrom;
-    this.token(i, j, base);
-    this.identifier(buf, i, j - i, afterFrom);
+    this.position(i, j, base);
+    this.words.word(buf, i, j - i, this.parenDepth);
     return j;
-  }
-
-  /** psql's heuristic for SQL-standard routine bodies, and our COPY … FROM STDIN detection. */
-  private identifier(buf: string, at: number, length: number, afterFrom: boolean): void {
-    const count = this.identifierCount++;
-    if (count < 4) {
-      this.routineLetters += routineLetter(buf, at, length);
-      if (count === 0) this.isCopy = wordAt(buf, at, length, 'copy');
-    }
-    if (this.isCopy && this.parenDepth === 0) {
-      if (afterFrom && wordAt(buf, at, length, 'stdin')) this.copyIn = true;
-      this.afterFrom = wordAt(buf, at, length, 'from');
-    }
-    const letters = this.routineLetters;
-    const isRoutine = letters[0] === 'c' && (letters[1] === 'f' || letters[1] === 'p' ||
-      (letters[1] === 'o' && letters[2] === 'r' && (letters[3] === 'f' || letters[3] === 'p')));
-    if (!isRoutine || this.parenDepth !== 0) return;
-    if (wordAt(buf, at, length, 'begin')) this.beginDepth++;
-    else if (wordAt(buf, at, length, 'case')) { if (this.beginDepth >= 1) this.beginDepth++; }
-    else if (wordAt(buf, at, length, 'end')) { if (this.beginDepth > 0) this.beginDepth--; }
   }
 
   /**
@@ -278,11 +253,15 @@ export class StatementScanner {
     return j + 1;
   }
 
-  /** A token other than a comment: it also breaks FROM … STDIN adjacency (a word then sets it again). */
+  /** A token other than a word or a comment. */
   private token(from: number, to: number, base: number): void {
+    this.position(from, to, base);
+    this.words.otherToken();
+  }
+
+  private position(from: number, to: number, base: number): void {
     if (this.start < 0) this.start = base + from;
     this.lastTokenEnd = base + to;
-    this.afterFrom = false;
   }
 
   private open(mode: Mode, at: number, base: number, what: string): void {

@@ -19,14 +19,17 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   input?: string;
   timeoutMs?: number;
+  /** The node executable to run the CLI with (default: this process's), e.g. nodeBinary(22). */
+  node?: string;
 }
 
-/** A clean environment: no CI markers leak in unless a test sets them. */
+/** A clean environment: no CI markers (or a BROWSER) leak in unless a test sets them. */
 export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined };
   delete env.DATABASE_URL;
   delete env.INSTAGRES_API_URL;
   delete env.DEBUG;
+  delete env.BROWSER; // claim would run it; tests that want a browser set their own
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
@@ -43,7 +46,7 @@ export interface RunningCli {
 
 /** Starts the CLI and hands back the child, for tests that signal it or watch it mid-run. */
 export function startCli(args: string[], options: RunOptions): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(options.node ?? process.execPath, [BIN, ...args], {
     cwd: options.cwd,
     env: cliEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -53,6 +53,8 @@ export interface FakeApi {
   reset(n: number): void;
   delay(n: number, ms: number): void;
   resetScript(): void;
+  /** Databases created from now on expire `ms` after creation (negative: already past, as a skewed server says). Default 72 h. */
+  expiresIn(ms: number): void;
   setStatus(id: string, status: InstagresDatabase['status']): void;
   /** The database passes its expiry and is deleted, as Instagres does after 72 h. */
   expire(id: string): void;
@@ -81,6 +83,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
   let createHook: ((db: InstagresDatabase) => Promise<void> | void) | undefined;
   let last: InstagresDatabase | undefined;
   let baseUrl = '';
+  let lifetimeMs = 72 * HOUR;
 
   const view = (db: InstagresDatabase): InstagresDatabase =>
     db.status === 'CLAIMED' ? { ...db, connection_string: null } : { ...db };
@@ -113,7 +116,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
       neon_project_id: `fake-${id.slice(-8)}`,
       connection_string: connection,
       claim_url: `${baseUrl}/claim/${id}`,
-      expires_at: new Date(now.getTime() + 72 * HOUR).toISOString(),
+      expires_at: new Date(now.getTime() + lifetimeMs).toISOString(),
       created_at: now.toISOString(),
       updated_at: now.toISOString(),
     };
@@ -211,6 +214,9 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
     delay: (n, ms) => repeat(n, { kind: 'delay', ms }),
     resetScript: () => {
       script = [];
+    },
+    expiresIn: (ms) => {
+      lifetimeMs = ms;
     },
     setStatus: (id, status) => {
       const db = known(id);

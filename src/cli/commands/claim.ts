@@ -4,6 +4,7 @@ import { isGetDbError, GetDbError } from '../../errors.js';
 import { findClaimUrl, readProjectEnv, requireHttpUrl } from '../../engine/project-env.js';
 import { fetchStatus, type DatabaseStatus } from '../../engine/status.js';
 import { resolveApiUrl } from '../../plan/plan.js';
+import { chooseBrowser, openBrowser, surroundings } from '../browser.js';
 import { createOutput, type Output } from '../output.js';
 
 interface ClaimOptions {
@@ -12,13 +13,6 @@ interface ClaimOptions {
   open: boolean;
   json?: boolean;
   apiUrl?: string;
-}
-
-/** No browser where nobody can see it: CI, SSH sessions, Linux without a display. */
-export function canOpenBrowser(env: NodeJS.ProcessEnv = process.env): boolean {
-  if ((env.CI && env.CI !== 'false') || env.SSH_CONNECTION || env.SSH_TTY) return false;
-  if (process.platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return false;
-  return true;
 }
 
 /** The API's word is advice: if it can't be reached, the URL is still worth opening. */
@@ -36,16 +30,13 @@ async function tryStatus(apiUrl: string, claimUrl: string, out: Output): Promise
   }
 }
 
-async function openInBrowser(url: string, out: Output): Promise<boolean> {
-  try {
-    const { default: open } = await import('open');
-    const child = await open(url);
-    child.on('error', () => {});
-    return true;
-  } catch {
-    out.warn('Could not open a browser; open the URL above yourself.');
-    return false;
-  }
+/** Nothing to open where nobody would see it; a browser that fails is a warning, not an error. */
+async function tryOpen(url: string, out: Output): Promise<boolean> {
+  const choice = chooseBrowser(url, await surroundings());
+  if (choice.kind === 'none') return false;
+  const opened = await openBrowser(url, choice);
+  if (!opened) out.warn(choice.kind === 'browser-env' ? 'The browser in BROWSER did not open it; open the URL above yourself.' : 'Could not open a browser; open the URL above yourself.');
+  return opened;
 }
 
 export default async function claim(raw: Record<string, unknown>): Promise<number> {
@@ -62,7 +53,7 @@ export default async function claim(raw: Record<string, unknown>): Promise<numbe
     return 0;
   }
   out.say(`Claim your database here: ${out.colors.cyan(url)}`);
-  const opened = options.open && !out.json && canOpenBrowser() ? await openInBrowser(url, out) : false;
+  const opened = options.open && !out.json ? await tryOpen(url, out) : false;
   if (opened) out.say(out.colors.dim('Opened it in your browser.'));
   out.result({ ok: true, action: 'claim', claimUrl: url, status: status?.status ?? null, opened });
   return 0;

@@ -48,9 +48,9 @@ async function resolveAnswers(options: CreateOptions, command: Command, interact
 
 /** Interactive: ask before replacing. Otherwise --force replaces and anything else skips. */
 async function decideOnExistingKey(plan: CreatePlan, options: CreateOptions, interactive: boolean, cwd: string): Promise<void> {
-  if (options.force) return;
+  if (options.force || !interactive) return;
   const text = await readEnvFile(plan.envFile);
-  if (!interactive || text === undefined || !hasKey(text, plan.key)) return;
+  if (text === undefined || !hasKey(text, plan.key)) return;
   // Its seed never finished: this run finishes it rather than asking to replace the database.
   if (plan.seedFiles.length > 0 && hasPendingSeed(text, plan.key)) return;
   const { confirmReplace } = await import('../prompts.js');

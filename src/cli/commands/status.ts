@@ -1,6 +1,7 @@
 /** `get-db status`: claimed or not, time left, and whether the API still serves the URL. */
 import { resolve } from 'node:path';
 import { findClaimUrl, readProjectEnv } from '../../engine/project-env.js';
+import { expiryWarnings } from '../../engine/expiry.js';
 import { fetchStatus } from '../../engine/status.js';
 import { resolveApiUrl } from '../../plan/plan.js';
 import { expiryLine } from '../../report/human.js';
@@ -20,6 +21,8 @@ export default async function status(raw: Record<string, unknown>): Promise<numb
   const { url } = findClaimUrl(await readProjectEnv(resolve(options.env)), options.prefix);
   const now = new Date();
   const result = await fetchStatus({ apiUrl, claimUrl: url });
+  const warnings = result.expiresAt ? expiryWarnings(result.expiresAt, now) : [];
+  for (const warning of warnings) out.warn(warning);
   const c = out.colors;
   const label = (text: string) => c.dim(text.padEnd(12));
   out.say(`  ${label('Database')}${result.id}`);
@@ -36,6 +39,7 @@ export default async function status(raw: Record<string, unknown>): Promise<numb
     timeLeftMs: result.expiresAt ? Math.max(0, result.expiresAt.getTime() - now.getTime()) : null,
     connectionStringServed: result.connectionStringServed,
     claimUrl: result.claimUrl,
+    warnings,
   });
   return 0;
 }
