@@ -176,8 +176,13 @@ describe.each(FRAMEWORKS)('$name', (framework) => {
     expect(existsSync(join(dir, '.env'))).toBe(false);
     expect(build.output()).not.toContain('[get-db]');
   }, 600_000);
+});
 
-  test.runIf(framework.compilers)(`${framework.name}: when the API fails, one dev start asks once (with its retries) and prints one error`, async () => {
+// Frameworks that run more than one compiler in one dev process (client and server builds).
+describe.each(FRAMEWORKS.filter((framework) => framework.compilers))('$name, API failing', (framework) => {
+  const dir = join(FIXTURES, framework.name);
+
+  test(`${framework.name}: when the API fails, one dev start asks once (with its retries) and prints one error`, async () => {
     const node = framework.node === 20 ? process.execPath : nodeBinary(framework.node);
     const script = await binOf(dir, framework.cli.pkg, framework.cli.command);
     await cleanProject(dir, framework.outputs);
