@@ -37,8 +37,11 @@ describe('serve options', () => {
       storageLimitBytes: 100 * 1024 * 1024,
       sweepIntervalMs: 30_000,
       trustProxy: false,
+      connectionsPerDatabase: 5,
+      maxTenantConnections: undefined,
     });
     expect(parseServeOptions({}, { GET_DB_SERVE_POSTGRES_URL: ADMIN }).postgresUrl).toBe(ADMIN);
+    expect(parseServeOptions({ postgresUrl: ADMIN, connectionsPerDatabase: '3', maxTenantConnections: '60' }, {})).toMatchObject({ connectionsPerDatabase: 3, maxTenantConnections: 60 });
   });
 
   test('durations, sizes and rates', () => {
@@ -64,6 +67,8 @@ describe('serve options', () => {
     [{ postgresUrl: ADMIN, rateLimit: 'lots' }, /--rate-limit must look like/],
     [{ postgresUrl: ADMIN, publicHost: 'db.example.com/x' }, /--public-host must be a host name/],
     [{ postgresUrl: ADMIN, publicUrl: 'ftp://x' }, /--public-url must be an http\(s\) URL/],
+    [{ postgresUrl: ADMIN, connectionsPerDatabase: '0' }, /--connections-per-database must be a whole number/],
+    [{ postgresUrl: ADMIN, maxTenantConnections: '1.5' }, /--max-tenant-connections must be a whole number/],
   ])('refused before anything starts: %j', (raw, message) => {
     expect(usageError(() => parseServeOptions(raw as Record<string, unknown>, {})).message).toMatch(message);
   });

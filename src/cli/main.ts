@@ -79,6 +79,8 @@ function buildProgram(): Command {
     .option('--rate-limit <n/period>', 'creates per client address, or off', '30/min')
     .option('--trust-proxy', 'take the client address from X-Forwarded-For (behind a load balancer)')
     .option('--sweep-interval <duration>', 'how often expired databases are dropped', '30s')
+    .option('--connections-per-database <n>', 'connection limit of each database\'s role', '5')
+    .option('--max-tenant-connections <n>', 'connections all databases together may hold (default: the server\'s, less 20 for serve)')
     .action(run('serve'));
   return program;
 }

@@ -57,7 +57,7 @@ export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: 
   if (!(await withinRateLimit(ctx, req, res))) return undefined;
   let record;
   try {
-    record = await createClaimable(ctx.pool, { referrer: checked.referrer, logicalReplication: checked.logicalReplication, ttlMs: ctx.ttlMs });
+    record = await createClaimable(ctx.pool, { referrer: checked.referrer, logicalReplication: checked.logicalReplication, ttlMs: ctx.ttlMs }, ctx.tenantLimits);
   } catch (error) {
     ctx.log({ level: 'error', event: 'create_failed', error: (error as Error).message });
     sendJson(res, 500, { error: CREATE_FAILED, hint: 'The server could not make a database right now; try again later.' });

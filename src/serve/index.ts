@@ -7,12 +7,11 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { GetDbError, isGetDbError } from '../errors.js';
 import { pgConfigFromUrl } from '../seed/pg-config.js';
-import { adminRights, closeToAll, databasesOpenToAll, ensureTemplate } from './cluster.js';
 import { publicEndpointFor, type PublicEndpoint } from './database-view.js';
 import type { Log } from './log.js';
 import type { ServeOptions } from './options.js';
+import { inDatabaseVia, preparePostgres } from './prepare.js';
 import { createRequestListener } from './router.js';
-import { migrateState, USERS_GROUP } from './state-schema.js';
 import { startSweeper } from './sweeper.js';
 
 export interface RunningServe {
@@ -30,33 +29,6 @@ const REQUEST_TIMEOUT_MS = 60_000;
 
 function failed(message: string, hint: string, cause: unknown): GetDbError {
   return isGetDbError(cause) ? cause : new GetDbError('SERVE_FAILED', message, { hint, cause });
-}
-
-async function preparePostgres(pool: pg.Pool, adminUrl: string, embedded: boolean): Promise<string[]> {
-  const where = new URL(adminUrl).host;
-  try {
-    const rights = await adminRights(pool);
-    if (!rights.superuser && !(rights.createRole && rights.createDb)) {
-      throw new GetDbError('SERVE_FAILED', `The admin role at ${where} cannot create roles and databases.`, {
-        hint: 'Use a superuser (or a role with CREATEROLE and CREATEDB) in --postgres-url.',
-      });
-    }
-    const client = await pool.connect();
-    try {
-      await migrateState(client);
-    } finally {
-      client.release();
-    }
-    await ensureTemplate(pool);
-    const open = await databasesOpenToAll(pool);
-    if (embedded) await closeToAll(pool, open);
-    else if (open.length > 0) {
-      return [`Every role may connect to: ${open.join(', ')}; so may the roles serve makes. To close that: REVOKE CONNECT ON DATABASE ${open.join(', ')} FROM PUBLIC; or in pg_hba.conf, allow +${USERS_GROUP} only "sameuser".`];
-    }
-    return [];
-  } catch (error) {
-    throw failed(`Could not prepare PostgreSQL at ${where}: ${(error as Error).message}`, 'Check --postgres-url: the server must be reachable and the role a superuser.', error);
-  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -100,22 +72,30 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
   const embedded = options.embedded ? await (await import('./embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
   const adminUrl = embedded?.adminUrl ?? options.postgresUrl!;
   // The pid tells an operator (and pg_stat_activity) which serve process a session is.
-  const pool = new pg.Pool({ ...pgConfigFromUrl(adminUrl), application_name: `get-db serve ${process.pid}`, max: POOL_SIZE });
-  pool.on('error', (error) => hooks.log({ level: 'error', event: 'pool_error', error: error.message }));
+  const adminConfig = { ...pgConfigFromUrl(adminUrl), application_name: `get-db serve ${process.pid}` };
+  let pool: pg.Pool | undefined;
   const stopPostgres = async () => {
-    await pool.end().catch(() => {});
+    await pool?.end().catch(() => {});
     await embedded?.stop();
   };
   try {
-    const warnings = await preparePostgres(pool, adminUrl, embedded !== undefined);
+    const wanted = { perDatabase: options.connectionsPerDatabase, total: options.maxTenantConnections };
+    const { stateConfig, limits, warnings } = await preparePostgres(adminConfig, embedded !== undefined, wanted);
+    pool = new pg.Pool({ ...stateConfig, max: POOL_SIZE });
+    // PostgreSQL restarting ends sessions in and out of the pool: each is then dropped and
+    // the next query opens a new one. Without these listeners the process would exit.
+    pool.on('error', (error) => hooks.log({ level: 'error', event: 'pool_error', error: error.message }));
+    pool.on('connect', (client) => client.on('error', (error) => hooks.log({ level: 'error', event: 'session_error', error: error.message })));
     const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS });
     const port = await listen(server, options.port, options.host);
     const endpoint = publicEndpointFor(adminUrl, options.publicHost, options.publicUrl ?? defaultPublicUrl(options.host, port));
-    const ctx = { pool, endpoint, ttlMs: options.ttlMs, rateLimit: options.rateLimit, trustProxy: options.trustProxy, log: hooks.log };
+    const ctx = { pool, endpoint, ttlMs: options.ttlMs, rateLimit: options.rateLimit, trustProxy: options.trustProxy, log: hooks.log, tenantLimits: limits };
     server.on('request', createRequestListener(ctx));
     const sweeper = startSweeper(pool, options.sweepIntervalMs, {
       storageLimitBytes: options.storageLimitBytes,
       rateLimitPeriodMs: options.rateLimit?.periodMs,
+      connectionsPerDatabase: limits.connectionsPerDatabase,
+      inDatabase: inDatabaseVia(adminConfig),
       log: hooks.log,
     });
     return {

@@ -30,6 +30,10 @@ export interface ServeOptions {
   sweepIntervalMs: number;
   /** Take the client address from X-Forwarded-For (behind a load balancer). */
   trustProxy: boolean;
+  /** CONNECTION LIMIT of each role serve makes. */
+  connectionsPerDatabase: number;
+  /** All tenants' connections together; undefined: what the server has, less a margin for serve. */
+  maxTenantConnections: number | undefined;
 }
 
 const usage = (message: string, hint?: string) => new GetDbError('USAGE', message, { hint });
@@ -61,6 +65,12 @@ export function parseRateLimit(raw: string): RateLimit | undefined {
   if (!match || !(count >= 1)) throw usage(`--rate-limit must look like 30/min or 100/h (or off), not "${raw}".`);
   const period = /^\d/.test(match[2]!) ? match[2]! : `1${match[2]}`;
   return { count, periodMs: parseDuration(period, '--rate-limit') };
+}
+
+function parseCount(raw: string, option: string): number {
+  const count = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !(count >= 1)) throw usage(`${option} must be a whole number of at least 1, not "${raw}".`);
+  return count;
 }
 
 export function parsePort(raw: string): number {
@@ -130,5 +140,7 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     storageLimitBytes: parseSize(text(raw.storageLimit) ?? '100MB', '--storage-limit'),
     sweepIntervalMs: parseDuration(text(raw.sweepInterval) ?? '30s', '--sweep-interval'),
     trustProxy: raw.trustProxy === true,
+    connectionsPerDatabase: parseCount(text(raw.connectionsPerDatabase) ?? '5', '--connections-per-database'),
+    maxTenantConnections: raw.maxTenantConnections === undefined ? undefined : parseCount(String(raw.maxTenantConnections), '--max-tenant-connections'),
   };
 }
