@@ -96,7 +96,7 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
   });
 
   describe('limits tenants cannot lift', () => {
-    test('lifting the read-only storage limit (ALTER DATABASE/ROLE … RESET) is undone by the next sweep', async () => {
+    test('the storage limit: lifting read-only is undone by the next sweep; writing past twice the limit locks the role out until claimed', async () => {
       const limited = await startServe(serveArgs(['--storage-limit', '12MB', '--sweep-interval', '300ms', '--connections-per-database', '2']));
       // Both processes sweep the same state, whichever holds the lease: read both logs.
       const events = () => [...limited.logs(), ...serve.logs()];
@@ -117,6 +117,16 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
         await eventually(async () => events().some((l) => l.event === 'read_only_restored' && l.id === db.id));
         const write = await withClient(db.connection_string!, (c) => c.query('INSERT INTO blob VALUES (1)')).then(() => 'ok', (e: Error) => e.message);
         expect(write).toMatch(/read-only transaction/);
+
+        // A session can still switch it off; past twice the limit the role loses its login until claimed.
+        await withClient(db.connection_string!, async (c) => {
+          await c.query('SET default_transaction_read_only = off');
+          await c.query(`INSERT INTO blob SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 64), generate_series(1, 6000) g GROUP BY g`);
+        }).catch(() => {}); // ended by the sweep once it is past the line
+        await eventually(async () => events().some((l) => l.event === 'database_locked' && l.id === db.id));
+        expect(await connectError(db.connection_string!)).toMatch(/not permitted to log in/);
+        expect((await fetch(db.claim_url, { method: 'POST' })).status).toBe(200);
+        expect(await withClient(db.connection_string!, (c) => c.query('INSERT INTO blob VALUES (1)')).then(() => 'ok')).toBe('ok');
       } finally {
         await limited.stop();
       }

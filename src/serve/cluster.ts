@@ -118,13 +118,17 @@ const READ_ONLY = 'default_transaction_read_only';
  * Read-only for new sessions of this database: set on the database and on the role in
  * it (the most specific setting, which the role's own `ALTER ROLE … SET` cannot beat).
  * The owner can still undo either, or SET it off in a session: `readOnlyHolds` checks.
+ * Lifting it (a claim) also gives back a login the sweeper took.
+ *
+ * @example
+ * await setReadOnly(client, 'gdb_0123456789abcdef01234567', true);
  */
 export async function setReadOnly(db: Queryable, name: string, readOnly: boolean): Promise<void> {
   const [database, role] = [ident(name), ident(name)];
   await db.query(
     readOnly
       ? `ALTER DATABASE ${database} SET ${READ_ONLY} = on; ALTER ROLE ${role} IN DATABASE ${database} SET ${READ_ONLY} = on`
-      : `ALTER DATABASE ${database} RESET ${READ_ONLY}; ALTER ROLE ${role} IN DATABASE ${database} RESET ${READ_ONLY}`,
+      : `ALTER DATABASE ${database} RESET ${READ_ONLY}; ALTER ROLE ${role} IN DATABASE ${database} RESET ${READ_ONLY}; ALTER ROLE ${role} LOGIN`,
   );
 }
 

@@ -1,6 +1,6 @@
 /**
  * The reaper: drops expired unclaimed databases with their roles, keeps unclaimed ones
- * over the storage limit read-only, keeps every role's connection limit, and forgets old
+ * over the storage limit read-only (and locks out one grown past twice the limit), keeps every role's connection limit, and forgets old
  * rate-limit windows. Safe with many serve processes: one sweeps at a time (a row lock
  * on serve's own `leases` table, which no tenant can touch, released if its process
  * dies), and each row changes state by a conditional UPDATE. No tenant can stop it: a
@@ -8,7 +8,7 @@
  * never holds up the others.
  */
 import type pg from 'pg';
-import { databaseSize, dropRoleAndDatabase, endSessions, ident, readOnlyHolds, setReadOnly, type InDatabase } from './cluster.js';
+import { databaseSize, dropRoleAndDatabase, endRoleSessions, endSessions, ident, readOnlyHolds, setReadOnly, type InDatabase } from './cluster.js';
 import { withLease } from './state-schema.js';
 import { deleteRecord, listUnclaimed, markReadOnly, pruneRateWindows, rolesWithOtherLimit, takeForDeletion, touchRecord } from './store.js';
 import type { Queryable } from './store.js';
@@ -53,32 +53,51 @@ async function dropExpired(client: Queryable, options: SweepOptions): Promise<st
   return dropped;
 }
 
-/** Read-only in place (again, if the owner lifted it), and its open sessions ended. */
-async function holdReadOnly(client: Queryable, row: { id: string; name: string; readOnly: boolean }): Promise<boolean> {
-  if (row.readOnly && (await readOnlyHolds(client, row.name))) return false;
+/**
+ * Read-only in place (again, if the owner lifted it) — and with `lockOut`, its login taken
+ * until claimed — then its open sessions ended. False when a claim came first.
+ */
+async function holdReadOnly(client: Queryable, row: { id: string; name: string }, lockOut: boolean): Promise<boolean> {
   await client.query('BEGIN');
   try {
     const stillUnclaimed = await markReadOnly(client, row.id);
     if (stillUnclaimed) await setReadOnly(client, row.name, true);
+    if (stillUnclaimed && lockOut) await client.query(`ALTER ROLE ${ident(row.name)} NOLOGIN`);
     await client.query('COMMIT');
     if (!stillUnclaimed) return false;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   }
-  await endSessions(client, row.name);
+  await (lockOut ? endRoleSessions(client, row.name) : endSessions(client, row.name));
   return true;
 }
+
+/**
+ * What a database needs now: nothing, read-only (again), or — past twice the limit, which
+ * only a session that switched read-only off can reach — locked out until claimed.
+ */
+async function storageAction(client: Queryable, row: { name: string; readOnly: boolean }, limitBytes: number): Promise<'none' | 'read_only' | 'read_only_restored' | 'locked'> {
+  const size = await databaseSize(client, row.name);
+  if (size > 2 * limitBytes) {
+    const { rows } = await client.query<{ login: boolean }>('SELECT rolcanlogin AS login FROM pg_roles WHERE rolname = $1', [row.name]);
+    if (rows[0]?.login) return 'locked';
+  }
+  if (!row.readOnly) return size > limitBytes ? 'read_only' : 'none';
+  return (await readOnlyHolds(client, row.name)) ? 'none' : 'read_only_restored';
+}
+
+const STORAGE_EVENTS = { read_only: 'database_read_only', read_only_restored: 'read_only_restored', locked: 'database_locked' } as const;
 
 /** Measures only serve's own unclaimed databases, one at a time: one failure skips one. */
 async function limitStorage(client: Queryable, options: SweepOptions): Promise<string[]> {
   const limited: string[] = [];
   for (const row of await listUnclaimed(client)) {
     try {
-      if (!row.readOnly && (await databaseSize(client, row.name)) <= options.storageLimitBytes) continue;
-      if (!(await holdReadOnly(client, row))) continue;
+      const action = await storageAction(client, row, options.storageLimitBytes);
+      if (action === 'none' || !(await holdReadOnly(client, row, action === 'locked'))) continue;
       limited.push(row.id);
-      options.log({ level: 'info', event: row.readOnly ? 'read_only_restored' : 'database_read_only', id: row.id, limitBytes: options.storageLimitBytes });
+      options.log({ level: 'info', event: STORAGE_EVENTS[action], id: row.id, limitBytes: options.storageLimitBytes });
     } catch (error) {
       options.log({ level: 'error', event: 'storage_check_failed', id: row.id, name: row.name, error: message(error) });
     }
