@@ -40,6 +40,12 @@ export async function ensureClosedDatabase(db: Queryable, name: string, options:
   await db.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
 }
 
+/**
+ * The template every create copies; made once, closed to everyone.
+ *
+ * @example
+ * await ensureTemplate(client);
+ */
 export async function ensureTemplate(db: Queryable): Promise<void> {
   await ensureClosedDatabase(db, TEMPLATE, 'TEMPLATE template0 IS_TEMPLATE true ALLOW_CONNECTIONS false');
 }
@@ -51,6 +57,9 @@ export async function ensureTemplate(db: Queryable): Promise<void> {
  * the REVOKE), and opened only after. CREATE DATABASE cannot run in a transaction, so a
  * failure part-way is undone by `dropRoleAndDatabase`. `statement` hears each step first,
  * so a failure can name it.
+ *
+ * @example
+ * await createRoleAndDatabase(client, newDatabaseName(), newPassword(), 5);
  */
 export async function createRoleAndDatabase(
   db: Queryable,
@@ -76,7 +85,12 @@ export async function createRoleAndDatabase(
 /** Runs SQL in another database of the cluster (a short-lived admin session). */
 export type InDatabase = (database: string, work: (db: Queryable) => Promise<void>) => Promise<void>;
 
-/** Ends every session of the role, in any database (serve is a member of it). */
+/**
+ * Ends every session of the role, in any database (serve is a member of it).
+ *
+ * @example
+ * await endRoleSessions(client, 'gdb_0123456789abcdef01234567');
+ */
 export async function endRoleSessions(db: Queryable, name: string): Promise<void> {
   await db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()', [name]);
 }
@@ -88,6 +102,9 @@ const exists = async (db: Queryable, sql: string, name: string) => (await db.que
  * even if the rest must wait for a retry), then its sessions, its database (even if made
  * a template), then what it owns or was granted in other databases (DROP OWNED there: a
  * neighbour's GRANT to it, a temp table in `postgres`), then the role.
+ *
+ * @example
+ * await dropRoleAndDatabase(client, 'gdb_0123456789abcdef01234567', inDatabaseVia(adminConfig));
  */
 export async function dropRoleAndDatabase(db: Queryable, name: string, inDatabase: InDatabase): Promise<void> {
   const roleExists = await exists(db, 'SELECT 1 FROM pg_roles WHERE rolname = $1', name);
@@ -132,7 +149,12 @@ export async function setReadOnly(db: Queryable, name: string, readOnly: boolean
   );
 }
 
-/** Both settings `setReadOnly` makes are still in place. */
+/**
+ * Both settings `setReadOnly` makes are still in place.
+ *
+ * @example
+ * if (!(await readOnlyHolds(client, name))) await setReadOnly(client, name, true);
+ */
 export async function readOnlyHolds(db: Queryable, name: string): Promise<boolean> {
   const { rows } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
@@ -150,6 +172,9 @@ export async function endSessions(db: Queryable, name: string): Promise<void> {
 /**
  * The database's size in bytes. Reading it needs CONNECT, which serve has as a member
  * of the owner — unless the owner revoked its own: then that is granted back first.
+ *
+ * @example
+ * const bytes = await databaseSize(client, 'gdb_0123456789abcdef01234567');
  */
 export async function databaseSize(db: Queryable, name: string): Promise<number> {
   const size = () => db.query<{ bytes: string }>('SELECT pg_database_size($1)::text AS bytes', [name]);

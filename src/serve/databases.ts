@@ -32,7 +32,11 @@ export interface CreateRequest {
  * Row first (PENDING), then role and database, then UNCLAIMED: whatever dies part-way
  * leaves a row that says what to clean up. One pooled session for all of it, so under
  * load a create that has started finishes before later ones (the pool queues sessions
- * first come, first served) instead of every create finishing last.
+ * first come, first served) instead of every create finishing last. Fails with a GetDbError
+ * SERVE_UNAVAILABLE when PostgreSQL is away or the server is at `limits.maxDatabases`.
+ *
+ * @example
+ * const record = await createClaimable(pool, { referrer: 'my-app', logicalReplication: false, ttlMs: 72 * 3600_000 }, limits);
  */
 export async function createClaimable(pool: pg.Pool, request: CreateRequest, limits: TenantLimits = DEFAULT_TENANT_LIMITS): Promise<DatabaseRecord> {
   const id = uuidv7();

