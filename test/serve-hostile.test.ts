@@ -44,7 +44,8 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
     await own?.stop();
   });
 
-  describe('expired means gone, whatever the tenant did', () => {
+  // Independent tenants on one serve: they run at once, so the file waits out one expiry, not five.
+  describe.concurrent('expired means gone, whatever the tenant did', () => {
     test('ALTER DATABASE own IS_TEMPLATE true: dropped anyway, and the others after it too', async () => {
       const [template, plain] = await Promise.all([createDb(serve.apiUrl), createDb(serve.apiUrl)]);
       await withClient(template.connection_string!, (c) => c.query(`ALTER DATABASE ${dbName(template.connection_string!)} IS_TEMPLATE true`));
@@ -58,7 +59,7 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
       await withClient(owner.connection_string!, (c) => c.query(`CREATE TABLE bait (i int); GRANT SELECT ON bait TO ${neighbourRole}`));
       await eventually(async () => gone(neighbourRole));
       expect(await connectError(neighbour.connection_string!)).toMatch(/password authentication failed|does not exist/);
-      expect(serve.logs().filter((l) => l.event === 'drop_failed')).toEqual([]);
+      expect(serve.logs().filter((l) => l.event === 'drop_failed' && l.name === neighbourRole)).toEqual([]); // dropped at the first try
     });
 
     test('a session holding a temp table in `postgres`: the login dies at expiry, the role goes once the session is ended', async () => {
