@@ -109,6 +109,16 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
           await c.query(`INSERT INTO blob SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 64), generate_series(1, 6000) g GROUP BY g`);
         }).catch(() => {});
         await eventually(async () => events().some((l) => l.event === 'database_read_only' && l.id === db.id));
+
+        // An owner revoking its own CONNECT (serve reads sizes through it) is still measured.
+        const hidden = await createDb(limited.apiUrl);
+        await withClient(hidden.connection_string!, async (c) => {
+          await c.query(`REVOKE CONNECT ON DATABASE ${dbName(hidden.connection_string!)} FROM CURRENT_USER`);
+          await c.query('CREATE TABLE blob (data text); ALTER TABLE blob ALTER COLUMN data SET STORAGE EXTERNAL');
+          await c.query(`INSERT INTO blob SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 64), generate_series(1, 6000) g GROUP BY g`);
+        }).catch(() => {});
+        await eventually(async () => events().some((l) => l.event === 'database_read_only' && l.id === hidden.id));
+
         await withClient(db.connection_string!, async (c) => {
           await c.query('SET default_transaction_read_only = off');
           await c.query(`ALTER DATABASE ${name} RESET default_transaction_read_only`);
