@@ -21,7 +21,11 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
   const gone = async (name: string) =>
     (await superQuery<{ n: number }>(target.adminUrl, `SELECT ((SELECT count(*) FROM pg_roles WHERE rolname = $1) + (SELECT count(*) FROM pg_database WHERE datname = $1))::int AS n`, [name]))[0]!.n === 0;
   const dbName = (url: string) => new URL(url).pathname.slice(1);
-  const serveArgs = (extra: string[] = []) => ['--postgres-url', admin.url, '--rate-limit', 'off', '--public-host', `127.0.0.1:${target.port}`, ...extra];
+  /** `rows` × 2 KB of incompressible text into table blob. */
+  const fill = (rows: number) => `INSERT INTO blob SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 64), generate_series(1, ${rows}) g GROUP BY g`;
+  // Every process on one state sweeps for all of them, so all get the same storage limit
+  // (the template is about 8 MB, under it).
+  const serveArgs = (extra: string[] = []) => ['--postgres-url', admin.url, '--rate-limit', 'off', '--public-host', `127.0.0.1:${target.port}`, '--storage-limit', '12MB', ...extra];
 
   beforeAll(async () => {
     own = major === 18 ? undefined : await startEmbeddedPostgres({ packageName: embeddedPostgresOf(14) });
@@ -98,7 +102,7 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
 
   describe('limits tenants cannot lift', () => {
     test('the storage limit: lifting read-only is undone by the next sweep; writing past twice the limit locks the role out until claimed', async () => {
-      const limited = await startServe(serveArgs(['--storage-limit', '12MB', '--sweep-interval', '300ms', '--connections-per-database', '2']));
+      const limited = await startServe(serveArgs(['--sweep-interval', '300ms', '--connections-per-database', '2']));
       // Both processes sweep the same state, whichever holds the lease: read both logs.
       const events = () => [...limited.logs(), ...serve.logs()];
       try {
@@ -106,7 +110,7 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
         const name = dbName(db.connection_string!);
         await withClient(db.connection_string!, async (c) => {
           await c.query('CREATE TABLE blob (data text); ALTER TABLE blob ALTER COLUMN data SET STORAGE EXTERNAL');
-          await c.query(`INSERT INTO blob SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 64), generate_series(1, 6000) g GROUP BY g`);
+          await c.query(fill(3000));
         }).catch(() => {});
         await eventually(async () => events().some((l) => l.event === 'database_read_only' && l.id === db.id));
 
@@ -115,7 +119,7 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
         await withClient(hidden.connection_string!, async (c) => {
           await c.query(`REVOKE CONNECT ON DATABASE ${dbName(hidden.connection_string!)} FROM CURRENT_USER`);
           await c.query('CREATE TABLE blob (data text); ALTER TABLE blob ALTER COLUMN data SET STORAGE EXTERNAL');
-          await c.query(`INSERT INTO blob SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 64), generate_series(1, 6000) g GROUP BY g`);
+          await c.query(fill(3000));
         }).catch(() => {});
         await eventually(async () => events().some((l) => l.event === 'database_read_only' && l.id === hidden.id));
 
@@ -129,10 +133,10 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
         const write = await withClient(db.connection_string!, (c) => c.query('INSERT INTO blob VALUES (1)')).then(() => 'ok', (e: Error) => e.message);
         expect(write).toMatch(/read-only transaction/);
 
-        // A session can still switch it off; past twice the limit the role loses its login until claimed.
+        // A session can still switch it off; past twice the limit (~8 + 6 + 14 MB now) the role loses its login until claimed.
         await withClient(db.connection_string!, async (c) => {
           await c.query('SET default_transaction_read_only = off');
-          await c.query(`INSERT INTO blob SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 64), generate_series(1, 6000) g GROUP BY g`);
+          await c.query(fill(7000));
         }).catch(() => {}); // ended by the sweep once it is past the line
         await eventually(async () => events().some((l) => l.event === 'database_locked' && l.id === db.id));
         expect(await connectError(db.connection_string!)).toMatch(/not permitted to log in/);
