@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   SEED_FAILED: 1,
   SEED_UNSUPPORTED: 1,
   SERVE_FAILED: 1,
+  // serve cannot take this request now (PostgreSQL away, or no room for another database): HTTP 503.
+  SERVE_UNAVAILABLE: 1,
   // Not one of the above: a bug, or a caller's callback throwing. The CLI's JSON uses it too.
   INTERNAL: 1,
   CANCELLED: 130,

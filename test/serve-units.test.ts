@@ -40,8 +40,11 @@ describe('serve options', () => {
       maxConnections: 500,
       requestTimeoutMs: 10_000,
       createQueue: 250,
+      connectionsPerDatabase: 5,
+      maxTenantConnections: undefined,
     });
     expect(parseServeOptions({}, { GET_DB_SERVE_POSTGRES_URL: ADMIN }).postgresUrl).toBe(ADMIN);
+    expect(parseServeOptions({ postgresUrl: ADMIN, connectionsPerDatabase: '3', maxTenantConnections: '60' }, {})).toMatchObject({ connectionsPerDatabase: 3, maxTenantConnections: 60 });
   });
 
   test('durations, sizes and rates', () => {
@@ -72,6 +75,8 @@ describe('serve options', () => {
     [{ postgresUrl: ADMIN, maxConnections: '5' }, /--max-connections must be a whole number from 10/],
     [{ postgresUrl: ADMIN, requestTimeout: '500ms' }, /--request-timeout must be at least 1s/],
     [{ postgresUrl: ADMIN, createQueue: '0' }, /--create-queue must be a whole number from 1/],
+    [{ postgresUrl: ADMIN, connectionsPerDatabase: '0' }, /--connections-per-database must be a whole number/],
+    [{ postgresUrl: ADMIN, maxTenantConnections: '1.5' }, /--max-tenant-connections must be a whole number/],
   ])('refused before anything starts: %j', (raw, message) => {
     expect(usageError(() => parseServeOptions(raw as Record<string, unknown>, {})).message).toMatch(message);
   });

@@ -82,6 +82,8 @@ function buildProgram(): Command {
     .option('--request-timeout <duration>', 'time a client has to send its whole request', '10s')
     .option('--create-queue <n>', 'creates that may wait for PostgreSQL; more get 503 with Retry-After', '250')
     .option('--sweep-interval <duration>', 'how often expired databases are dropped', '30s')
+    .option('--connections-per-database <n>', 'connection limit of each database\'s role', '5')
+    .option('--max-tenant-connections <n>', 'connections all databases together may hold (default: the server\'s, less 20 for serve)')
     .action(run('serve'));
   return program;
 }

@@ -76,7 +76,7 @@ export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: 
   if (!(await withinRateLimit(ctx, req, res))) return undefined;
   let record;
   try {
-    record = await createClaimable(ctx.pool, { referrer: checked.referrer, logicalReplication: checked.logicalReplication, ttlMs: ctx.ttlMs });
+    record = await createClaimable(ctx.pool, { referrer: checked.referrer, logicalReplication: checked.logicalReplication, ttlMs: ctx.ttlMs }, ctx.tenantLimits);
   } catch (error) {
     if (isUnavailable(error)) throw error; // the router answers 503 with a hint
     ctx.log({ level: 'error', event: 'create_failed', error: (error as Error).message });

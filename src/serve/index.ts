@@ -4,16 +4,15 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type pg from 'pg';
 import { GetDbError, isGetDbError } from '../errors.js';
-import { adminRights, closeToAll, databasesOpenToAll, ensureTemplate } from './cluster.js';
+import { pgConfigFromUrl } from '../seed/pg-config.js';
 import { publicEndpointFor, type PublicEndpoint } from './database-view.js';
 import type { Log } from './log.js';
 import type { ServeOptions } from './options.js';
 import { boundedServer } from './http-server.js';
-import { openPools } from './pools.js';
+import { openPools, type Pools } from './pools.js';
+import { inDatabaseVia, preparePostgres } from './prepare.js';
 import { createRequestListener } from './router.js';
-import { migrateState, USERS_GROUP } from './state-schema.js';
 import { startSweeper } from './sweeper.js';
 
 export interface RunningServe {
@@ -28,33 +27,6 @@ export interface RunningServe {
 
 function failed(message: string, hint: string, cause: unknown): GetDbError {
   return isGetDbError(cause) ? cause : new GetDbError('SERVE_FAILED', message, { hint, cause });
-}
-
-async function preparePostgres(pool: pg.Pool, adminUrl: string, embedded: boolean): Promise<string[]> {
-  const where = new URL(adminUrl).host;
-  try {
-    const rights = await adminRights(pool);
-    if (!rights.superuser && !(rights.createRole && rights.createDb)) {
-      throw new GetDbError('SERVE_FAILED', `The admin role at ${where} cannot create roles and databases.`, {
-        hint: 'Use a superuser (or a role with CREATEROLE and CREATEDB) in --postgres-url.',
-      });
-    }
-    const client = await pool.connect();
-    try {
-      await migrateState(client);
-    } finally {
-      client.release();
-    }
-    await ensureTemplate(pool);
-    const open = await databasesOpenToAll(pool);
-    if (embedded) await closeToAll(pool, open);
-    else if (open.length > 0) {
-      return [`Every role may connect to: ${open.join(', ')}; so may the roles serve makes. To close that: REVOKE CONNECT ON DATABASE ${open.join(', ')} FROM PUBLIC; or in pg_hba.conf, allow +${USERS_GROUP} only "sameuser".`];
-    }
-    return [];
-  } catch (error) {
-    throw failed(`Could not prepare PostgreSQL at ${where}: ${(error as Error).message}`, 'Check --postgres-url: the server must be reachable and the role a superuser.', error);
-  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -97,14 +69,18 @@ async function closeServer(server: Server): Promise<void> {
 export async function startServe(options: ServeOptions, hooks: { log: Log }): Promise<RunningServe> {
   const embedded = options.embedded ? await (await import('./embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
   const adminUrl = embedded?.adminUrl ?? options.postgresUrl!;
-  const pools = openPools(adminUrl, hooks.log);
-  const pool = pools.admin;
+  // The pid tells an operator (and pg_stat_activity) which serve process a session is.
+  const adminConfig = { ...pgConfigFromUrl(adminUrl), application_name: `get-db serve ${process.pid}` };
+  let pools: Pools | undefined;
   const stopPostgres = async () => {
-    await pools.end();
+    await pools?.end();
     await embedded?.stop();
   };
   try {
-    const warnings = await preparePostgres(pool, adminUrl, embedded !== undefined);
+    const wanted = { perDatabase: options.connectionsPerDatabase, total: options.maxTenantConnections };
+    const { stateConfig, limits, warnings } = await preparePostgres(adminConfig, embedded !== undefined, wanted);
+    pools = openPools(stateConfig, hooks.log);
+    const pool = pools.admin;
     const server = boundedServer(options, hooks.log);
     const port = await listen(server, options.port, options.host);
     const endpoint = publicEndpointFor(adminUrl, options.publicHost, options.publicUrl ?? defaultPublicUrl(options.host, port));
@@ -117,11 +93,14 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
       trustProxyHops: options.trustProxyHops,
       createQueue: options.createQueue,
       log: hooks.log,
+      tenantLimits: limits,
     };
     server.on('request', createRequestListener(ctx));
     const sweeper = startSweeper(pool, options.sweepIntervalMs, {
       storageLimitBytes: options.storageLimitBytes,
       rateLimitPeriodMs: options.rateLimit?.periodMs,
+      connectionsPerDatabase: limits.connectionsPerDatabase,
+      inDatabase: inDatabaseVia(adminConfig),
       log: hooks.log,
     });
     return {

@@ -39,6 +39,10 @@ export interface ServeOptions {
   requestTimeoutMs: number;
   /** Creates that may wait for an admin session; more are answered 503 with Retry-After. */
   createQueue: number;
+  /** CONNECTION LIMIT of each role serve makes. */
+  connectionsPerDatabase: number;
+  /** All tenants' connections together; undefined: what the server has, less a margin for serve. */
+  maxTenantConnections: number | undefined;
 }
 
 const usage = (message: string, hint?: string) => new GetDbError('USAGE', message, { hint });
@@ -173,5 +177,7 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     maxConnections: parseCount(text(raw.maxConnections) ?? '500', '--max-connections', 10, 1_000_000),
     requestTimeoutMs: parseRequestTimeout(text(raw.requestTimeout) ?? '10s'),
     createQueue: parseCount(text(raw.createQueue) ?? '250', '--create-queue', 1, 100_000),
+    connectionsPerDatabase: parseCount(text(raw.connectionsPerDatabase) ?? '5', '--connections-per-database', 1, 10_000),
+    maxTenantConnections: raw.maxTenantConnections === undefined ? undefined : parseCount(String(raw.maxTenantConnections), '--max-tenant-connections', 1, 1_000_000),
   };
 }

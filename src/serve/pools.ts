@@ -5,7 +5,6 @@
  * create storm. Both give up waiting for a session after a bounded time (→ 503).
  */
 import pg from 'pg';
-import { pgConfigFromUrl } from '../seed/pg-config.js';
 import type { Log } from './log.js';
 
 export interface Pools {
@@ -43,13 +42,11 @@ function listenForErrors(pool: pg.Pool, name: string, log: Log): pg.Pool {
 
 /**
  * @example
- * const pools = openPools('postgresql://postgres:pw@127.0.0.1:5432/postgres', jsonLog(console.log));
+ * const pools = openPools(pgConfigFromUrl('postgresql://postgres:pw@127.0.0.1:5432/postgres'), jsonLog(console.log));
  * await pools.quick.query('SELECT 1');
  * await pools.end();
  */
-export function openPools(adminUrl: string, log: Log): Pools {
-  // The pid tells an operator (and pg_stat_activity) which serve process a session is.
-  const base = { ...pgConfigFromUrl(adminUrl), application_name: `get-db serve ${process.pid}` };
+export function openPools(base: pg.ClientConfig, log: Log): Pools {
   const admin = listenForErrors(new pg.Pool({ ...base, max: ADMIN_POOL_SIZE, connectionTimeoutMillis: ADMIN_WAIT_MS }), 'admin', log);
   const quick = listenForErrors(
     new pg.Pool({ ...base, max: QUICK_POOL_SIZE, connectionTimeoutMillis: QUICK_WAIT_MS, statement_timeout: QUICK_STATEMENT_MS }),

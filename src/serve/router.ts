@@ -5,6 +5,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createRoute, getRoute } from './api-routes.js';
 import { claimPageRoute, claimRoute } from './claim-routes.js';
+import { isGetDbError } from '../errors.js';
 import type { ServeContext } from './context.js';
 import { unavailablePage } from './claim-page.js';
 import { BodyTooLarge, ClientGone, clientAddress, sendHtml, sendJson } from './http-io.js';
@@ -63,7 +64,9 @@ function unavailable(ctx: ServeContext, res: ServerResponse, path: string, error
   if (res.headersSent) return void res.destroy();
   const retry = { 'retry-after': String(RETRY_AFTER_SECONDS) };
   if (path.startsWith('/claim/')) return sendHtml(res, 503, unavailablePage(), retry);
-  sendJson(res, 503, UNAVAILABLE_BODY, retry);
+  // serve's own word (e.g. no room for another database) says more than the generic body.
+  const body = isGetDbError(error) && error.cause === undefined ? { error: error.message, hint: error.hint ?? UNAVAILABLE_BODY.hint } : UNAVAILABLE_BODY;
+  sendJson(res, 503, body, retry);
 }
 
 /** nginx's "client closed request": logged when a client left (or was cut off) mid-request. */

@@ -1,6 +1,8 @@
 /**
- * Where `get-db serve` keeps its state: a schema of its own in the admin database, so
- * several processes behind a load balancer share it and a restart loses nothing.
+ * Where `get-db serve` keeps its state: a schema of its own, so several processes behind
+ * a load balancer share it and a restart loses nothing. Coordination uses row locks on
+ * tables in that schema, never advisory locks: PUBLIC has no access to the schema, while
+ * any role that may connect to the database can take (or see) any advisory lock.
  */
 import type pg from 'pg';
 
@@ -11,11 +13,12 @@ const VERSION = 1;
 
 // `state`: PENDING (being made) → UNCLAIMED → CLAIMED, or → DELETING (being dropped).
 // The API answers "not found" for PENDING and DELETING. A claim is one transaction, so
-// the API's transient CLAIMING status never shows.
-const MIGRATION = `
-CREATE SCHEMA IF NOT EXISTS ${SCHEMA};
-REVOKE ALL ON SCHEMA ${SCHEMA} FROM PUBLIC;
+// the API's transient CLAIMING status never shows. `creator_*` name the session making a
+// PENDING row: once that session is gone, the create died with it.
+const TABLES = `
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.meta (version int NOT NULL);
+CREATE TABLE IF NOT EXISTS ${SCHEMA}.leases (name text PRIMARY KEY);
+INSERT INTO ${SCHEMA}.leases (name) VALUES ('sweep'), ('create') ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.databases (
   id uuid PRIMARY KEY,
   state text NOT NULL CHECK (state IN ('PENDING', 'UNCLAIMED', 'CLAIMED', 'DELETING')),
@@ -29,6 +32,8 @@ CREATE TABLE IF NOT EXISTS ${SCHEMA}.databases (
   expires_at timestamptz,
   claimed_at timestamptz
 );
+ALTER TABLE ${SCHEMA}.databases ADD COLUMN IF NOT EXISTS creator_pid int;
+ALTER TABLE ${SCHEMA}.databases ADD COLUMN IF NOT EXISTS creator_started timestamptz;
 CREATE INDEX IF NOT EXISTS databases_by_expiry ON ${SCHEMA}.databases (expires_at) WHERE state = 'UNCLAIMED';
 CREATE UNLOGGED TABLE IF NOT EXISTS ${SCHEMA}.rate_windows (
   client text NOT NULL,
@@ -43,19 +48,68 @@ DO $$ BEGIN
 END $$;
 `;
 
-/** Idempotent; a transaction-level advisory lock makes processes starting together take turns. */
-export async function migrateState(client: pg.ClientBase): Promise<void> {
+/** Another process made the same object at the same moment: run again, it is there now. */
+const RACE_LOST = new Set(['23505', '42P06', '42P07', '42710']);
+
+async function migrateOnce(client: pg.ClientBase): Promise<void> {
   await client.query('BEGIN');
   try {
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('${SCHEMA}.migrate'))`);
-    await client.query(MIGRATION);
-    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.meta`);
-    const found = rows[0]?.version;
-    if (found === undefined) await client.query(`INSERT INTO ${SCHEMA}.meta (version) VALUES (${VERSION})`);
-    else if (found > VERSION) throw new Error(`its state was written by a newer get-db serve (schema version ${found}); upgrade get-db`);
+    // CREATE SCHEMA checks the CREATE right even when the schema exists: ask first.
+    const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [SCHEMA]);
+    if (rows.length === 0) await client.query(`CREATE SCHEMA ${SCHEMA}; REVOKE ALL ON SCHEMA ${SCHEMA} FROM PUBLIC`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${SCHEMA}.meta (version int NOT NULL)`);
+    // Processes starting together take turns here; no tenant can lock this table.
+    await client.query(`LOCK TABLE ${SCHEMA}.meta IN SHARE ROW EXCLUSIVE MODE`);
+    await client.query(TABLES);
+    const { rows: found } = await client.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.meta`);
+    const version = found[0]?.version;
+    if (version === undefined) await client.query(`INSERT INTO ${SCHEMA}.meta (version) VALUES (${VERSION})`);
+    else if (version > VERSION) throw new Error(`its state was written by a newer get-db serve (schema version ${version}); upgrade get-db`);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * Idempotent, and safe with several processes starting at once.
+ *
+ * @example
+ * await migrateState(client);
+ */
+export async function migrateState(client: pg.ClientBase): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(client);
+    } catch (error) {
+      if (attempt >= 5 || !RACE_LOST.has((error as { code?: string }).code ?? '')) throw error;
+    }
+  }
+}
+
+/**
+ * Runs `work` while holding the named lease (a row lock on a session of its own), or
+ * returns undefined at once when another process holds it. The lock goes with the
+ * session, so a process that dies releases it.
+ *
+ * @example
+ * await withLease(pool, 'sweep', () => sweep());
+ */
+export async function withLease<T>(pool: pg.Pool, name: string, work: () => Promise<T>): Promise<T | undefined> {
+  const holder = await pool.connect();
+  let failed: Error | undefined;
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SET LOCAL idle_in_transaction_session_timeout = 0');
+    const { rows } = await holder.query(`SELECT name FROM ${SCHEMA}.leases WHERE name = $1 FOR UPDATE SKIP LOCKED`, [name]);
+    if (rows.length === 0) return undefined;
+    return await work();
+  } catch (error) {
+    failed = error as Error;
+    throw error;
+  } finally {
+    await holder.query('ROLLBACK').catch(() => {});
+    holder.release(failed);
   }
 }

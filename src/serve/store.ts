@@ -28,7 +28,7 @@ export interface DatabaseRecord {
 const TABLE = `${SCHEMA}.databases`;
 const COLUMNS = `id::text, state, name, password, referrer, logical_replication AS "logicalReplication",
   read_only AS "readOnly", created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt", claimed_at AS "claimedAt"`;
-/** A create that has not finished in this long died with its process. */
+/** A create that has not finished in this long died with its process, whatever pg_stat_activity says. */
 const PENDING_GIVE_UP = `interval '10 minutes'`;
 
 export interface NewRecord {
@@ -39,12 +39,34 @@ export interface NewRecord {
   logicalReplication: boolean;
 }
 
-/** Recorded before the role exists, so a crash mid-create leaves a row the reaper cleans up. */
-export async function insertPending(db: Queryable, record: NewRecord): Promise<void> {
-  await db.query(
-    `INSERT INTO ${TABLE} (id, state, name, password, referrer, logical_replication) VALUES ($1, 'PENDING', $2, $3, $4, $5)`,
-    [record.id, record.name, record.password, record.referrer, record.logicalReplication],
-  );
+/** Live roles (and so tenant connections) are capped: see `insertPending`. */
+export class AtCapacity extends Error {}
+
+/**
+ * Recorded before the role exists, so a crash mid-create leaves a row the reaper cleans
+ * up; with the creating session's pid and start, so the reaper knows at once when that
+ * session (and so the create) is gone. Under the `create` lease, so two processes cannot
+ * both take the last place under `maxDatabases`.
+ *
+ * @example
+ * await insertPending(session, { id, name, password, referrer: 'my-app', logicalReplication: false }, 16);
+ */
+export async function insertPending(db: Queryable, record: NewRecord, maxDatabases: number): Promise<void> {
+  await db.query('BEGIN');
+  try {
+    await db.query(`SELECT name FROM ${SCHEMA}.leases WHERE name = 'create' FOR UPDATE`);
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${TABLE} WHERE state <> 'DELETING'`);
+    if (rows[0]!.n >= maxDatabases) throw new AtCapacity(`this server holds its maximum of ${maxDatabases} databases`);
+    await db.query(
+      `INSERT INTO ${TABLE} (id, state, name, password, referrer, logical_replication, creator_pid, creator_started)
+       SELECT $1, 'PENDING', $2, $3, $4, $5, pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()`,
+      [record.id, record.name, record.password, record.referrer, record.logicalReplication],
+    );
+    await db.query('COMMIT');
+  } catch (error) {
+    await db.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
 }
 
 /** The expiry counts from when the database is ready, not from when it was asked for. */
@@ -88,44 +110,81 @@ export async function markClaimed(db: Queryable, id: string): Promise<DatabaseRe
   return rows[0];
 }
 
+/** The session that wrote a PENDING row is gone (a backend_start hidden from us counts as alive). */
+const CREATOR_GONE = `NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = creator_pid
+  AND (a.backend_start = creator_started OR a.backend_start IS NULL))`;
+
 /**
  * Hands expired unclaimed rows (and creates that died) to the reaper. Rows already
- * DELETING are returned again: a reaper that crashed left them half-dropped.
+ * DELETING are returned again: a drop that failed (or a reaper that died) left them.
+ * `skip`: rows this sweep already tried.
+ *
+ * @example
+ * const rows = await takeForDeletion(client, 50, idsThatFailed);
  */
-export async function takeForDeletion(db: Queryable, limit: number): Promise<Array<Pick<DatabaseRecord, 'id' | 'name'>>> {
+export async function takeForDeletion(db: Queryable, limit: number, skip: string[] = []): Promise<Array<Pick<DatabaseRecord, 'id' | 'name'>>> {
   await db.query(
     `UPDATE ${TABLE} SET state = 'DELETING', updated_at = now()
      WHERE id IN (
        SELECT id FROM ${TABLE}
-       WHERE (state = 'UNCLAIMED' AND expires_at <= now()) OR (state = 'PENDING' AND created_at < now() - ${PENDING_GIVE_UP})
+       WHERE (state = 'UNCLAIMED' AND expires_at <= now())
+          OR (state = 'PENDING' AND (created_at < now() - ${PENDING_GIVE_UP} OR ${CREATOR_GONE}))
        ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)`,
     [limit],
   );
   const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name'>>(
-    `SELECT id::text, name FROM ${TABLE} WHERE state = 'DELETING' ORDER BY updated_at LIMIT $1`,
-    [limit],
+    `SELECT id::text, name FROM ${TABLE} WHERE state = 'DELETING' AND NOT (id::text = ANY ($2::text[])) ORDER BY updated_at LIMIT $1`,
+    [limit, skip],
   );
   return rows;
+}
+
+/**
+ * A drop that failed goes to the back of the queue.
+ *
+ * @example
+ * await touchRecord(client, id);
+ */
+export async function touchRecord(db: Queryable, id: string): Promise<void> {
+  await db.query(`UPDATE ${TABLE} SET updated_at = now() WHERE id = $1`, [id]);
 }
 
 export async function deleteRecord(db: Queryable, id: string): Promise<void> {
   await db.query(`DELETE FROM ${TABLE} WHERE id = $1`, [id]);
 }
 
-/** Unclaimed databases grown past the limit and not yet made read-only. */
-export async function findOverLimit(db: Queryable, limitBytes: number): Promise<Array<Pick<DatabaseRecord, 'id' | 'name'>>> {
-  const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name'>>(
-    `SELECT d.id::text, d.name FROM ${TABLE} d JOIN pg_database p ON p.datname = d.name
-     WHERE d.state = 'UNCLAIMED' AND NOT d.read_only AND pg_database_size(p.oid) > $1`,
-    [limitBytes],
+/**
+ * Every unclaimed database, to measure (only those: serve needs no rights on others).
+ *
+ * @example
+ * for (const row of await listUnclaimed(client)) console.log(row.name);
+ */
+export async function listUnclaimed(db: Queryable): Promise<Array<Pick<DatabaseRecord, 'id' | 'name' | 'readOnly'>>> {
+  const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name' | 'readOnly'>>(
+    `SELECT id::text, name, read_only AS "readOnly" FROM ${TABLE} WHERE state = 'UNCLAIMED' ORDER BY created_at`,
   );
   return rows;
 }
 
-/** True when the row was still unclaimed (a claim in between wins). */
+/**
+ * Live roles whose CONNECTION LIMIT is not `limit` (the option changed, or an older serve made them).
+ *
+ * @example
+ * const names = await rolesWithOtherLimit(client, 5);
+ */
+export async function rolesWithOtherLimit(db: Queryable, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT d.name FROM ${TABLE} d JOIN pg_roles r ON r.rolname = d.name
+     WHERE d.state IN ('UNCLAIMED', 'CLAIMED') AND r.rolconnlimit <> $1`,
+    [limit],
+  );
+  return rows.map((row) => row.name);
+}
+
+/** True when the row is still unclaimed (a claim in between wins); it stays locked until commit. */
 export async function markReadOnly(db: Queryable, id: string): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE ${TABLE} SET read_only = true, updated_at = now() WHERE id = $1 AND state = 'UNCLAIMED' AND NOT read_only`,
+    `UPDATE ${TABLE} SET read_only = true, updated_at = now() WHERE id = $1 AND state = 'UNCLAIMED'`,
     [id],
   );
   return rowCount === 1;

@@ -1,18 +1,25 @@
 /**
- * The reaper: drops expired unclaimed databases with their roles, makes unclaimed ones
- * over the storage limit read-only, and forgets old rate-limit windows. Safe with many
- * serve processes: one sweeps at a time (a session advisory lock, released if it dies),
- * and each row changes state by a conditional UPDATE.
+ * The reaper: drops expired unclaimed databases with their roles, keeps unclaimed ones
+ * over the storage limit read-only (and locks out one grown past twice the limit), keeps every role's connection limit, and forgets old
+ * rate-limit windows. Safe with many serve processes: one sweeps at a time (a row lock
+ * on serve's own `leases` table, which no tenant can touch, released if its process
+ * dies), and each row changes state by a conditional UPDATE. No tenant can stop it: a
+ * database or role that fails to drop (or to measure) is logged, retried next sweep, and
+ * never holds up the others.
  */
 import type pg from 'pg';
-import { dropRoleAndDatabase, endSessions, setReadOnly } from './cluster.js';
-import { SCHEMA } from './state-schema.js';
-import { deleteRecord, findOverLimit, markReadOnly, pruneRateWindows, takeForDeletion } from './store.js';
+import { databaseSize, dropRoleAndDatabase, endRoleSessions, endSessions, ident, readOnlyHolds, setReadOnly, type InDatabase } from './cluster.js';
+import { withLease } from './state-schema.js';
+import { deleteRecord, listUnclaimed, markReadOnly, pruneRateWindows, rolesWithOtherLimit, takeForDeletion, touchRecord } from './store.js';
+import type { Queryable } from './store.js';
 import type { Log } from './log.js';
 
 export interface SweepOptions {
   storageLimitBytes: number;
   rateLimitPeriodMs: number | undefined;
+  /** CONNECTION LIMIT every live role should have. */
+  connectionsPerDatabase: number;
+  inDatabase: InDatabase;
   log: Log;
 }
 
@@ -23,63 +30,117 @@ export interface SweepReport {
 }
 
 const BATCH = 50;
+const message = (error: unknown) => (error as Error).message;
 
-async function dropExpired(client: pg.PoolClient, log: Log): Promise<string[]> {
+async function dropExpired(client: Queryable, options: SweepOptions): Promise<string[]> {
   const dropped: string[] = [];
-  for (let batch = await takeForDeletion(client, BATCH); batch.length > 0; batch = await takeForDeletion(client, BATCH)) {
+  const failed: string[] = [];
+  for (let batch = await takeForDeletion(client, BATCH, failed); batch.length > 0; batch = await takeForDeletion(client, BATCH, failed)) {
     for (const row of batch) {
       try {
-        await dropRoleAndDatabase(client, row.name);
+        await dropRoleAndDatabase(client, row.name, options.inDatabase);
         await deleteRecord(client, row.id);
         dropped.push(row.id);
-        log({ level: 'info', event: 'database_dropped', id: row.id });
+        options.log({ level: 'info', event: 'database_dropped', id: row.id });
       } catch (error) {
-        // Left DELETING for the next sweep; stop this one rather than spin on it.
-        log({ level: 'error', event: 'drop_failed', id: row.id, error: (error as Error).message });
-        return dropped;
+        // Its login is gone if the role still exists; the rest is retried next sweep.
+        failed.push(row.id);
+        await touchRecord(client, row.id);
+        options.log({ level: 'error', event: 'drop_failed', id: row.id, name: row.name, error: message(error) });
       }
     }
   }
   return dropped;
 }
 
-async function limitStorage(client: pg.PoolClient, limitBytes: number, log: Log): Promise<string[]> {
+/**
+ * Read-only in place (again, if the owner lifted it) — and with `lockOut`, its login taken
+ * until claimed — then its open sessions ended. False when a claim came first.
+ */
+async function holdReadOnly(client: Queryable, row: { id: string; name: string }, lockOut: boolean): Promise<boolean> {
+  await client.query('BEGIN');
+  try {
+    const stillUnclaimed = await markReadOnly(client, row.id);
+    if (stillUnclaimed) await setReadOnly(client, row.name, true);
+    if (stillUnclaimed && lockOut) await client.query(`ALTER ROLE ${ident(row.name)} NOLOGIN`);
+    await client.query('COMMIT');
+    if (!stillUnclaimed) return false;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+  await (lockOut ? endRoleSessions(client, row.name) : endSessions(client, row.name));
+  return true;
+}
+
+/**
+ * What a database needs now: nothing, read-only (again), or — past twice the limit, which
+ * only a session that switched read-only off can reach — locked out until claimed.
+ */
+async function storageAction(client: Queryable, row: { name: string; readOnly: boolean }, limitBytes: number): Promise<'none' | 'read_only' | 'read_only_restored' | 'locked'> {
+  const size = await databaseSize(client, row.name);
+  if (size > 2 * limitBytes) {
+    const { rows } = await client.query<{ login: boolean }>('SELECT rolcanlogin AS login FROM pg_roles WHERE rolname = $1', [row.name]);
+    if (rows[0]?.login) return 'locked';
+  }
+  if (!row.readOnly) return size > limitBytes ? 'read_only' : 'none';
+  return (await readOnlyHolds(client, row.name)) ? 'none' : 'read_only_restored';
+}
+
+const STORAGE_EVENTS = { read_only: 'database_read_only', read_only_restored: 'read_only_restored', locked: 'database_locked' } as const;
+
+/** Measures only serve's own unclaimed databases, one at a time: one failure skips one. */
+async function limitStorage(client: Queryable, options: SweepOptions): Promise<string[]> {
   const limited: string[] = [];
-  for (const row of await findOverLimit(client, limitBytes)) {
-    await client.query('BEGIN');
+  for (const row of await listUnclaimed(client)) {
     try {
-      const stillUnclaimed = await markReadOnly(client, row.id);
-      if (stillUnclaimed) await setReadOnly(client, row.name, true);
-      await client.query('COMMIT');
-      if (!stillUnclaimed) continue;
+      const action = await storageAction(client, row, options.storageLimitBytes);
+      if (action === 'none' || !(await holdReadOnly(client, row, action === 'locked'))) continue;
+      limited.push(row.id);
+      options.log({ level: 'info', event: STORAGE_EVENTS[action], id: row.id, limitBytes: options.storageLimitBytes });
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
+      options.log({ level: 'error', event: 'storage_check_failed', id: row.id, name: row.name, error: message(error) });
     }
-    await endSessions(client, row.name);
-    limited.push(row.id);
-    log({ level: 'info', event: 'database_read_only', id: row.id, limitBytes });
   }
   return limited;
 }
 
-export async function sweepOnce(pool: pg.Pool, options: SweepOptions): Promise<SweepReport> {
-  const client = await pool.connect();
-  let locked = false;
-  try {
-    locked = (await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtext('${SCHEMA}.sweep')) AS ok`)).rows[0]?.ok === true;
-    if (!locked) return { ran: false, dropped: [], madeReadOnly: [] };
-    const dropped = await dropExpired(client, options.log);
-    const madeReadOnly = await limitStorage(client, options.storageLimitBytes, options.log);
-    if (options.rateLimitPeriodMs !== undefined) await pruneRateWindows(client, options.rateLimitPeriodMs);
-    return { ran: true, dropped, madeReadOnly };
-  } finally {
-    if (locked) await client.query(`SELECT pg_advisory_unlock(hashtext('${SCHEMA}.sweep'))`).catch(() => {});
-    client.release();
+async function keepConnectionLimits(client: Queryable, options: SweepOptions): Promise<void> {
+  for (const name of await rolesWithOtherLimit(client, options.connectionsPerDatabase)) {
+    await client.query(`ALTER ROLE ${ident(name)} CONNECTION LIMIT ${options.connectionsPerDatabase}`).catch((error: unknown) =>
+      options.log({ level: 'error', event: 'connection_limit_failed', name, error: message(error) }),
+    );
   }
 }
 
-/** Sweeps now, then `intervalMs` after each sweep ends; `stop` waits for one in progress. */
+/**
+ * One sweep, unless another process is sweeping.
+ *
+ * @example
+ * const report = await sweepOnce(pool, options);
+ */
+export async function sweepOnce(pool: pg.Pool, options: SweepOptions): Promise<SweepReport> {
+  const report = await withLease(pool, 'sweep', async () => {
+    const client = await pool.connect();
+    try {
+      const dropped = await dropExpired(client, options);
+      const madeReadOnly = await limitStorage(client, options);
+      await keepConnectionLimits(client, options);
+      if (options.rateLimitPeriodMs !== undefined) await pruneRateWindows(client, options.rateLimitPeriodMs);
+      return { ran: true, dropped, madeReadOnly };
+    } finally {
+      client.release();
+    }
+  });
+  return report ?? { ran: false, dropped: [], madeReadOnly: [] };
+}
+
+/**
+ * Sweeps now, then `intervalMs` after each sweep ends; `stop` waits for one in progress.
+ *
+ * @example
+ * const sweeper = startSweeper(pool, 30_000, options); await sweeper.stop();
+ */
 export function startSweeper(pool: pg.Pool, intervalMs: number, options: SweepOptions): { stop(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -88,7 +149,7 @@ export function startSweeper(pool: pg.Pool, intervalMs: number, options: SweepOp
     running = sweepOnce(pool, options)
       .then(
         () => {},
-        (error: unknown) => options.log({ level: 'error', event: 'sweep_failed', error: (error as Error).message }),
+        (error: unknown) => options.log({ level: 'error', event: 'sweep_failed', error: message(error) }),
       )
       .then(() => {
         if (!stopped) timer = setTimeout(tick, intervalMs);

@@ -3,6 +3,7 @@
  * serve's own pool too busy to hand out a session in time): what clients see as 503 with
  * a hint rather than a 500, because trying again later works. Pure.
  */
+import { GetDbError, isGetDbError } from '../errors.js';
 
 /** PostgreSQL SQLSTATEs that mean the server, not the request, is the problem. */
 const UNAVAILABLE_CODES = new Set([
@@ -42,6 +43,7 @@ function isUnavailableOne(error: { code?: unknown; message?: unknown }): boolean
  */
 export function isUnavailable(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 4) return false;
+  if (isGetDbError(error)) return error.code === 'SERVE_UNAVAILABLE';
   const candidate = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
   if (isUnavailableOne(candidate)) return true;
   if (isUnavailable(candidate.cause, depth + 1)) return true;
@@ -56,3 +58,18 @@ export const UNAVAILABLE_BODY = {
   error: 'Service unavailable',
   hint: `The database server behind get-db serve is not reachable right now (restarting or overloaded); try again in ${RETRY_AFTER_SECONDS} s.`,
 } as const;
+
+/**
+ * The error callers see for a create that failed because PostgreSQL is away: a GetDbError
+ * SERVE_UNAVAILABLE (HTTP 503); any other error passes unchanged.
+ *
+ * @example
+ * throw asUnavailable(error);
+ */
+export function asUnavailable(error: unknown): unknown {
+  if (!isUnavailable(error) || isGetDbError(error)) return error;
+  return new GetDbError('SERVE_UNAVAILABLE', 'PostgreSQL is not reachable right now.', {
+    hint: UNAVAILABLE_BODY.hint,
+    cause: error,
+  });
+}

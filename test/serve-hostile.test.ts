@@ -1,0 +1,195 @@
+/**
+ * Every role serve hands out belongs to a possible attacker. Each attack here runs as a
+ * provisioned role, against serve with a non-superuser admin (CREATEDB CREATEROLE) on
+ * the oldest and newest majors (14 installed on first use, 18 the test run's): expired must mean gone, and nothing a tenant does may stop
+ * the reaper, keep credentials alive, or stall serve.
+ */
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import pg from 'pg';
+import { pgConfigFromUrl } from '../src/seed/pg-config.js';
+import { createRoleAndDatabase, TEMPLATE } from '../src/serve/cluster.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/embedded.js';
+import { spawnServe, type ServeProcess } from './helpers/serve.js';
+import { connectError, createDb, eventually, postJson, withClient } from './helpers/serve-http.js';
+import { embeddedPostgresOf, inDatabase, managedAdmin, superQuery } from './helpers/serve-admin.js';
+
+describe.each([18, 14])('PostgreSQL %i', (major) => {
+  let own: EmbeddedPostgres | undefined;
+  let target: { adminUrl: string; port: number };
+  let admin: { name: string; url: string };
+  let serve: ServeProcess;
+  const gone = async (name: string) =>
+    (await superQuery<{ n: number }>(target.adminUrl, `SELECT ((SELECT count(*) FROM pg_roles WHERE rolname = $1) + (SELECT count(*) FROM pg_database WHERE datname = $1))::int AS n`, [name]))[0]!.n === 0;
+  const dbName = (url: string) => new URL(url).pathname.slice(1);
+  /** `rows` × 2 KB of incompressible text into table blob. */
+  const fill = (rows: number) => `INSERT INTO blob SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 64), generate_series(1, ${rows}) g GROUP BY g`;
+  // Every process on one state sweeps for all of them, so all get the same storage limit
+  // (the template is about 8 MB, under it).
+  const serveArgs = (extra: string[] = []) => ['--postgres-url', admin.url, '--rate-limit', 'off', '--public-host', `127.0.0.1:${target.port}`, '--storage-limit', '12MB', ...extra];
+
+  beforeAll(async () => {
+    own = major === 18 ? undefined : await startEmbeddedPostgres({ packageName: embeddedPostgresOf(14) });
+    target = own ?? inject('postgres');
+    admin = await managedAdmin(target.adminUrl);
+    // A group made by someone else (an earlier superuser serve): this admin may not grant it.
+    await superQuery(target.adminUrl, `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'get_db_serve_users') THEN CREATE ROLE get_db_serve_users NOLOGIN; END IF; END $$`);
+    const refused = await spawnServe(serveArgs()).then(
+      async (s) => (await s.stop(), 'started'),
+      (error: Error) => error.message,
+    );
+    // PostgreSQL 16+ lets a CREATEROLE role grant only roles it holds WITH ADMIN OPTION.
+    if (major >= 16) expect(refused).toMatch(/CREATE ROLE "gdb_trial_\w+" .*IN ROLE "get_db_serve_users" failed: permission denied to grant role.*\n.*Fix: GRANT get_db_serve_users TO "adm_\w+" WITH ADMIN OPTION/);
+    await superQuery(target.adminUrl, `GRANT get_db_serve_users TO ${admin.name} WITH ADMIN OPTION`);
+    // Processes sharing state share options: each sweep sets every role's connection limit.
+    serve = await spawnServe(serveArgs(['--ttl', '4s', '--sweep-interval', '300ms', '--connections-per-database', '2']));
+  });
+  afterAll(async () => {
+    expect(await serve?.stop()).toBe(0);
+    await own?.stop();
+  });
+
+  // Independent tenants on one serve: they run at once, so the file waits out one expiry, not five.
+  describe.concurrent('expired means gone, whatever the tenant did', () => {
+    test('ALTER DATABASE own IS_TEMPLATE true: dropped anyway, and the others after it too', async () => {
+      const [template, plain] = await Promise.all([createDb(serve.apiUrl), createDb(serve.apiUrl)]);
+      await withClient(template.connection_string!, (c) => c.query(`ALTER DATABASE ${dbName(template.connection_string!)} IS_TEMPLATE true`));
+      await eventually(async () => (await gone(dbName(template.connection_string!))) && (await gone(dbName(plain.connection_string!))));
+    });
+
+    test('GRANT on a bait table to a neighbour’s role: the neighbour is still dropped (and its login dies at expiry)', async () => {
+      const [owner, neighbour] = await Promise.all([createDb(serve.apiUrl), createDb(serve.apiUrl)]);
+      expect((await fetch(owner.claim_url, { method: 'POST' })).status).toBe(200); // lives on
+      const neighbourRole = decodeURIComponent(new URL(neighbour.connection_string!).username);
+      await withClient(owner.connection_string!, (c) => c.query(`CREATE TABLE bait (i int); GRANT SELECT ON bait TO ${neighbourRole}`));
+      await eventually(async () => gone(neighbourRole));
+      expect(await connectError(neighbour.connection_string!)).toMatch(/password authentication failed|does not exist/);
+      expect(serve.logs().filter((l) => l.event === 'drop_failed' && l.name === neighbourRole)).toEqual([]); // dropped at the first try
+    });
+
+    test('a session holding a temp table in `postgres`: the login dies at expiry, the role goes once the session is ended', async () => {
+      const db = await createDb(serve.apiUrl);
+      const role = decodeURIComponent(new URL(db.connection_string!).username);
+      const held = await withClient(inDatabase(db.connection_string!, 'postgres'), async (c) => {
+        await c.query('CREATE TEMP TABLE hold (i int)');
+        await eventually(async () => gone(role));
+        return c.query('SELECT 1').then(() => 'alive', () => 'ended');
+      }).catch(() => 'ended');
+      expect(held).toBe('ended');
+      expect(await connectError(inDatabase(db.connection_string!, 'postgres'))).toMatch(/password authentication failed|does not exist/);
+    });
+
+    // PUBLIC may create in public schemas before PostgreSQL 15 only.
+    if (major < 15) test('a table in `postgres`’s public schema (PUBLIC may create there before 15): dropped with the role', async () => {
+      const db = await createDb(serve.apiUrl);
+      const role = decodeURIComponent(new URL(db.connection_string!).username);
+      await withClient(inDatabase(db.connection_string!, 'postgres'), (c) => c.query(`CREATE TABLE public.${role}_litter (i int)`));
+      await eventually(async () => gone(role));
+      expect(await superQuery(target.adminUrl, 'SELECT 1 FROM pg_tables WHERE tablename = $1', [`${role}_litter`])).toEqual([]);
+    });
+
+    test('advisory locks on serve’s old keys in every database a tenant can reach: sweeps and new processes go on', async () => {
+      const attacker = await createDb(serve.apiUrl);
+      const expiring = await createDb(serve.apiUrl);
+      const url = inDatabase(attacker.connection_string!, 'postgres');
+      await withClient(url, async (c) => {
+        await c.query(`SELECT pg_advisory_lock(hashtext('get_db_serve.sweep')), pg_advisory_lock(hashtext('get_db_serve.migrate'))`);
+        expect(await c.query('SELECT * FROM get_db_serve.leases FOR UPDATE').then(() => 'locked', (e: Error) => e.message)).toMatch(/permission denied|does not exist/);
+        const second = await spawnServe(serveArgs()); // its migrate must not wait on the tenant
+        await second.stop();
+        await eventually(async () => gone(dbName(expiring.connection_string!)));
+      });
+    });
+  });
+
+  describe('limits tenants cannot lift', () => {
+    test('the storage limit: lifting read-only is undone by the next sweep; writing past twice the limit locks the role out until claimed', async () => {
+      const limited = await spawnServe(serveArgs(['--sweep-interval', '300ms', '--connections-per-database', '2']));
+      // Both processes sweep the same state, whichever holds the lease: read both logs.
+      const events = () => [...limited.logs(), ...serve.logs()];
+      try {
+        const db = await createDb(limited.apiUrl);
+        const name = dbName(db.connection_string!);
+        await withClient(db.connection_string!, async (c) => {
+          await c.query('CREATE TABLE blob (data text); ALTER TABLE blob ALTER COLUMN data SET STORAGE EXTERNAL');
+          await c.query(fill(3000));
+        }).catch(() => {});
+        await eventually(async () => events().some((l) => l.event === 'database_read_only' && l.id === db.id));
+
+        // An owner revoking its own CONNECT (serve reads sizes through it) is still measured.
+        const hidden = await createDb(limited.apiUrl);
+        await withClient(hidden.connection_string!, async (c) => {
+          await c.query(`REVOKE CONNECT ON DATABASE ${dbName(hidden.connection_string!)} FROM CURRENT_USER`);
+          await c.query('CREATE TABLE blob (data text); ALTER TABLE blob ALTER COLUMN data SET STORAGE EXTERNAL');
+          await c.query(fill(3000));
+        }).catch(() => {});
+        await eventually(async () => events().some((l) => l.event === 'database_read_only' && l.id === hidden.id));
+
+        await withClient(db.connection_string!, async (c) => {
+          await c.query('SET default_transaction_read_only = off');
+          await c.query(`ALTER DATABASE ${name} RESET default_transaction_read_only`);
+          await c.query(`ALTER ROLE CURRENT_USER IN DATABASE ${name} RESET default_transaction_read_only`);
+          await c.query('ALTER ROLE CURRENT_USER SET default_transaction_read_only = off');
+        });
+        await eventually(async () => events().some((l) => l.event === 'read_only_restored' && l.id === db.id));
+        const write = await withClient(db.connection_string!, (c) => c.query('INSERT INTO blob VALUES (1)')).then(() => 'ok', (e: Error) => e.message);
+        expect(write).toMatch(/read-only transaction/);
+
+        // A session can still switch it off; past twice the limit (~8 + 6 + 14 MB now) the role loses its login until claimed.
+        await withClient(db.connection_string!, async (c) => {
+          await c.query('SET default_transaction_read_only = off');
+          await c.query(fill(7000));
+        }).catch(() => {}); // ended by the sweep once it is past the line
+        await eventually(async () => events().some((l) => l.event === 'database_locked' && l.id === db.id));
+        expect(await connectError(db.connection_string!)).toMatch(/not permitted to log in/);
+        expect((await fetch(db.claim_url, { method: 'POST' })).status).toBe(200);
+        expect(await withClient(db.connection_string!, (c) => c.query('INSERT INTO blob VALUES (1)')).then(() => 'ok')).toBe('ok');
+      } finally {
+        await limited.stop();
+      }
+    });
+
+    test('connections: each role has its limit, and creates stop before tenants could hold more than the total', async () => {
+      const capped = await spawnServe(serveArgs(['--connections-per-database', '2', '--max-tenant-connections', '60']));
+      try {
+        const db = await createDb(capped.apiUrl);
+        const clients = [new pg.Client(pgConfigFromUrl(db.connection_string!)), new pg.Client(pgConfigFromUrl(db.connection_string!))];
+        try {
+          for (const c of clients) await c.connect();
+          expect(await connectError(db.connection_string!)).toMatch(/too many connections for role/);
+        } finally {
+          for (const c of clients) await c.end().catch(() => {});
+        }
+        const live = await superQuery<{ n: number }>(target.adminUrl, `SELECT count(*)::int AS n FROM get_db_serve.databases WHERE state <> 'DELETING'`, [], 'get_db_serve');
+        const room = 30 - live[0]!.n; // 60 connections / 2 each
+        const answers = await Promise.all(Array.from({ length: room + 2 }, () => postJson(`${capped.apiUrl}/database`, { ref: 'cap' })));
+        expect(answers.filter((a) => a.status === 201)).toHaveLength(room);
+        const refused = answers.filter((a) => a.status !== 201);
+        expect(refused.map((a) => a.status)).toEqual([503, 503]);
+        expect(refused[0]!.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect(refused[0]!.body.error).toMatch(/no room for another database/);
+      } finally {
+        await capped.stop();
+      }
+    });
+  });
+
+  test('a new database is closed to other roles from its first moment (CREATE DATABASE does not copy ACLs)', async () => {
+    const neighbour = await createDb(serve.apiUrl);
+    const attempt = async (database: string) => connectError(inDatabase(neighbour.connection_string!, database));
+    const seen: Array<string | undefined> = [];
+    await withClient(admin.url, async (client) => {
+      await client.query(`SELECT 1 FROM pg_database WHERE datname = '${TEMPLATE}'`);
+      const name = `gdb_window_${Date.now().toString(16)}`;
+      // After every statement of a create, the neighbour tries to get in.
+      const watched = { query: async (sql: string) => ((await client.query(sql)), seen.push(await attempt(name)), { rows: [] }) } as never;
+      try {
+        await createRoleAndDatabase(watched, name, 'x'.repeat(40), 2);
+      } finally {
+        await client.query(`DROP DATABASE IF EXISTS ${name}`);
+        await client.query(`DROP ROLE IF EXISTS ${name}`);
+      }
+    });
+    expect(seen).toHaveLength(5);
+    for (const error of seen) expect(error).toMatch(/does not exist|not currently accepting connections|permission denied/);
+  });
+});
