@@ -11,13 +11,15 @@ import type { CreatePlan } from '../plan/plan.js';
 import type { InstagresDatabase } from '../types.js';
 import { envKeysFor } from './keys.js';
 import type { ResumedSeed } from './resume.js';
-import { reseedCommand, seedLabels, seedStep } from './seed-step.js';
+import { reseedCommand, scanSeedFiles, seedLabels, seedStep } from './seed-step.js';
+import type { SeedScan } from '../seed/prescan.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
 
 export type { ResumedSeed } from './resume.js';
 
 
-export type CreateStep = 'provision' | 'write' | 'seed';
+/** `check`: the seed files are pre-scanned (only when seeding), before anything is created. */
+export type CreateStep = 'check' | 'provision' | 'write' | 'seed';
 
 export interface CreateHooks {
   signal?: AbortSignal;
@@ -132,13 +134,21 @@ export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): 
       hint: 'Pass force: true (CLI: --force) to replace it; the old lines are kept as comments.',
     });
   }
+  const scan = await checkSeed(plan, hooks);
   hooks.onStep?.('provision');
   const created = await provision(plan, hooks);
   try {
-    return await finishCreate(plan, created, { replaced: fileHasKey, warnings }, hooks);
+    return await finishCreate(plan, created, { replaced: fileHasKey, warnings, scan }, hooks);
   } catch (error) {
     throw withDetails(error, { databaseId: created.database.id, claimUrl: created.database.claim_url, envFile: plan.envFile });
   }
+}
+
+/** Validates the seed files' contents before the API call: a refused file costs no database. */
+async function checkSeed(plan: CreatePlan, hooks: CreateHooks): Promise<SeedScan | undefined> {
+  if (plan.seedFiles.length === 0) return undefined;
+  hooks.onStep?.('check');
+  return scanSeedFiles(plan, hooks.signal);
 }
 
 /** A skip is never silent about a seed: one that was asked for, or one still pending. */
@@ -152,14 +162,14 @@ function skipWarnings(plan: CreatePlan, pending: boolean): string[] {
   return [];
 }
 
-async function finishCreate(plan: CreatePlan, created: Provisioned, state: { replaced: boolean; warnings: string[] }, hooks: CreateHooks): Promise<CreatedDatabase> {
+async function finishCreate(plan: CreatePlan, created: Provisioned, state: { replaced: boolean; warnings: string[]; scan: SeedScan | undefined }, hooks: CreateHooks): Promise<CreatedDatabase> {
   hooks.onStep?.('write');
   const keysWritten = await writeEnv(plan, created);
   const gitignoreAdded = plan.gitignore ? await addToGitignore(plan.envFile, state.warnings) : undefined;
   let seed: SeedSummary | undefined;
   if (plan.seedFiles.length > 0) {
     hooks.onStep?.('seed');
-    const result = await seedStep(plan, created.databaseUrlDirect, hooks);
+    const result = await seedStep(plan, created.databaseUrlDirect, hooks, state.scan);
     seed = result.summary;
     state.warnings.push(...result.warnings);
   }
