@@ -193,6 +193,34 @@ describe('bad input is refused before anything is created (exit 2)', () => {
   }
 });
 
+describe('a seed file the seed would refuse stops the command before the API call', () => {
+  // The pre-scan needs no server: nothing is created and nothing is written.
+  const cases: Array<[string, string, string[], RegExp, string, number]> = [
+    ['a psql meta-command (\\copy)', 'copy.sql', ['create table t (id int);', '  \\copy t from data.csv'], /copy\.sql:2:3: the psql meta-command \\copy is not supported/, 'SEED_UNSUPPORTED', 1],
+    ['a statement that cannot run in a transaction (VACUUM)', 'vacuum.sql', ['create table t (id int);', 'insert into t values (1); VACUUM t;'], /vacuum\.sql:2:27: VACUUM cannot run inside a transaction/, 'SEED_UNSUPPORTED', 1],
+    ['a .gz file that is not gzip data', 'broken.sql.gz', ['create table t (id int);'], /broken\.sql\.gz is not valid gzip data/, 'SEED_FILE_UNREADABLE', 2],
+  ];
+  for (const [name, file, lines, message, errorCode, exitCode] of cases) {
+    test(name, async () => {
+      const cwd = await tempProject();
+      await writeFile(join(cwd, file), lines.join('\n') + '\n');
+      const before = api.createRequests().length;
+      const human = await createIn(cwd, ['--seed', file]);
+      expect(human.code, human.stderr).toBe(exitCode);
+      expect(human.stderr).toMatch(message);
+      expect(human.stderr).toMatch(/No database was created\./);
+      expect(human.stderr).not.toMatch(/\n\s+at |claim it to keep it/);
+      const json = await createIn(cwd, ['--seed', file, '--json']);
+      expect(json.code).toBe(exitCode);
+      const { error } = JSON.parse(json.stdout);
+      expect(error).toMatchObject({ code: errorCode, message: expect.stringMatching(message), details: { file: join(cwd, file) } });
+      expect(error.details.databaseId).toBeUndefined();
+      expect(api.createRequests().length).toBe(before);
+      await expect(stat(join(cwd, '.env'))).rejects.toThrow(/ENOENT/);
+    });
+  }
+});
+
 describe('API failures', () => {
   test('a documented 400 shows the server message and hint, exit 1, no file', async () => {
     const cwd = await tempProject();

@@ -216,6 +216,43 @@ describe('every error code a library caller can meet', () => {
     await expectCode(instantPostgres({ ...base, cwd: cwd2, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'meta.sql' } }), 'SEED_UNSUPPORTED');
   });
 
+  test('a seed file the seed would refuse is SEED_UNSUPPORTED (file:line:col) before the API call: nothing created, no env file', async () => {
+    for (const [file, text, where] of [
+      ['copy.sql', 'create table t (id int);\n\\copy t from data.csv\n', /copy\.sql:2:1: the psql meta-command \\copy/],
+      ['vacuum.sql', 'create table t (id int);\n\n  VACUUM t;\n', /vacuum\.sql:3:3: VACUUM cannot run inside a transaction/],
+    ] as const) {
+      const cwd = await tempProject();
+      await writeFile(join(cwd, file), text);
+      const before = api.createRequests().length;
+      const error = await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: file } }), 'SEED_UNSUPPORTED');
+      expect(error.message).toMatch(where);
+      expect(error.hint).toMatch(/No database was created\.$/);
+      expect(error.details).toMatchObject({ file: join(cwd, file) });
+      expect(error.details?.databaseId).toBeUndefined();
+      expect(api.createRequests().length).toBe(before);
+      await expect(readFile(join(cwd, '.env'), 'utf8')).rejects.toThrow(/ENOENT/);
+    }
+  });
+
+  test('a small seed file is read once, before the create: what runs is what was checked, even if the file changes meanwhile', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, 'schema.sql'), 'create table checked (id int);\n');
+    api.onCreate(async () => {
+      await writeFile(join(cwd, 'schema.sql'), 'create table changed (id int);\nVACUUM changed;\n');
+    });
+    const result = await instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'schema.sql' } }).finally(() => api.onCreate(undefined));
+    expect(await countRows(result.databaseUrlDirect, 'checked')).toBe(0);
+    await expect(countRows(result.databaseUrlDirect, 'changed')).rejects.toThrow(/does not exist/);
+  });
+
+  test('\\connect to another database is the one check left until the database (and so its name) exists', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, 'other.sql'), 'create table t (id int);\n\\connect shop\n');
+    const error = await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'other.sql' } }), 'SEED_UNSUPPORTED');
+    expect(error.message).toMatch(/other\.sql:2:1: \\connect shop switches to another database/);
+    expect(error.details).toMatchObject({ databaseId: api.lastCreated()!.id });
+  });
+
   test('NOT_FOUND from getDatabase; ENV_READ_FAILED, NO_CLAIM_URL, NO_DATABASE_URL from the env readers', async () => {
     await expectCode(getDatabase({ apiUrl: api.apiUrl, id: '01900000-0000-7000-8000-000000000000' }), 'NOT_FOUND');
     await expectCode(fetchStatus({ apiUrl: api.apiUrl, claimUrl: `${api.baseUrl}/claim/01900000-0000-7000-8000-000000000000` }), 'NOT_FOUND');

@@ -95,7 +95,7 @@ INSERT INTO c VALUES (1);
 });
 
 describe('refused before anything runs', () => {
-  test('an unsupported meta-command names file:line; \\connect to the same database and \\restrict are fine', async () => {
+  test('an unsupported meta-command names file:line:col; \\connect to the same database and \\restrict are fine', async () => {
     const db = await freshDatabase();
     const [ok, bad] = writeSeedFiles({
       'ok.sql': `\\restrict abc\nCREATE TABLE t (id int);\n\\connect ${db.name}\n\\c -reuse-previous=on "dbname='${db.name}'"\n\\unrestrict abc\n`,
@@ -104,7 +104,7 @@ describe('refused before anything runs', () => {
     for (const transaction of [true, false]) {
       const error = await seedError(seedDatabase({ connectionString: db.url, files: [ok!, bad!], transaction }));
       expect(error.code).toBe('SEED_UNSUPPORTED');
-      expect(error.message).toMatch(/bad\.sql:3: the psql meta-command \\set is not supported; nothing was run/);
+      expect(error.message).toMatch(/bad\.sql:3:1: the psql meta-command \\set is not supported; nothing was run/);
       expect(await tableNames(db)).toEqual([]);
     }
     await seedDatabase({ connectionString: db.url, files: [ok!] });
@@ -115,7 +115,7 @@ describe('refused before anything runs', () => {
     const db = await freshDatabase();
     const [file] = writeSeedFiles({ 'other.sql': 'CREATE TABLE t (id int);\n\\connect shop\n' });
     const error = await seedError(seedDatabase({ connectionString: db.url, files: [file!] }));
-    expect(error.message).toMatch(/other\.sql:2: \\connect shop switches to another database/);
+    expect(error.message).toMatch(/other\.sql:2:1: \\connect shop switches to another database/);
   });
 
   test('a statement that refuses transactions: clear message, and it runs with transaction: false', async () => {

@@ -104,13 +104,13 @@ describe('splitSql on the lexical fixtures', () => {
   test('meta-command lines are items with their arguments unquoted', async () => {
     const items = await splitFixture('meta.sql');
     expect(items).toEqual([
-      { kind: 'meta', command: 'restrict', args: ['AbC123'], line: 1 },
+      { kind: 'meta', command: 'restrict', args: ['AbC123'], line: 1, column: 1 },
       { kind: 'statement', sql: 'SELECT 1;', line: 2, column: 1 },
-      { kind: 'meta', command: 'connect', args: ['-reuse-previous=on', "dbname='my db'"], line: 3 },
-      { kind: 'meta', command: 'c', args: ['mydb'], line: 4 },
-      { kind: 'meta', command: 'set', args: ['name', "it's a value"], line: 5 },
+      { kind: 'meta', command: 'connect', args: ['-reuse-previous=on', "dbname='my db'"], line: 3, column: 1 },
+      { kind: 'meta', command: 'c', args: ['mydb'], line: 4, column: 3 },
+      { kind: 'meta', command: 'set', args: ['name', "it's a value"], line: 5, column: 1 },
       { kind: 'statement', sql: 'SELECT 2;', line: 6, column: 1 },
-      { kind: 'meta', command: 'unrestrict', args: ['AbC123'], line: 7 },
+      { kind: 'meta', command: 'unrestrict', args: ['AbC123'], line: 7, column: 1 },
     ]);
   });
 
@@ -159,7 +159,7 @@ describe('splitSql on the lexical fixtures', () => {
   test('a backslash starts a meta-command only where a statement would start', async () => {
     expect(await splitText('SELECT 1\n\\gset\n;\n \\echo hi;\n')).toEqual([
       { kind: 'statement', sql: 'SELECT 1\n\\gset\n;', line: 1, column: 1 },
-      { kind: 'meta', command: 'echo', args: ['hi;'], line: 4 },
+      { kind: 'meta', command: 'echo', args: ['hi;'], line: 4, column: 2 },
     ]);
   });
 

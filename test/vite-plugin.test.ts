@@ -366,6 +366,18 @@ describe('failures are logged and the dev server still starts', () => {
     expect((await page()).status).toBe(200);
   });
 
+  test('a seed file the seed would refuse: logged before any request, no database, no file; the page is served', async () => {
+    const root = await viteProject();
+    await writeFile(join(root, 'schema.sql'), 'create table notes (id int);\n\\copy notes from notes.csv\n');
+    const before = createCount();
+    const { logger, page } = await startDev(root, [plugin({ seed: { type: 'sql-script', path: 'schema.sql' } })]);
+    expect(logger.lines).toContainEqual(expect.stringMatching(/^error: \[get-db\] Could not create a database for DATABASE_URL \(SEED_UNSUPPORTED\): .*schema\.sql:2:1: the psql meta-command \\copy/));
+    expect(logger.lines).toContainEqual(expect.stringMatching(/No database was created\.$/));
+    expect(createCount()).toBe(before);
+    await expect(readFile(join(root, '.env'), 'utf8')).rejects.toThrow(/ENOENT/);
+    expect((await page()).status).toBe(200);
+  });
+
   test('a seed that fails: the database is named with its claim URL, and the next start seeds that database', async () => {
     const root = await viteProject();
     await writeFile(join(root, 'schema.sql'), 'create table notes (id int);\nselect * from no_such_table;\n');

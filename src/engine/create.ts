@@ -12,14 +12,16 @@ import type { CreatePlan } from '../plan/plan.js';
 import type { InstagresDatabase } from '../types.js';
 import { envKeysFor } from './keys.js';
 import type { ResumedSeed } from './resume.js';
-import { reseedCommand, seedLabels, seedStep } from './seed-step.js';
+import { reseedCommand, scanSeedFiles, seedLabels, seedStep } from './seed-step.js';
 import { expiryWarnings } from './expiry.js';
+import type { SeedScan } from '../seed/prescan.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
 
 export type { ResumedSeed } from './resume.js';
 
 
-export type CreateStep = 'provision' | 'write' | 'seed';
+/** `check`: the seed files are pre-scanned (only when seeding), before anything is created. */
+export type CreateStep = 'check' | 'provision' | 'write' | 'seed';
 
 export interface CreateHooks {
   signal?: AbortSignal;
@@ -134,16 +136,24 @@ export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): 
       hint: 'Pass force: true (CLI: --force) to replace it; the old lines are kept as comments.',
     });
   }
+  const scan = await checkSeed(plan, hooks);
   // git's answer (one or two short processes) is asked while the API works, and acted on
   // only once the database exists and the env file is written.
   const ignoreTarget = plan.gitignore ? gitIgnoreTarget(plan.envFile) : undefined;
   hooks.onStep?.('provision');
   const created = await provision(plan, hooks);
   try {
-    return await finishCreate(plan, created, { replaced: fileHasKey, warnings, ignoreTarget }, hooks);
+    return await finishCreate(plan, created, { replaced: fileHasKey, warnings, ignoreTarget, scan }, hooks);
   } catch (error) {
     throw withDetails(error, { databaseId: created.database.id, claimUrl: created.database.claim_url, envFile: plan.envFile });
   }
+}
+
+/** Validates the seed files' contents before the API call: a refused file costs no database. */
+async function checkSeed(plan: CreatePlan, hooks: CreateHooks): Promise<SeedScan | undefined> {
+  if (plan.seedFiles.length === 0) return undefined;
+  hooks.onStep?.('check');
+  return scanSeedFiles(plan, hooks.signal);
 }
 
 /** A skip is never silent about a seed: one that was asked for, or one still pending. */
@@ -162,6 +172,8 @@ interface CreateState {
   warnings: string[];
   /** git's answer, asked while the API worked. */
   ignoreTarget: Promise<IgnoreTarget | undefined> | undefined;
+  /** The seed files as scanned before the create (what runs is what was checked). */
+  scan: SeedScan | undefined;
 }
 
 async function finishCreate(plan: CreatePlan, created: Provisioned, state: CreateState, hooks: CreateHooks): Promise<CreatedDatabase> {
@@ -171,7 +183,7 @@ async function finishCreate(plan: CreatePlan, created: Provisioned, state: Creat
   let seed: SeedSummary | undefined;
   if (plan.seedFiles.length > 0) {
     hooks.onStep?.('seed');
-    const result = await seedStep(plan, created.databaseUrlDirect, hooks);
+    const result = await seedStep(plan, created.databaseUrlDirect, hooks, state.scan);
     seed = result.summary;
     state.warnings.push(...result.warnings);
   }

@@ -9,6 +9,7 @@ import { readEnvFile, writeFileAtomic } from '../env/env-file.js';
 import { removePendingSeed } from '../env/seed-pending.js';
 import type { CreatePlan } from '../plan/plan.js';
 import { displayPath } from '../report/format.js';
+import type { SeedScan } from '../seed/prescan.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY } from '../types.js';
 
@@ -23,22 +24,36 @@ export interface SeedStepResult {
 }
 
 /**
- * Seeds `directUrl` with the plan's files; on success the note goes, on failure it stays.
+ * The pre-scan of a create's seed files (no server), made before the API call so that a file
+ * the seed would refuse costs no database; its result goes on to `seedStep`.
  *
  * @example
- * const { summary, warnings } = await seedStep(plan, created.databaseUrlDirect, hooks);
+ * const scan = await scanSeedFiles(plan, hooks.signal); // throws SEED_UNSUPPORTED for `\copy`
  */
-export async function seedStep(plan: CreatePlan, directUrl: string, hooks: SeedStepHooks): Promise<SeedStepResult> {
+export async function scanSeedFiles(plan: CreatePlan, signal?: AbortSignal): Promise<SeedScan> {
+  const { prescanSeedFiles } = await import('../seed/prescan.js');
+  try {
+    return await prescanSeedFiles(plan.seedFiles, { transaction: plan.seedTransaction, signal });
+  } catch (error) {
+    if (!isGetDbError(error) || error.code === 'CANCELLED') throw error;
+    const hint = `${error.hint ? `${error.hint}\n` : ''}No database was created.`;
+    throw new GetDbError(error.code, error.message, { hint, cause: error, details: error.details });
+  }
+}
+
+/**
+ * Seeds `directUrl` with the plan's files; on success the note goes, on failure it stays.
+ * `scan`: the files' pre-scan from before the create (made here when there is none).
+ *
+ * @example
+ * const { summary, warnings } = await seedStep(plan, created.databaseUrlDirect, hooks, scan);
+ */
+export async function seedStep(plan: CreatePlan, directUrl: string, hooks: SeedStepHooks, scan?: SeedScan): Promise<SeedStepResult> {
   const { seedDatabase } = await import('../seed/run.js');
   let summary: SeedSummary;
   try {
-    summary = await seedDatabase({
-      connectionString: directUrl,
-      files: plan.seedFiles,
-      transaction: plan.seedTransaction,
-      signal: hooks.signal,
-      onProgress: hooks.onSeedProgress,
-    });
+    const options = { connectionString: directUrl, files: plan.seedFiles, transaction: plan.seedTransaction, signal: hooks.signal, onProgress: hooks.onSeedProgress };
+    summary = await seedDatabase(options, scan);
   } catch (error) {
     throw seedFailure(plan, error);
   }

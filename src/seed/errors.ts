@@ -21,8 +21,7 @@ function serverHint(error: ServerError): string | undefined {
 /** A statement (or COPY block) the server refused, at `location` in its file. */
 export function statementFailed(error: ServerError, statement: SourceStatement, location: Location): GetDbError {
   const head = statementHead(statement.sql);
-  const where = `${displayPath(statement.file)}:${location.line}:${location.column}`;
-  return new GetDbError('SEED_FAILED', `${where}: ${error.message}\n  ${head}`, {
+  return new GetDbError('SEED_FAILED', `${placeText({ file: statement.file, ...location })}: ${error.message}\n  ${head}`, {
     hint: serverHint(error),
     cause: error,
     details: {
@@ -78,29 +77,40 @@ export function connectFailed(host: string, cause: unknown): GetDbError {
 
 const NO_TRANSACTION_HINT = 'Re-run with --no-transaction (library: transaction: false); the seed is then not atomic: a failure leaves the statements before it applied.';
 
-export function unsupportedMeta(file: string, line: number, command: string): GetDbError {
-  return new GetDbError('SEED_UNSUPPORTED', `${displayPath(file)}:${line}: the psql meta-command \\${command} is not supported; nothing was run.`, {
+/** Where in which file: the pre-scan's errors start with `file:line:col`. */
+export interface FilePlace {
+  file: string;
+  line: number;
+  column: number;
+}
+
+function placeText(place: FilePlace): string {
+  return `${displayPath(place.file)}:${place.line}:${place.column}`;
+}
+
+export function unsupportedMeta(place: FilePlace, command: string): GetDbError {
+  return new GetDbError('SEED_UNSUPPORTED', `${placeText(place)}: the psql meta-command \\${command} is not supported; nothing was run.`, {
     hint: 'Seed files may hold SQL, COPY … FROM stdin blocks and the \\connect (same database) and \\restrict lines pg_dump writes. Remove the line, or run the file with psql.',
-    details: { file, line, command },
+    details: { file: place.file, line: place.line, column: place.column, command },
   });
 }
 
-export function connectsElsewhere(file: string, line: number, target: string, database: string): GetDbError {
-  return new GetDbError('SEED_UNSUPPORTED', `${displayPath(file)}:${line}: \\connect ${target} switches to another database than ${database}; nothing was run.`, {
+export function connectsElsewhere(place: FilePlace, target: string, database: string): GetDbError {
+  return new GetDbError('SEED_UNSUPPORTED', `${placeText(place)}: \\connect ${target} switches to another database than ${database}; nothing was run.`, {
     hint: 'A seed runs in the one database it was given. Remove the line (pg_dump writes it with --create; dump without it).',
-    details: { file, line, command: 'connect', target, database },
+    details: { file: place.file, line: place.line, column: place.column, command: 'connect', target, database },
   });
 }
 
 export function managesTransactions(statement: SourceStatement): GetDbError {
-  return new GetDbError('SEED_UNSUPPORTED', `${displayPath(statement.file)}:${statement.line}:${statement.column}: the file manages its own transactions (${statementHead(statement.sql)}), but the seed runs as one transaction; nothing was run.`, {
+  return new GetDbError('SEED_UNSUPPORTED', `${placeText(statement)}: the file manages its own transactions (${statementHead(statement.sql)}), but the seed runs as one transaction; nothing was run.`, {
     hint: `Remove its BEGIN/COMMIT lines to keep the seed atomic, or: ${NO_TRANSACTION_HINT}`,
     details: { file: statement.file, line: statement.line, column: statement.column, statement: statementHead(statement.sql) },
   });
 }
 
 export function refusesTransaction(statement: SourceStatement, what: string): GetDbError {
-  return new GetDbError('SEED_UNSUPPORTED', `${displayPath(statement.file)}:${statement.line}:${statement.column}: ${what} cannot run inside a transaction, and the seed runs as one; nothing was run.`, {
+  return new GetDbError('SEED_UNSUPPORTED', `${placeText(statement)}: ${what} cannot run inside a transaction, and the seed runs as one; nothing was run.`, {
     hint: NO_TRANSACTION_HINT,
     details: { file: statement.file, line: statement.line, column: statement.column, statement: statementHead(statement.sql) },
   });

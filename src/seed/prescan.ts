@@ -1,7 +1,7 @@
 /**
- * A fast pass over every file (the splitter only, no server) before connecting: a
- * meta-command we can't honour, or a statement the seed's transaction can't hold,
- * is reported before anything runs rather than after minutes of loading data.
+ * A fast pass over every file (the splitter only, no server) before anything is created:
+ * a meta-command we can't honour, or a statement the seed's transaction can't hold, is
+ * reported before a database exists rather than after minutes of loading data.
  */
 import { cancelledError } from '../errors.js';
 import { classifyStatement } from './classify.js';
@@ -26,13 +26,36 @@ export function connectTarget(args: string[]): string | undefined {
   return target.includes('=') ? undefined : unquote(target);
 }
 
-/** Throws for a meta-command that would change what the seed does. */
-export function checkMeta(item: Extract<SqlItem, { kind: 'meta' }>, file: string, database: string): void {
+/** A `\connect` that names a database: fine only if it is the one being seeded. */
+export interface NamedConnect {
+  file: string;
+  line: number;
+  column: number;
+  target: string;
+}
+
+/**
+ * Throws for a meta-command that would change what the seed does; returns a `\connect`
+ * that names a database, to be checked against the seeded one's name (unknown before create).
+ */
+export function checkMeta(item: Extract<SqlItem, { kind: 'meta' }>, file: string): NamedConnect | undefined {
   const command = item.command.replace(/^\\/, '');
-  if (IGNORED_META.has(command)) return;
-  if (!CONNECT_META.has(command)) throw unsupportedMeta(file, item.line, command);
+  if (IGNORED_META.has(command)) return undefined;
+  if (!CONNECT_META.has(command)) throw unsupportedMeta({ file, line: item.line, column: item.column }, command);
   const target = connectTarget(item.args);
-  if (target !== undefined && target !== database) throw connectsElsewhere(file, item.line, target, database);
+  return target === undefined ? undefined : { file, line: item.line, column: item.column, target };
+}
+
+/**
+ * The one check the pre-scan leaves for later: a `\connect` naming another database than
+ * `database` (the seeded one's name comes with its URL, after the create).
+ *
+ * @example
+ * checkConnects(scan, 'neondb'); // throws SEED_UNSUPPORTED for `\connect shop`
+ */
+export function checkConnects(scan: SeedScan, database: string): void {
+  const elsewhere = scan.connects.find((connect) => connect.target !== database);
+  if (elsewhere) throw connectsElsewhere(elsewhere, elsewhere.target, database);
 }
 
 function checkStatement(item: Extract<SqlItem, { kind: 'statement' | 'copy-start' }>, file: string): void {
@@ -45,7 +68,6 @@ function checkStatement(item: Extract<SqlItem, { kind: 'statement' | 'copy-start
 export interface PrescanOptions {
   /** Statements are checked against the seed's one transaction only when there is one. */
   transaction: boolean;
-  database: string;
   signal?: AbortSignal;
   /** Files up to this size are kept split (default KEEP_SPLIT_BYTES). */
   keepBytes?: number;
@@ -57,18 +79,40 @@ export interface PrescanOptions {
  */
 export const KEEP_SPLIT_BYTES = 4 * 1024 * 1024;
 
-/** Checks every file; returns the items of the small ones, by path. */
-export async function prescanSeedFiles(files: string[], options: PrescanOptions): Promise<Map<string, SqlItem[]>> {
-  const kept = new Map<string, SqlItem[]>();
+/** What the pre-scan found, handed on to the seed so that no file is split twice for nothing. */
+export interface SeedScan {
+  files: readonly string[];
+  transaction: boolean;
+  /** The items of the files small enough to keep, by path; the others are read again. */
+  kept: Map<string, SqlItem[]>;
+  connects: NamedConnect[];
+}
+
+/**
+ * Checks every file (throws SEED_UNSUPPORTED, SEED_FILE_UNREADABLE, or SEED_FAILED for an
+ * unterminated quote); needs no server, so it runs before anything is created.
+ *
+ * @example
+ * const scan = await prescanSeedFiles(['/app/schema.sql'], { transaction: true });
+ */
+export async function prescanSeedFiles(files: string[], options: PrescanOptions): Promise<SeedScan> {
+  const scan: SeedScan = { files: [...files], transaction: options.transaction, kept: new Map(), connects: [] };
   for (const file of files) {
     const keep = !isGzipPath(file) && (await seedFileSize(file)) <= (options.keepBytes ?? KEEP_SPLIT_BYTES) ? ([] as SqlItem[]) : undefined;
     for await (const item of splitSql(openSeedSource(file), { fileName: file })) {
       if (options.signal?.aborted) throw cancelledError(options.signal.reason);
-      if (item.kind === 'meta') checkMeta(item, file, options.database);
-      else if (options.transaction && item.kind === 'statement') checkStatement(item, file);
+      if (item.kind === 'meta') {
+        const connect = checkMeta(item, file);
+        if (connect) scan.connects.push(connect);
+      } else if (options.transaction && item.kind === 'statement') checkStatement(item, file);
       keep?.push(item);
     }
-    if (keep) kept.set(file, keep);
+    if (keep) scan.kept.set(file, keep);
   }
-  return kept;
+  return scan;
+}
+
+/** A scan made for these files and this mode (a caller may have changed either since). */
+export function scanFits(scan: SeedScan, files: readonly string[], transaction: boolean): boolean {
+  return scan.transaction === transaction && scan.files.length === files.length && scan.files.every((file, index) => file === files[index]);
 }

@@ -10,7 +10,7 @@ import type { BatchLimits } from './batcher.js';
 import { connectFailed } from './errors.js';
 import { SeedExecutor } from './executor.js';
 import { pgConfigFromUrl } from './pg-config.js';
-import { prescanSeedFiles } from './prescan.js';
+import { checkConnects, prescanSeedFiles, scanFits, type SeedScan } from './prescan.js';
 import { ProgressCounter } from './progress.js';
 import { cancelOnServer, createClient } from './session.js';
 import { checkSeedFiles, seedFileSize } from './sources.js';
@@ -47,9 +47,9 @@ async function connect(config: pg.ClientConfig, signal: AbortSignal | undefined)
   }
 }
 
-async function applyFiles(executor: SeedExecutor, files: string[], sizes: number[], split: Map<string, SqlItem[]>): Promise<void> {
+async function applyFiles(executor: SeedExecutor, files: string[], sizes: number[], kept: Map<string, SqlItem[]>): Promise<void> {
   try {
-    for (const [index, file] of files.entries()) await executor.runFile(file, sizes[index]!, split.get(file));
+    for (const [index, file] of files.entries()) await executor.runFile(file, sizes[index]!, kept.get(file));
     await executor.finish();
   } catch (error) {
     // Usually redundant (the server aborted the transaction already), never harmful.
@@ -58,20 +58,29 @@ async function applyFiles(executor: SeedExecutor, files: string[], sizes: number
   }
 }
 
-export async function seedDatabase(options: SeedOptions): Promise<SeedSummary> {
+/**
+ * Seeds a database; `scanned` is the pre-scan a create made before the API call (see
+ * `prescanSeedFiles`), so the files are not checked twice.
+ *
+ * @example
+ * const summary = await seedDatabase({ connectionString: process.env.DATABASE_URL_DIRECT!, files: ['schema.sql'] });
+ */
+export async function seedDatabase(options: SeedOptions, scanned?: SeedScan): Promise<SeedSummary> {
   const started = performance.now();
   const { files, signal } = options;
   const transaction = options.transaction ?? true;
   if (signal?.aborted) throw cancelledError(signal.reason);
   const config = pgConfigFromUrl(options.connectionString);
-  await checkSeedFiles(files);
+  const reuse = scanned !== undefined && scanFits(scanned, files, transaction) ? scanned : undefined;
+  if (!reuse) await checkSeedFiles(files);
   // Connecting (round trips, maybe a cold start) overlaps the pre-scan (local reading);
   // nothing is sent until the pre-scan has passed.
   const connecting = connect(config, signal);
   connecting.catch(() => {});
-  let split: Awaited<ReturnType<typeof prescanSeedFiles>>;
+  let scan: SeedScan;
   try {
-    split = await prescanSeedFiles(files, { transaction, database: String(config.database), signal, keepBytes: options.keepSplitBytes });
+    scan = reuse ?? (await prescanSeedFiles(files, { transaction, signal, keepBytes: options.keepSplitBytes }));
+    checkConnects(scan, String(config.database));
   } catch (error) {
     void connecting.then((client) => client.end()).catch(() => {});
     throw error;
@@ -89,7 +98,7 @@ export async function seedDatabase(options: SeedOptions): Promise<SeedSummary> {
   };
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    await applyFiles(executor, files, sizes, split);
+    await applyFiles(executor, files, sizes, scan.kept);
   } catch (error) {
     if (signal?.aborted) throw cancelledError(signal.reason);
     throw error;

@@ -27,7 +27,7 @@ export type SqlItem =
   | { kind: 'copy-data'; data: string }
   | { kind: 'copy-end'; line: number }
   /** A psql meta-command line (backslash at the start of a line outside any statement). */
-  | { kind: 'meta'; command: string; args: string[]; line: number };
+  | { kind: 'meta'; command: string; args: string[]; line: number; column: number };
 
 export interface SplitOptions {
   /** For error messages. */
@@ -54,7 +54,7 @@ export async function* splitSql(chunks: AsyncIterable<string>, options: SplitOpt
       const at = input.base + scanner.pos;
       const end = await lineEnd(input, at);
       const { command, args } = parseMetaCommand(textOfLine(input, at + 1, end));
-      yield { kind: 'meta', command, args, line: input.position(at).line };
+      yield { kind: 'meta', command, args, ...input.position(at) };
       pos = end + 1;
       continue;
     }

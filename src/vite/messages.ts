@@ -69,13 +69,14 @@ export function reportFailure(log: PluginLog, raw: GetDbError, ctx: FailureConte
       return;
     case 'SEED_FAILED':
     case 'SEED_UNSUPPORTED':
+      // Refused by the pre-scan, before any database was made: the default words fit.
+      if (error.details?.databaseId === undefined) break;
       log.error(`Database ${String(error.details?.databaseId ?? '')} is in ${envFile}, but seeding it failed: ${error.message}`);
       if (error.hint) log.info(error.hint);
       log.info(`The next start of vite seeds it again (no new database); claim it to keep it: ${String(error.details?.claimUrl ?? '')}`);
       return;
-    default:
-      log.error(`Could not create a database for ${key} (${error.code}): ${error.message}`);
-      if (error.hint) log.info(error.hint);
-      log.info(`The dev server starts without ${key}; restart the dev server to try again.`);
   }
+  log.error(`Could not create a database for ${key} (${error.code}): ${error.message}`);
+  if (error.hint) log.info(error.hint);
+  log.info(`The dev server starts without ${key}; restart the dev server to try again.`);
 }

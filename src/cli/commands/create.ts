@@ -70,6 +70,7 @@ function report(outcome: CreateOutcome, out: Output, cwd: string): void {
 }
 
 const STEP_TEXT: Record<CreateStep, string> = {
+  check: 'Checking the seed files',
   provision: 'Creating your database',
   write: 'Writing the env file',
   seed: 'Seeding',
