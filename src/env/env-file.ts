@@ -3,7 +3,6 @@
  * fsync when it replaces a file, rename), follow a symlink to its target, and keep the file's
  * mode (0600 when new).
  */
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, open, readFile, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -16,6 +15,13 @@ const NEW_FILE_MODE = 0o600;
 const RENAME_RETRY_CODES = new Set(['EPERM', 'EBUSY', 'EACCES']);
 const RENAME_ATTEMPTS = 10;
 const RENAME_RETRY_MS = 50;
+
+/**
+ * The temp file's name only has to differ from other writers' ('wx' refuses a name that is
+ * taken, so a clash fails the write and never clobbers). Math.random, not node:crypto: that
+ * module is ~4 ms of loading for a create against an http:// API (https loads it anyway).
+ */
+const tempSuffix = () => Math.random().toString(16).slice(2, 14).padEnd(12, '0');
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
@@ -115,7 +121,7 @@ export async function writeFileAtomic(path: string, content: string, options: Wr
   try {
     const target = await resolveTarget(path);
     const existing = await existingMode(target);
-    tempPath = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    tempPath = join(dirname(target), `.${basename(target)}.${tempSuffix()}.tmp`);
     await writeTemp(tempPath, content, existing ?? options.newFileMode ?? NEW_FILE_MODE, existing !== undefined);
     await renameWithRetry(tempPath, target);
   } catch (error) {
