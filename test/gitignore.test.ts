@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { anchoredPattern, appendIgnoreLine, ensureGitIgnored } from '../src/env/gitignore.js';
+import { anchoredPattern, appendIgnoreLine, ensureGitIgnored, mayBeInRepository } from '../src/env/gitignore.js';
 
 const hasGit = (() => {
   try {
@@ -70,6 +70,50 @@ describe.runIf(hasGit)('ensureGitIgnored (real git)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'get-db-nogit-'));
     expect(await ensureGitIgnored(join(dir, '.env'))).toEqual({ added: false });
     await expect(readFile(join(dir, '.gitignore'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe.runIf(hasGit)('where git is asked at all', () => {
+  test('a linked work tree (.git is a file) and GIT_DIR are found like a plain repository', async () => {
+    const main = await repo();
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'init'], { cwd: main });
+    const linked = join(await mkdtemp(join(tmpdir(), 'get-db-linked-')), 'wt');
+    execFileSync('git', ['worktree', 'add', '-q', linked], { cwd: main });
+    await mkdir(join(linked, 'deep', 'er'), { recursive: true });
+    expect(await ensureGitIgnored(join(linked, 'deep', 'er', '.env'))).toMatchObject({ added: true });
+    expect(await readFile(join(linked, '.gitignore'), 'utf8')).toBe('/deep/er/.env\n');
+
+    const elsewhere = await mkdtemp(join(tmpdir(), 'get-db-gitdir-'));
+    expect(await mayBeInRepository(elsewhere, {})).toBe(false);
+    const saved = { GIT_DIR: process.env.GIT_DIR, GIT_WORK_TREE: process.env.GIT_WORK_TREE };
+    Object.assign(process.env, { GIT_DIR: join(main, '.git'), GIT_WORK_TREE: elsewhere });
+    try {
+      expect(await ensureGitIgnored(join(elsewhere, '.env'))).toMatchObject({ added: true });
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    expect(await readFile(join(elsewhere, '.gitignore'), 'utf8')).toBe('/.env\n');
+  });
+
+  test.runIf(process.platform !== 'win32')('outside any repository git is not started', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'get-db-nogit-'));
+    // A git on PATH that leaves a mark when run.
+    await mkdir(join(dir, 'bin'));
+    await writeFile(join(dir, 'bin', 'git'), `#!/bin/sh\necho ran > "${join(dir, 'git-ran')}"\nexit 128\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = join(dir, 'bin');
+    try {
+      expect(await ensureGitIgnored(join(dir, '.env'))).toEqual({ added: false });
+      await expect(stat(join(dir, 'git-ran'))).rejects.toMatchObject({ code: 'ENOENT' });
+      await mkdir(join(dir, '.git'));
+      expect(await ensureGitIgnored(join(dir, '.env'))).toEqual({ added: false });
+      expect((await stat(join(dir, 'git-ran'))).isFile()).toBe(true);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });
 

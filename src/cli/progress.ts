@@ -26,7 +26,7 @@ function plainProgress(out: Output): Progress {
 }
 
 async function spinnerProgress(): Promise<Progress> {
-  const { spinner } = await import('@clack/prompts');
+  const { spinner } = await import('./prompts.js');
   const spin = spinner({ output: process.stderr });
   let running = false;
   return {

@@ -8,6 +8,10 @@ import { resolve } from 'node:path';
 import { cancelledError } from '../errors.js';
 import { validateKey, validatePrefix } from '../plan/validate.js';
 
+// The spinner too: this module is the CLI's one door to clack, which the CLI's own bundle
+// loads from the library's files (tsup.config.ts) rather than carrying a second copy.
+export { spinner } from '@clack/prompts';
+
 const io = { output: process.stderr };
 
 function answer<T>(value: T): Exclude<T, symbol> {

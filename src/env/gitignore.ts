@@ -4,7 +4,7 @@
  * is ignored (nested .gitignore files, global excludes); without git nothing happens.
  */
 import { execFile } from 'node:child_process';
-import { realpath } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { detectEol } from './env-lines.js';
@@ -49,6 +49,21 @@ export interface IgnoreTarget {
 }
 
 /**
+ * Whether git could find a repository from `folder`: a `.git` (a folder, or the file of a
+ * linked work tree or submodule) here or above, or GIT_DIR naming one. Asking git costs a
+ * process (~5 ms of every create); where nothing is named .git, git cannot answer yes.
+ * @example
+ * await mayBeInRepository('/tmp/scratch', {}); // false: no .git in /tmp/scratch, /tmp or /
+ */
+export async function mayBeInRepository(folder: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  if (env.GIT_DIR) return true;
+  for (let dir = folder; ; dir = dirname(dir)) {
+    if (await lstat(join(dir, '.git')).then(() => true, () => false)) return true;
+    if (dirname(dir) === dir) return false;
+  }
+}
+
+/**
  * Asks git (read-only) whether the env file needs a .gitignore line: the target when it is
  * inside a work tree and not ignored; undefined otherwise (no git, ignored, git failing).
  * Never throws, so a caller may start it early and await it later.
@@ -58,7 +73,7 @@ export interface IgnoreTarget {
 export async function gitIgnoreTarget(envPath: string): Promise<IgnoreTarget | undefined> {
   // realpath: git prints the real top level, so compare like with like (macOS /var → /private/var).
   const folder = await realpath(dirname(envPath)).catch(() => undefined);
-  if (folder === undefined) return undefined;
+  if (folder === undefined || !(await mayBeInRepository(folder))) return undefined;
   const top = await git(folder, ['rev-parse', '--show-toplevel']);
   if (top.status !== 0) return undefined;
   const file = join(folder, basename(envPath));
