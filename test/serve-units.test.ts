@@ -42,9 +42,13 @@ describe('serve options', () => {
       createQueue: 250,
       connectionsPerDatabase: 5,
       maxTenantConnections: undefined,
+      metrics: false,
+      metricsToken: undefined,
     });
     expect(parseServeOptions({}, { GET_DB_SERVE_POSTGRES_URL: ADMIN }).postgresUrl).toBe(ADMIN);
     expect(parseServeOptions({ postgresUrl: ADMIN, connectionsPerDatabase: '3', maxTenantConnections: '60' }, {})).toMatchObject({ connectionsPerDatabase: 3, maxTenantConnections: 60 });
+    expect(parseServeOptions({ postgresUrl: ADMIN, metrics: true }, { GET_DB_SERVE_METRICS_TOKEN: 't' })).toMatchObject({ metrics: true, metricsToken: 't' });
+    expect(() => parseServeOptions({ postgresUrl: ADMIN }, { GET_DB_SERVE_METRICS_TOKEN: 't' })).toThrow(/--metrics/);
   });
 
   test('durations, sizes and rates', () => {

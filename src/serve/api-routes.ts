@@ -67,23 +67,30 @@ function withinCreateQueue(ctx: ServeContext, res: ServerResponse): boolean {
 }
 
 export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
+  const started = performance.now();
   const checked = checkCreateBody(await readBody(req));
   if (!checked.ok) {
+    ctx.observer.create('invalid');
     sendJson(res, checked.status, { error: checked.error, hint: checked.hint });
     return undefined;
   }
-  if (!withinCreateQueue(ctx, res)) return undefined;
-  if (!(await withinRateLimit(ctx, req, res))) return undefined;
+  if (!withinCreateQueue(ctx, res)) return void ctx.observer.create('busy');
+  if (!(await withinRateLimit(ctx, req, res))) return void ctx.observer.create('rate_limited');
   let record;
   try {
     record = await createClaimable(ctx.pool, { referrer: checked.referrer, logicalReplication: checked.logicalReplication, ttlMs: ctx.ttlMs }, ctx.tenantLimits);
   } catch (error) {
-    if (isUnavailable(error)) throw error; // the router answers 503 with a hint
+    if (isUnavailable(error)) {
+      ctx.observer.create('unavailable');
+      throw error; // the router answers 503 with a hint
+    }
+    ctx.observer.create('failed');
     ctx.log({ level: 'error', event: 'create_failed', error: (error as Error).message });
     sendJson(res, 500, { error: CREATE_FAILED, hint: 'The server could not make a database right now; try again later.' });
     return undefined;
   }
   sendJson(res, 201, databaseView(record, ctx.endpoint));
+  ctx.observer.create('created', (performance.now() - started) / 1000);
   return record.id;
 }
 

@@ -31,5 +31,6 @@ export async function claimRoute(ctx: ServeContext, req: IncomingMessage, res: S
   if (result.outcome === 'not-found') return sendHtml(res, 404, notFoundPage());
   if (result.outcome === 'already-claimed') return sendHtml(res, 409, alreadyClaimedPage(result.record));
   ctx.log({ level: 'info', event: 'database_claimed', id: result.record.id });
+  ctx.observer.claimed();
   sendHtml(res, 200, claimedNowPage(result.record, connectionString(result.record, result.password, ctx.endpoint)));
 }

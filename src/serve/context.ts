@@ -3,6 +3,8 @@ import type pg from 'pg';
 import type { PublicEndpoint } from './database-view.js';
 import type { Log } from './log.js';
 import type { TenantLimits } from './databases.js';
+import type { ServeMetrics } from './metrics.js';
+import type { Observer } from './observe.js';
 import type { RateLimit } from './options.js';
 
 export interface ServeContext {
@@ -20,4 +22,8 @@ export interface ServeContext {
   log: Log;
   /** Each role's connection limit and how many databases may live at once. */
   tenantLimits: TenantLimits;
+  /** Counts creates, claims and reaps (a no-op without --metrics). */
+  observer: Observer;
+  /** With --metrics: what GET /metrics renders, and the bearer token it wants, if any. */
+  metrics?: { registry: ServeMetrics; token: string | undefined };
 }

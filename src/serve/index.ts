@@ -14,6 +14,10 @@ import { openPools, type Pools } from './pools.js';
 import { inDatabaseVia, preparePostgres } from './prepare.js';
 import { createRequestListener } from './router.js';
 import { startSweeper } from './sweeper.js';
+import { countByState } from './store.js';
+import type { ServeMetrics } from './metrics.js';
+import { NO_METRICS } from './observe.js';
+import type pg from 'pg';
 
 export interface RunningServe {
   /** What clients pass as --api-url / INSTAGRES_API_URL. */
@@ -66,6 +70,13 @@ async function closeServer(server: Server): Promise<void> {
   clearInterval(sweepIdle);
 }
 
+/** prom-client loads only when metrics are asked for; the gauges read the shared state at each scrape. */
+async function openMetrics(options: ServeOptions, quick: pg.Pool, server: string): Promise<ServeMetrics | undefined> {
+  if (!options.metrics) return undefined;
+  const { createMetrics } = await import('./metrics.js');
+  return createMetrics(async () => ({ databases: (await countByState(quick)).map((row) => ({ server, ...row })) }));
+}
+
 export async function startServe(options: ServeOptions, hooks: { log: Log }): Promise<RunningServe> {
   const embedded = options.embedded ? await (await import('./embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
   const adminUrl = embedded?.adminUrl ?? options.postgresUrl!;
@@ -84,6 +95,8 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
     const server = boundedServer(options, hooks.log);
     const port = await listen(server, options.port, options.host);
     const endpoint = publicEndpointFor(adminUrl, options.publicHost, options.publicUrl ?? defaultPublicUrl(options.host, port));
+    const metrics = await openMetrics(options, pools.quick, new URL(adminUrl).host);
+    const observer = metrics ?? NO_METRICS;
     const ctx = {
       pool,
       quickPool: pools.quick,
@@ -94,6 +107,8 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
       createQueue: options.createQueue,
       log: hooks.log,
       tenantLimits: limits,
+      observer,
+      metrics: metrics && { registry: metrics, token: options.metricsToken },
     };
     server.on('request', createRequestListener(ctx));
     const sweeper = startSweeper(pool, options.sweepIntervalMs, {
@@ -102,6 +117,7 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
       connectionsPerDatabase: limits.connectionsPerDatabase,
       inDatabase: inDatabaseVia(adminConfig),
       log: hooks.log,
+      observer,
     });
     return {
       apiUrl: `${endpoint.publicUrl}/api/v1`,

@@ -43,6 +43,10 @@ export interface ServeOptions {
   connectionsPerDatabase: number;
   /** All tenants' connections together; undefined: what the server has, less a margin for serve. */
   maxTenantConnections: number | undefined;
+  /** Serve GET /metrics (Prometheus text). */
+  metrics: boolean;
+  /** With `metrics`: scrapes must send `Authorization: Bearer <token>` (env GET_DB_SERVE_METRICS_TOKEN). */
+  metricsToken: string | undefined;
 }
 
 const usage = (message: string, hint?: string) => new GetDbError('USAGE', message, { hint });
@@ -160,6 +164,8 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
   }
   if (raw.dataDir !== undefined && !embedded) throw usage('--data-dir goes with --embedded.');
   const host = text(raw.host) ?? '127.0.0.1';
+  const metricsToken = env.GET_DB_SERVE_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && raw.metrics !== true) throw usage('GET_DB_SERVE_METRICS_TOKEN is set but --metrics is not given.', 'Add --metrics to serve GET /metrics.');
   if (host.trim() === '') throw usage('--host must not be empty.');
   return {
     port: parsePort(text(raw.port) ?? '3000'),
@@ -179,5 +185,7 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     createQueue: parseCount(text(raw.createQueue) ?? '250', '--create-queue', 1, 100_000),
     connectionsPerDatabase: parseCount(text(raw.connectionsPerDatabase) ?? '5', '--connections-per-database', 1, 10_000),
     maxTenantConnections: raw.maxTenantConnections === undefined ? undefined : parseCount(String(raw.maxTenantConnections), '--max-tenant-connections', 1, 1_000_000),
+    metrics: raw.metrics === true,
+    metricsToken,
   };
 }

@@ -190,6 +190,17 @@ export async function markReadOnly(db: Queryable, id: string): Promise<boolean> 
   return rowCount === 1;
 }
 
+/**
+ * Rows by state, for the metrics' gauges (one indexed scan of a table of live databases).
+ *
+ * @example
+ * const counts = await countByState(quickPool); // [{ state: 'UNCLAIMED', count: 12 }, …]
+ */
+export async function countByState(db: Queryable): Promise<Array<{ state: RecordState; count: number }>> {
+  const { rows } = await db.query<{ state: RecordState; count: number }>(`SELECT state, count(*)::int AS count FROM ${TABLE} GROUP BY state ORDER BY state`);
+  return rows;
+}
+
 const RATE_WINDOWS = `${SCHEMA}.rate_windows`;
 
 /**

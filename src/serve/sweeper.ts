@@ -13,6 +13,7 @@ import { withLease } from './state-schema.js';
 import { deleteRecord, listUnclaimed, markReadOnly, pruneRateWindows, rolesWithOtherLimit, takeForDeletion, touchRecord } from './store.js';
 import type { Queryable } from './store.js';
 import type { Log } from './log.js';
+import type { Observer } from './observe.js';
 
 export interface SweepOptions {
   storageLimitBytes: number;
@@ -21,6 +22,7 @@ export interface SweepOptions {
   connectionsPerDatabase: number;
   inDatabase: InDatabase;
   log: Log;
+  observer: Observer;
 }
 
 export interface SweepReport {
@@ -41,6 +43,7 @@ async function dropExpired(client: Queryable, options: SweepOptions): Promise<st
         await dropRoleAndDatabase(client, row.name, options.inDatabase);
         await deleteRecord(client, row.id);
         dropped.push(row.id);
+        options.observer.reaped(1);
         options.log({ level: 'info', event: 'database_dropped', id: row.id });
       } catch (error) {
         // Its login is gone if the role still exists; the rest is retried next sweep.
