@@ -183,7 +183,7 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
       // After every statement of a create, the neighbour tries to get in.
       const watched = { query: async (sql: string) => ((await client.query(sql)), seen.push(await attempt(name)), { rows: [] }) } as never;
       try {
-        await createRoleAndDatabase(watched, name, 'x'.repeat(40), 2);
+        await createRoleAndDatabase(watched, name, 'x'.repeat(40), { connectionLimit: 2 });
       } finally {
         await client.query(`DROP DATABASE IF EXISTS ${name}`);
         await client.query(`DROP ROLE IF EXISTS ${name}`);

@@ -42,6 +42,7 @@ describe('serve options', () => {
       createQueue: 250,
       connectionsPerDatabase: 5,
       maxTenantConnections: undefined,
+      pool: 0,
       metrics: false,
       metricsToken: undefined,
     });

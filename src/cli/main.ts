@@ -84,6 +84,7 @@ function buildProgram(): Command {
     .option('--sweep-interval <duration>', 'how often expired databases are dropped', '30s')
     .option('--connections-per-database <n>', 'connection limit of each database\'s role', '5')
     .option('--max-tenant-connections <n>', 'connections all databases together may hold (default: the server\'s, less 20 for serve)')
+    .option('--pool <n>', 'databases kept ready, so a create is a hand-out (shared by every serve on the same state)', '0')
     .option('--metrics', 'serve GET /metrics in Prometheus text format (env GET_DB_SERVE_METRICS_TOKEN: require it as a bearer token)')
     .action(run('serve'));
   return program;

@@ -3,7 +3,7 @@
  * POST /api/v1/database and GET /api/v1/database/:id.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createClaimable } from './databases.js';
+import { createClaimable, handOutReady, type CreateRequest } from './databases.js';
 import { databaseView } from './database-view.js';
 import { clientAddress, readBody, sendJson } from './http-io.js';
 import { isUuid } from './ids.js';
@@ -66,6 +66,16 @@ function withinCreateQueue(ctx: ServeContext, res: ServerResponse): boolean {
   return false;
 }
 
+/** From the warm pool when it has one; on demand when it is empty (a burst that drained it). */
+async function handOutOrCreate(ctx: ServeContext, request: CreateRequest) {
+  if (ctx.warmPool) {
+    const record = await handOutReady(ctx.pool, request);
+    ctx.warmPool.nudge();
+    if (record) return { record, pooled: true };
+  }
+  return { record: await createClaimable(ctx.pool, request, ctx.tenantLimits), pooled: false };
+}
+
 export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
   const started = performance.now();
   const checked = checkCreateBody(await readBody(req));
@@ -76,9 +86,9 @@ export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: 
   }
   if (!withinCreateQueue(ctx, res)) return void ctx.observer.create('busy');
   if (!(await withinRateLimit(ctx, req, res))) return void ctx.observer.create('rate_limited');
-  let record;
+  let made;
   try {
-    record = await createClaimable(ctx.pool, { referrer: checked.referrer, logicalReplication: checked.logicalReplication, ttlMs: ctx.ttlMs }, ctx.tenantLimits);
+    made = await handOutOrCreate(ctx, { referrer: checked.referrer, logicalReplication: checked.logicalReplication, ttlMs: ctx.ttlMs });
   } catch (error) {
     if (isUnavailable(error)) {
       ctx.observer.create('unavailable');
@@ -89,9 +99,9 @@ export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: 
     sendJson(res, 500, { error: CREATE_FAILED, hint: 'The server could not make a database right now; try again later.' });
     return undefined;
   }
-  sendJson(res, 201, databaseView(record, ctx.endpoint));
-  ctx.observer.create('created', (performance.now() - started) / 1000);
-  return record.id;
+  sendJson(res, 201, databaseView(made.record, ctx.endpoint));
+  ctx.observer.create(made.pooled ? 'pooled' : 'created', (performance.now() - started) / 1000);
+  return made.record.id;
 }
 
 /** Unknown, malformed and expired ids all answer as the docs' "Invalid database ID". */

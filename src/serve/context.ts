@@ -22,6 +22,8 @@ export interface ServeContext {
   log: Log;
   /** Each role's connection limit and how many databases may live at once. */
   tenantLimits: TenantLimits;
+  /** With --pool: creates try a READY database first, and nudge the filler after. */
+  warmPool?: { nudge(): void };
   /** Counts creates, claims and reaps (a no-op without --metrics). */
   observer: Observer;
   /** With --metrics: what GET /metrics renders, and the bearer token it wants, if any. */

@@ -1,10 +1,10 @@
 /** Making and claiming databases: the state rows and the cluster kept in step. */
 import type pg from 'pg';
 import { GetDbError } from '../errors.js';
-import { createRoleAndDatabase, dropRoleAndDatabase, setReadOnly, type InDatabase } from './cluster.js';
+import { createRoleAndDatabase, dropRoleAndDatabase, grantLogin, setReadOnly, type InDatabase } from './cluster.js';
 import { newDatabaseName, newPassword, uuidv7 } from './ids.js';
 import { asUnavailable, isUnavailable } from './unavailable.js';
-import { AtCapacity, deleteRecord, findLive, insertPending, lockClaimable, markClaimed, markUnclaimed, type DatabaseRecord } from './store.js';
+import { AtCapacity, deleteRecord, findLive, insertPending, lockClaimable, markClaimed, markReady, markUnclaimed, takeReady, type DatabaseRecord, type Queryable } from './store.js';
 
 /** How much of the cluster tenants may use (see `tenantLimits` in options). */
 export interface TenantLimits {
@@ -29,16 +29,23 @@ export interface CreateRequest {
 }
 
 /**
- * Row first (PENDING), then role and database, then UNCLAIMED: whatever dies part-way
- * leaves a row that says what to clean up. One pooled session for all of it, so under
- * load a create that has started finishes before later ones (the pool queues sessions
- * first come, first served) instead of every create finishing last. Fails with a GetDbError
- * SERVE_UNAVAILABLE when PostgreSQL is away or the server is at `limits.maxDatabases`.
+ * Row first (PENDING), then role and database, then `finish` (UNCLAIMED, or READY for the
+ * warm pool): whatever dies part-way leaves a row that says what to clean up. One pooled
+ * session for all of it, so under load a create that has started finishes before later
+ * ones (the pool queues sessions first come, first served) instead of every create
+ * finishing last. Fails with a GetDbError SERVE_UNAVAILABLE when PostgreSQL is away or
+ * the server is at `limits.maxDatabases`.
  *
  * @example
- * const record = await createClaimable(pool, { referrer: 'my-app', logicalReplication: false, ttlMs: 72 * 3600_000 }, limits);
+ * const record = await makeDatabase(pool, { referrer: 'my-app', logicalReplication: false }, limits, true, (s, id) => markUnclaimed(s, id, ttlMs));
  */
-export async function createClaimable(pool: pg.Pool, request: CreateRequest, limits: TenantLimits = DEFAULT_TENANT_LIMITS): Promise<DatabaseRecord> {
+export async function makeDatabase<T>(
+  pool: pg.Pool,
+  request: Omit<CreateRequest, 'ttlMs'>,
+  limits: TenantLimits,
+  login: boolean,
+  finish: (session: Queryable, id: string) => Promise<T>,
+): Promise<T> {
   const id = uuidv7();
   const name = newDatabaseName();
   const password = newPassword();
@@ -48,8 +55,8 @@ export async function createClaimable(pool: pg.Pool, request: CreateRequest, lim
     session = await pool.connect();
     await insertPending(session, { id, name, password, referrer: request.referrer, logicalReplication: request.logicalReplication }, limits.maxDatabases);
     try {
-      await createRoleAndDatabase(session, name, password, limits.connectionsPerDatabase);
-      return await markUnclaimed(session, id, request.ttlMs);
+      await createRoleAndDatabase(session, name, password, { connectionLimit: limits.connectionsPerDatabase, login });
+      return await finish(session, id);
     } catch (error) {
       await dropRoleAndDatabase(session, name, NOWHERE_ELSE)
         .then(() => deleteRecord(session!, id))
@@ -68,6 +75,53 @@ export async function createClaimable(pool: pg.Pool, request: CreateRequest, lim
   } finally {
     // A session that failed mid-create may be the one PostgreSQL dropped: do not reuse it.
     session?.release(broken);
+  }
+}
+
+/**
+ * A database on demand, UNCLAIMED for `ttlMs` from when it is ready.
+ *
+ * @example
+ * const record = await createClaimable(pool, { referrer: 'my-app', logicalReplication: false, ttlMs: 72 * 3600_000 }, limits);
+ */
+export function createClaimable(pool: pg.Pool, request: CreateRequest, limits: TenantLimits = DEFAULT_TENANT_LIMITS): Promise<DatabaseRecord> {
+  return makeDatabase(pool, request, limits, true, (session, id) => markUnclaimed(session, id, request.ttlMs));
+}
+
+/**
+ * One warm-pool database: role without login, database, READY. Its password is in the
+ * state only; nobody has seen it.
+ *
+ * @example
+ * await makeReady(pool, limits);
+ */
+export async function makeReady(pool: pg.Pool, limits: TenantLimits): Promise<void> {
+  await makeDatabase(pool, { referrer: '', logicalReplication: false }, limits, false, markReady);
+}
+
+/**
+ * Hands out a READY database in one short transaction (the row becomes UNCLAIMED with a
+ * new id and its expiry from now, and its role may log in from the commit on).
+ * Undefined when the pool is empty: the caller makes one on demand.
+ *
+ * @example
+ * const record = (await handOutReady(pool, request)) ?? (await createClaimable(pool, request, limits));
+ */
+export async function handOutReady(pool: pg.Pool, request: CreateRequest): Promise<DatabaseRecord | undefined> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const record = await takeReady(client, { id: uuidv7(), ...request });
+    if (record) await grantLogin(client, record.name);
+    await client.query(record ? 'COMMIT' : 'ROLLBACK');
+    return record;
+  } catch (error) {
+    broken = error as Error;
+    await client.query('ROLLBACK').catch(() => {});
+    throw asUnavailable(error);
+  } finally {
+    client.release(isUnavailable(broken) ? broken : undefined);
   }
 }
 

@@ -14,6 +14,7 @@ import { openPools, type Pools } from './pools.js';
 import { inDatabaseVia, preparePostgres } from './prepare.js';
 import { createRequestListener } from './router.js';
 import { startSweeper } from './sweeper.js';
+import { startPoolFiller } from './warm-pool.js';
 import { countByState } from './store.js';
 import type { ServeMetrics } from './metrics.js';
 import { NO_METRICS } from './observe.js';
@@ -110,7 +111,8 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
       observer,
       metrics: metrics && { registry: metrics, token: options.metricsToken },
     };
-    server.on('request', createRequestListener(ctx));
+    const filler = options.pool > 0 ? startPoolFiller(pool, options.pool, limits, hooks.log) : undefined;
+    server.on('request', createRequestListener({ ...ctx, warmPool: filler }));
     const sweeper = startSweeper(pool, options.sweepIntervalMs, {
       storageLimitBytes: options.storageLimitBytes,
       rateLimitPeriodMs: options.rateLimit?.periodMs,
@@ -125,6 +127,7 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
       warnings: [...warnings, ...reachabilityWarnings(options, endpoint)],
       close: async () => {
         await closeServer(server);
+        await filler?.stop();
         await sweeper.stop();
         await stopPostgres();
       },

@@ -43,6 +43,8 @@ export interface ServeOptions {
   connectionsPerDatabase: number;
   /** All tenants' connections together; undefined: what the server has, less a margin for serve. */
   maxTenantConnections: number | undefined;
+  /** Databases kept ready to hand out (0: none; creates make each on demand). */
+  pool: number;
   /** Serve GET /metrics (Prometheus text). */
   metrics: boolean;
   /** With `metrics`: scrapes must send `Authorization: Bearer <token>` (env GET_DB_SERVE_METRICS_TOKEN). */
@@ -185,6 +187,7 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     createQueue: parseCount(text(raw.createQueue) ?? '250', '--create-queue', 1, 100_000),
     connectionsPerDatabase: parseCount(text(raw.connectionsPerDatabase) ?? '5', '--connections-per-database', 1, 10_000),
     maxTenantConnections: raw.maxTenantConnections === undefined ? undefined : parseCount(String(raw.maxTenantConnections), '--max-tenant-connections', 1, 1_000_000),
+    pool: parseCount(text(raw.pool) ?? '0', '--pool', 0, 10_000),
     metrics: raw.metrics === true,
     metricsToken,
   };

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { GetDbError } from '../errors.js';
-import { closeToAll, createRoleAndDatabase, databaseSize, databasesOpenToAll, dropRoleAndDatabase, endRoleSessions, ensureClosedDatabase, ensureTemplate, ident, type InDatabase } from './cluster.js';
+import { closeToAll, createRoleAndDatabase, databaseSize, databasesOpenToAll, dropRoleAndDatabase, endRoleSessions, ensureClosedDatabase, ensureTemplate, grantLogin, ident, type InDatabase } from './cluster.js';
 import type { TenantLimits } from './databases.js';
 import { migrateState, SCHEMA, USERS_GROUP } from './state-schema.js';
 import type { Queryable } from './store.js';
@@ -121,7 +121,9 @@ async function trialRun(db: Queryable, admin: string, inDatabase: InDatabase): P
     [/^CREATE DATABASE/, `ALTER ROLE ${admin} CREATEDB;`],
   ];
   try {
-    await createRoleAndDatabase(db, name, randomBytes(24).toString('base64url'), 1, (sql) => (statement = sql));
+    await createRoleAndDatabase(db, name, randomBytes(24).toString('base64url'), { connectionLimit: 1, login: false }, (sql) => (statement = sql));
+    statement = `ALTER ROLE ${name} LOGIN`; // the warm pool's hand-out
+    await grantLogin(db, name);
     statement = `SELECT pg_database_size('${name}')`;
     await databaseSize(db, name);
     statement = `SELECT pg_terminate_backend(…) for role ${name}`;

@@ -7,7 +7,7 @@ import { SCHEMA } from './state-schema.js';
 
 export type Queryable = Pick<pg.ClientBase, 'query'>;
 
-export type RecordState = 'PENDING' | 'UNCLAIMED' | 'CLAIMED' | 'DELETING';
+export type RecordState = 'PENDING' | 'READY' | 'UNCLAIMED' | 'CLAIMED' | 'DELETING';
 
 export interface DatabaseRecord {
   id: string;
@@ -78,6 +78,57 @@ export async function markUnclaimed(db: Queryable, id: string, ttlMs: number): P
   );
   if (!rows[0]) throw new Error(`database ${id} was removed while it was being created`);
   return rows[0];
+}
+
+/**
+ * A warm-pool database is made: READY to hand out, invisible to the API.
+ *
+ * @example
+ * await markReady(session, id);
+ */
+export async function markReady(db: Queryable, id: string): Promise<void> {
+  const { rowCount } = await db.query(`UPDATE ${TABLE} SET state = 'READY', updated_at = now() WHERE id = $1 AND state = 'PENDING'`, [id]);
+  if (rowCount !== 1) throw new Error(`database ${id} was removed while it was being made`);
+}
+
+export interface HandOut {
+  /** The id the API shows from now on (a pooled row's own id was never shown). */
+  id: string;
+  referrer: string;
+  logicalReplication: boolean;
+  ttlMs: number;
+}
+
+/**
+ * Takes the oldest READY row and makes it the caller's UNCLAIMED database, with its
+ * clock starting now (inside the caller's transaction; rows other transactions hold are
+ * skipped, so no row is handed out twice). Undefined when the pool is empty.
+ *
+ * @example
+ * const record = await takeReady(session, { id: uuidv7(), referrer: 'my-app', logicalReplication: false, ttlMs });
+ */
+export async function takeReady(db: Queryable, handOut: HandOut): Promise<DatabaseRecord | undefined> {
+  const { rows } = await db.query<DatabaseRecord>(
+    `UPDATE ${TABLE} SET id = $1, state = 'UNCLAIMED', referrer = $2, logical_replication = $3,
+       created_at = now(), updated_at = now(), expires_at = now() + $4::float8 * interval '1 millisecond'
+     WHERE id = (SELECT id FROM ${TABLE} WHERE state = 'READY' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+     RETURNING ${COLUMNS}`,
+    [handOut.id, handOut.referrer, handOut.logicalReplication, handOut.ttlMs],
+  );
+  return rows[0];
+}
+
+/**
+ * READY databases, and how many more the connection budget allows (everything not being dropped counts).
+ *
+ * @example
+ * const { ready, room } = await poolRoom(client, 16);
+ */
+export async function poolRoom(db: Queryable, maxDatabases: number): Promise<{ ready: number; room: number }> {
+  const { rows } = await db.query<{ ready: number; live: number }>(
+    `SELECT count(*) FILTER (WHERE state = 'READY')::int AS ready, count(*) FILTER (WHERE state <> 'DELETING')::int AS live FROM ${TABLE}`,
+  );
+  return { ready: rows[0]!.ready, room: Math.max(0, maxDatabases - rows[0]!.live) };
 }
 
 /** What the API may show: ready, and not past its expiry even if the reaper has not run yet. */
@@ -175,7 +226,7 @@ export async function listUnclaimed(db: Queryable): Promise<Array<Pick<DatabaseR
 export async function rolesWithOtherLimit(db: Queryable, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ name: string }>(
     `SELECT d.name FROM ${TABLE} d JOIN pg_roles r ON r.rolname = d.name
-     WHERE d.state IN ('UNCLAIMED', 'CLAIMED') AND r.rolconnlimit <> $1`,
+     WHERE d.state IN ('READY', 'UNCLAIMED', 'CLAIMED') AND r.rolconnlimit <> $1`,
     [limit],
   );
   return rows.map((row) => row.name);
