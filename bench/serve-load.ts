@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
-import type { DatabaseView } from '../src/serve/database-view.js';
+import type { DatabaseView } from '../src/serve/http/database-view.js';
 import { spawnServe } from '../test/helpers/serve.js';
 import { numberOption } from './args.js';
 

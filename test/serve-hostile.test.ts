@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import pg from 'pg';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
-import { createRoleAndDatabase, TEMPLATE } from '../src/serve/cluster.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/embedded.js';
+import { createRoleAndDatabase, TEMPLATE } from '../src/serve/postgres/cluster.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/postgres/embedded.js';
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
 import { connectError, createDb, eventually, postJson, withClient } from './helpers/serve-http.js';
 import { embeddedPostgresOf, inDatabase, managedAdmin, superQuery } from './helpers/serve-admin.js';

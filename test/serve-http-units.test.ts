@@ -1,8 +1,8 @@
 /** The pure HTTP-side rules of serve: who the client is, which POSTs are same-origin, which errors mean "PostgreSQL is away". */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { describe, expect, test } from 'vitest';
-import { isSameOriginPost } from '../src/serve/claim-origin.js';
-import { bearerMatches, clientAddress } from '../src/serve/http-io.js';
+import { isSameOriginPost } from '../src/serve/http/claim-origin.js';
+import { bearerMatches, clientAddress } from '../src/serve/http/http-io.js';
 import { parseServeOptions } from '../src/serve/options.js';
 import { isUnavailable } from '../src/serve/unavailable.js';
 import { mulberry32, pick, randomSeed } from './helpers/random.js';

@@ -4,7 +4,7 @@
  * own, so the gauges count only this file's databases.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/embedded.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/postgres/embedded.js';
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
 import { createDb, eventually, getJson, postJson } from './helpers/serve-http.js';
 import { sampleValue, scrape } from './helpers/prometheus.js';

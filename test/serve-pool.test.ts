@@ -5,7 +5,7 @@
  * outlasts a restart. On a PostgreSQL of its own, so counts are this file's alone.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/embedded.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/postgres/embedded.js';
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
 import { superQuery } from './helpers/serve-admin.js';
 import { createDb, eventually, getJson, withClient } from './helpers/serve-http.js';

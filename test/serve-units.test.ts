@@ -1,13 +1,13 @@
 /** The pure parts of serve: options, request checks, names, the SCRAM verifier, the claim page. */
 import { describe, expect, test } from 'vitest';
 import { GetDbError } from '../src/errors.js';
-import { checkCreateBody } from '../src/serve/api-routes.js';
-import { unclaimedPage } from '../src/serve/claim-page.js';
-import { connectionString, publicEndpointFor } from '../src/serve/database-view.js';
+import { checkCreateBody } from '../src/serve/http/api-routes.js';
+import { unclaimedPage } from '../src/serve/http/claim-page.js';
+import { connectionString, publicEndpointFor } from '../src/serve/http/database-view.js';
 import { isUuid, newDatabaseName, newPassword, uuidv7 } from '../src/serve/ids.js';
 import { parseDuration, parseRateLimit, parseServeOptions, parseSize } from '../src/serve/options.js';
-import { scramVerifier } from '../src/serve/scram.js';
-import type { DatabaseRecord } from '../src/serve/store.js';
+import { scramVerifier } from '../src/serve/postgres/scram.js';
+import type { DatabaseRecord } from '../src/serve/state/store.js';
 
 const ADMIN = 'postgresql://postgres:pw@db.internal:6543/postgres?sslmode=require';
 

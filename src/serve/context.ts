@@ -1,6 +1,6 @@
 /** What every request handler of serve needs, made once at start-up. */
 import type pg from 'pg';
-import type { PublicEndpoint } from './database-view.js';
+import type { PublicEndpoint } from './http/database-view.js';
 import type { Log } from './log.js';
 import type { TenantLimits } from './databases.js';
 import type { ServeMetrics } from './metrics.js';

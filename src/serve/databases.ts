@@ -1,10 +1,10 @@
 /** Making and claiming databases: the state rows and the cluster kept in step. */
 import type pg from 'pg';
 import { GetDbError } from '../errors.js';
-import { createRoleAndDatabase, dropRoleAndDatabase, grantLogin, setReadOnly, type InDatabase } from './cluster.js';
+import { createRoleAndDatabase, dropRoleAndDatabase, grantLogin, setReadOnly, type InDatabase } from './postgres/cluster.js';
 import { newDatabaseName, newPassword, uuidv7 } from './ids.js';
 import { asUnavailable, isUnavailable } from './unavailable.js';
-import { AtCapacity, deleteRecord, findLive, insertPending, lockClaimable, markClaimed, markReady, markUnclaimed, takeReady, type DatabaseRecord, type Queryable } from './store.js';
+import { AtCapacity, deleteRecord, findLive, insertPending, lockClaimable, markClaimed, markReady, markUnclaimed, takeReady, type DatabaseRecord, type Queryable } from './state/store.js';
 
 /** How much of the cluster tenants may use (see `tenantLimits` in options). */
 export interface TenantLimits {

@@ -6,16 +6,16 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetDbError, isGetDbError } from '../errors.js';
 import { pgConfigFromUrl } from '../seed/pg-config.js';
-import { publicEndpointFor, type PublicEndpoint } from './database-view.js';
+import { publicEndpointFor, type PublicEndpoint } from './http/database-view.js';
 import type { Log } from './log.js';
 import type { ServeOptions } from './options.js';
-import { boundedServer } from './http-server.js';
-import { openPools, type Pools } from './pools.js';
-import { inDatabaseVia, preparePostgres } from './prepare.js';
-import { createRequestListener } from './router.js';
-import { startSweeper } from './sweeper.js';
-import { startPoolFiller } from './warm-pool.js';
-import { countByState } from './store.js';
+import { boundedServer } from './http/http-server.js';
+import { openPools, type Pools } from './postgres/pools.js';
+import { inDatabaseVia, preparePostgres } from './postgres/prepare.js';
+import { createRequestListener } from './http/router.js';
+import { startSweeper } from './sweeper/sweeper.js';
+import { startPoolFiller } from './pool/warm-pool.js';
+import { countByState } from './state/store.js';
 import type { ServeMetrics } from './metrics.js';
 import { NO_METRICS } from './observe.js';
 import type pg from 'pg';
@@ -79,7 +79,7 @@ async function openMetrics(options: ServeOptions, quick: pg.Pool, server: string
 }
 
 export async function startServe(options: ServeOptions, hooks: { log: Log }): Promise<RunningServe> {
-  const embedded = options.embedded ? await (await import('./embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
+  const embedded = options.embedded ? await (await import('./postgres/embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
   const adminUrl = embedded?.adminUrl ?? options.postgresUrl!;
   // The pid tells an operator (and pg_stat_activity) which serve process a session is.
   const adminConfig = { ...pgConfigFromUrl(adminUrl), application_name: `get-db serve ${process.pid}` };

@@ -8,12 +8,12 @@
  * never holds up the others.
  */
 import type pg from 'pg';
-import { databaseSize, dropRoleAndDatabase, endRoleSessions, endSessions, ident, readOnlyHolds, setReadOnly, type InDatabase } from './cluster.js';
-import { withLease } from './state-schema.js';
-import { deleteRecord, listUnclaimed, markReadOnly, pruneRateWindows, rolesWithOtherLimit, takeForDeletion, touchRecord } from './store.js';
-import type { Queryable } from './store.js';
-import type { Log } from './log.js';
-import type { Observer } from './observe.js';
+import { databaseSize, dropRoleAndDatabase, endRoleSessions, endSessions, ident, readOnlyHolds, setReadOnly, type InDatabase } from '../postgres/cluster.js';
+import { withLease } from '../state/state-schema.js';
+import { deleteRecord, listUnclaimed, markReadOnly, pruneRateWindows, rolesWithOtherLimit, takeForDeletion, touchRecord } from '../state/store.js';
+import type { Queryable } from '../state/store.js';
+import type { Log } from '../log.js';
+import type { Observer } from '../observe.js';
 
 export interface SweepOptions {
   storageLimitBytes: number;

@@ -5,11 +5,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createRoute, getRoute } from './api-routes.js';
 import { claimPageRoute, claimRoute } from './claim-routes.js';
-import { isGetDbError } from '../errors.js';
-import type { ServeContext } from './context.js';
+import { isGetDbError } from '../../errors.js';
+import type { ServeContext } from '../context.js';
 import { unavailablePage } from './claim-page.js';
 import { BodyTooLarge, bearerMatches, ClientGone, clientAddress, sendHtml, sendJson } from './http-io.js';
-import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_BODY } from './unavailable.js';
+import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_BODY } from '../unavailable.js';
 
 type Handler = (ctx: ServeContext, req: IncomingMessage, res: ServerResponse, param: string) => Promise<string | undefined | void>;
 

@@ -5,7 +5,7 @@
  * create storm. Both give up waiting for a session after a bounded time (→ 503).
  */
 import pg from 'pg';
-import type { Log } from './log.js';
+import type { Log } from '../log.js';
 
 export interface Pools {
   /** Creates, claims, the reaper: sessions held for several statements. */

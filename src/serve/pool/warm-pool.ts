@@ -7,10 +7,10 @@
  * state, so the pool outlasts restarts.
  */
 import type pg from 'pg';
-import { makeReady, type TenantLimits } from './databases.js';
-import type { Log } from './log.js';
-import { withLease } from './state-schema.js';
-import { poolRoom } from './store.js';
+import { makeReady, type TenantLimits } from '../databases.js';
+import type { Log } from '../log.js';
+import { withLease } from '../state/state-schema.js';
+import { poolRoom } from '../state/store.js';
 
 /** Two CREATE DATABASEs at once: most of a create's time is the server copying files. */
 export const FILL_CONCURRENCY = 2;

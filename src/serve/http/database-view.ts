@@ -1,6 +1,6 @@
 /** A state record as the Instagres API shows it (docs: "Response fields"). Pure. */
-import type { InstagresDatabase } from '../types.js';
-import type { DatabaseRecord } from './store.js';
+import type { InstagresDatabase } from '../../types.js';
+import type { DatabaseRecord } from '../state/store.js';
 
 export interface PublicEndpoint {
   /** host[:port] clients connect to. */

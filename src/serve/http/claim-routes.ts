@@ -2,12 +2,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { alreadyClaimedPage, claimedNowPage, crossSitePage, notFoundPage, unclaimedPage } from './claim-page.js';
 import { isSameOriginPost } from './claim-origin.js';
-import type { ServeContext } from './context.js';
-import { claimDatabase } from './databases.js';
+import type { ServeContext } from '../context.js';
+import { claimDatabase } from '../databases.js';
 import { connectionString } from './database-view.js';
 import { readBody, sendHtml } from './http-io.js';
-import { isUuid } from './ids.js';
-import { findLive } from './store.js';
+import { isUuid } from '../ids.js';
+import { findLive } from '../state/store.js';
 
 /** A lookup on the quick pool: unknown, malformed and expired ids never reach the admin pool. */
 const lookUp = (ctx: ServeContext, id: string) => (isUuid(id) ? findLive(ctx.quickPool, id.toLowerCase()) : Promise.resolve(undefined));

@@ -3,13 +3,13 @@
  * POST /api/v1/database and GET /api/v1/database/:id.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createClaimable, handOutReady, type CreateRequest } from './databases.js';
+import { createClaimable, handOutReady, type CreateRequest } from '../databases.js';
 import { databaseView } from './database-view.js';
 import { clientAddress, readBody, sendJson } from './http-io.js';
-import { isUuid } from './ids.js';
-import type { ServeContext } from './context.js';
-import { countRequest, findLive } from './store.js';
-import { isUnavailable, RETRY_AFTER_SECONDS } from './unavailable.js';
+import { isUuid } from '../ids.js';
+import type { ServeContext } from '../context.js';
+import { countRequest, findLive } from '../state/store.js';
+import { isUnavailable, RETRY_AFTER_SECONDS } from '../unavailable.js';
 
 const REFERRER_MAX = 200;
 const CREATE_FAILED = 'Failed to create the database.';

@@ -5,11 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { GetDbError } from '../errors.js';
+import { GetDbError } from '../../errors.js';
 import { closeToAll, createRoleAndDatabase, databaseSize, databasesOpenToAll, dropRoleAndDatabase, endRoleSessions, ensureClosedDatabase, ensureTemplate, grantLogin, ident, type InDatabase } from './cluster.js';
-import type { TenantLimits } from './databases.js';
-import { migrateState, SCHEMA, USERS_GROUP } from './state-schema.js';
-import type { Queryable } from './store.js';
+import type { TenantLimits } from '../databases.js';
+import { migrateState, SCHEMA, USERS_GROUP } from '../state/state-schema.js';
+import type { Queryable } from '../state/store.js';
 
 /** Where serve keeps its state when it may not make a schema in the URL's database. */
 export const STATE_DATABASE = 'get_db_serve';

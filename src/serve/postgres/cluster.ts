@@ -8,8 +8,8 @@
  */
 import pg from 'pg';
 import { scramVerifier } from './scram.js';
-import { USERS_GROUP } from './state-schema.js';
-import type { Queryable } from './store.js';
+import { USERS_GROUP } from '../state/state-schema.js';
+import type { Queryable } from '../state/store.js';
 
 /**
  * New databases are copied from this one, not template1: nobody may connect to it, so no
