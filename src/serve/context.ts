@@ -2,7 +2,8 @@
 import type pg from 'pg';
 import type { PublicEndpoint } from './http/database-view.js';
 import type { Log } from './log.js';
-import type { TenantLimits } from './databases.js';
+import type { CreateRequest, TenantLimits } from './databases.js';
+import type { DatabaseRecord } from './state/store.js';
 import type { ServeMetrics } from './metrics.js';
 import type { Observer } from './observe.js';
 import type { RateLimit } from './options.js';
@@ -23,7 +24,7 @@ export interface ServeContext {
   /** Each role's connection limit and how many databases may live at once. */
   tenantLimits: TenantLimits;
   /** With --pool: creates try a READY database first, and nudge the filler after. */
-  warmPool?: { nudge(): void };
+  warmPool?: { handOut(request: CreateRequest): Promise<DatabaseRecord | undefined>; nudge(): void };
   /** Counts creates, claims and reaps (a no-op without --metrics). */
   observer: Observer;
   /** With --metrics: what GET /metrics renders, and the bearer token it wants, if any. */

@@ -1,10 +1,10 @@
 /** Making and claiming databases: the state rows and the cluster kept in step. */
 import type pg from 'pg';
 import { GetDbError } from '../errors.js';
-import { createRoleAndDatabase, dropRoleAndDatabase, grantLogin, setReadOnly, type InDatabase } from './postgres/cluster.js';
+import { createRoleAndDatabase, dropRoleAndDatabase, setReadOnly, type InDatabase } from './postgres/cluster.js';
 import { newDatabaseName, newPassword, uuidv7 } from './ids.js';
 import { asUnavailable, isUnavailable } from './unavailable.js';
-import { AtCapacity, deleteRecord, findLive, insertPending, lockClaimable, markClaimed, markReady, markUnclaimed, takeReady, type DatabaseRecord, type Queryable } from './state/store.js';
+import { AtCapacity, deleteRecord, findLive, insertPending, lockClaimable, markClaimed, markReady, markUnclaimed, type DatabaseRecord, type Queryable } from './state/store.js';
 
 /** How much of the cluster tenants may use (see `tenantLimits` in options). */
 export interface TenantLimits {
@@ -97,32 +97,6 @@ export function createClaimable(pool: pg.Pool, request: CreateRequest, limits: T
  */
 export async function makeReady(pool: pg.Pool, limits: TenantLimits): Promise<void> {
   await makeDatabase(pool, { referrer: '', logicalReplication: false }, limits, false, markReady);
-}
-
-/**
- * Hands out a READY database in one short transaction (the row becomes UNCLAIMED with a
- * new id and its expiry from now, and its role may log in from the commit on).
- * Undefined when the pool is empty: the caller makes one on demand.
- *
- * @example
- * const record = (await handOutReady(pool, request)) ?? (await createClaimable(pool, request, limits));
- */
-export async function handOutReady(pool: pg.Pool, request: CreateRequest): Promise<DatabaseRecord | undefined> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    const record = await takeReady(client, { id: uuidv7(), ...request });
-    if (record) await grantLogin(client, record.name);
-    await client.query(record ? 'COMMIT' : 'ROLLBACK');
-    return record;
-  } catch (error) {
-    broken = error as Error;
-    await client.query('ROLLBACK').catch(() => {});
-    throw asUnavailable(error);
-  } finally {
-    client.release(isUnavailable(broken) ? broken : undefined);
-  }
 }
 
 export type ClaimResult =

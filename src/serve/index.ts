@@ -15,6 +15,7 @@ import { inDatabaseVia, preparePostgres } from './postgres/prepare.js';
 import { createRequestListener } from './http/router.js';
 import { startSweeper } from './sweeper/sweeper.js';
 import { startPoolFiller } from './pool/warm-pool.js';
+import { batchedHandOut } from './pool/hand-out.js';
 import { countByState } from './state/store.js';
 import type { ServeMetrics } from './metrics.js';
 import { NO_METRICS } from './observe.js';
@@ -112,7 +113,8 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
       metrics: metrics && { registry: metrics, token: options.metricsToken },
     };
     const filler = options.pool > 0 ? startPoolFiller(pool, options.pool, limits, hooks.log) : undefined;
-    server.on('request', createRequestListener({ ...ctx, warmPool: filler }));
+    const warmPool = filler && { handOut: batchedHandOut(pool), nudge: filler.nudge };
+    server.on('request', createRequestListener({ ...ctx, warmPool }));
     const sweeper = startSweeper(pool, options.sweepIntervalMs, {
       storageLimitBytes: options.storageLimitBytes,
       rateLimitPeriodMs: options.rateLimit?.periodMs,

@@ -3,7 +3,7 @@
  * POST /api/v1/database and GET /api/v1/database/:id.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createClaimable, handOutReady, type CreateRequest } from '../databases.js';
+import { createClaimable, type CreateRequest } from '../databases.js';
 import { databaseView } from './database-view.js';
 import { clientAddress, readBody, sendJson } from './http-io.js';
 import { isUuid } from '../ids.js';
@@ -69,7 +69,7 @@ function withinCreateQueue(ctx: ServeContext, res: ServerResponse): boolean {
 /** From the warm pool when it has one; on demand when it is empty (a burst that drained it). */
 async function handOutOrCreate(ctx: ServeContext, request: CreateRequest) {
   if (ctx.warmPool) {
-    const record = await handOutReady(ctx.pool, request);
+    const record = await ctx.warmPool.handOut(request);
     ctx.warmPool.nudge();
     if (record) return { record, pooled: true };
   }

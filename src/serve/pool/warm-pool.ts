@@ -1,6 +1,6 @@
 /**
  * The warm pool (`--pool <n>`): n databases made ahead, so a create is one short
- * transaction (databases.ts `handOutReady`). Every serve process on the same state runs
+ * transaction (hand-out.ts). Every serve process on the same state runs
  * a filler, but one fills at a time (a row lock on the `pool` lease, released if its
  * process dies), with at most FILL_CONCURRENCY creates at once so hand-outs and
  * on-demand creates keep most of the admin sessions. READY rows live in the shared
@@ -16,6 +16,11 @@ import { poolRoom } from '../state/store.js';
 export const FILL_CONCURRENCY = 2;
 /** How often a filler looks at the pool when nothing told it to. */
 const CHECK_EVERY_MS = 1_000;
+/**
+ * A hand-out asks for a refill this long after (once, however many follow): a burst is
+ * served before CREATE DATABASEs compete with it for sessions and CPU.
+ */
+const NUDGE_DELAY_MS = 300;
 
 export interface PoolFiller {
   /** A database was handed out: look again now rather than at the next check. */
@@ -69,6 +74,7 @@ export function startPoolFiller(pool: pg.Pool, size: number, limits: TenantLimit
   let again = false;
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let nudged: NodeJS.Timeout | undefined;
   const run = () => {
     if (stopped) return;
     if (running) return void (again = true);
@@ -90,10 +96,16 @@ export function startPoolFiller(pool: pg.Pool, size: number, limits: TenantLimit
   };
   run();
   return {
-    nudge: run,
+    nudge: () => {
+      nudged ??= setTimeout(() => {
+        nudged = undefined;
+        run();
+      }, NUDGE_DELAY_MS);
+    },
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(nudged);
       await running;
     },
   };

@@ -99,23 +99,31 @@ export interface HandOut {
   ttlMs: number;
 }
 
+/** COLUMNS of the `databases` row aliased `d` (for statements that join other rows with an `id`). */
+const D_COLUMNS = COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1d.$2');
+
 /**
- * Takes the oldest READY row and makes it the caller's UNCLAIMED database, with its
- * clock starting now (inside the caller's transaction; rows other transactions hold are
- * skipped, so no row is handed out twice). Undefined when the pool is empty.
+ * Takes up to `handOuts.length` of the oldest READY rows and makes them the callers'
+ * UNCLAIMED databases, in order, each with a new id and its clock starting now (inside the
+ * caller's transaction; rows other transactions hold are skipped, so no row is handed out
+ * twice). Shorter than `handOuts` when the pool has fewer.
  *
  * @example
- * const record = await takeReady(session, { id: uuidv7(), referrer: 'my-app', logicalReplication: false, ttlMs });
+ * const records = await takeReady(session, [{ id: uuidv7(), referrer: 'my-app', logicalReplication: false, ttlMs }]);
  */
-export async function takeReady(db: Queryable, handOut: HandOut): Promise<DatabaseRecord | undefined> {
+export async function takeReady(db: Queryable, handOuts: HandOut[]): Promise<DatabaseRecord[]> {
   const { rows } = await db.query<DatabaseRecord>(
-    `UPDATE ${TABLE} SET id = $1, state = 'UNCLAIMED', referrer = $2, logical_replication = $3,
-       created_at = now(), updated_at = now(), expires_at = now() + $4::float8 * interval '1 millisecond'
-     WHERE id = (SELECT id FROM ${TABLE} WHERE state = 'READY' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-     RETURNING ${COLUMNS}`,
-    [handOut.id, handOut.referrer, handOut.logicalReplication, handOut.ttlMs],
+    `WITH picked AS (SELECT id AS pooled_id FROM ${TABLE} WHERE state = 'READY' ORDER BY created_at LIMIT $5 FOR UPDATE SKIP LOCKED),
+       numbered AS (SELECT pooled_id, row_number() OVER () AS i FROM picked),
+       wanted AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::boolean[], $4::float8[]) WITH ORDINALITY AS w(w_id, w_referrer, w_logical, w_ttl, i))
+     UPDATE ${TABLE} d SET id = w_id, state = 'UNCLAIMED', referrer = w_referrer, logical_replication = w_logical,
+       created_at = now(), updated_at = now(), expires_at = now() + w_ttl * interval '1 millisecond'
+     FROM numbered JOIN wanted USING (i) WHERE d.id = numbered.pooled_id
+     RETURNING ${D_COLUMNS}`,
+    [handOuts.map((h) => h.id), handOuts.map((h) => h.referrer), handOuts.map((h) => h.logicalReplication), handOuts.map((h) => h.ttlMs), handOuts.length],
   );
-  return rows[0];
+  const order = new Map(handOuts.map((h, i) => [h.id, i]));
+  return rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }
 
 /**
