@@ -15,6 +15,8 @@ import type { Observer } from './observe.js';
 
 /** Per server: live databases by state, and warm-pool databases ready to hand out. */
 export interface FleetCounts {
+  /** Every configured server, so one with nothing READY reports 0. */
+  servers: string[];
   databases: Array<{ server: string; state: string; count: number }>;
 }
 
@@ -28,7 +30,7 @@ const CREATE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 
 /**
  * @example
- * const metrics = createMetrics(async () => ({ databases: [{ server: '0', state: 'UNCLAIMED', count: 3 }] }));
+ * const metrics = createMetrics(async () => ({ servers: ['db:5432'], databases: [{ server: 'db:5432', state: 'UNCLAIMED', count: 3 }] }));
  * metrics.create('created', 0.08);
  * const { body } = await metrics.render();
  */
@@ -60,6 +62,7 @@ export function createMetrics(readFleet: () => Promise<FleetCounts>): ServeMetri
       const fleet = await readFleet();
       databases.reset();
       poolReady.reset();
+      for (const server of fleet.servers) poolReady.set({ server }, 0);
       for (const row of fleet.databases) {
         databases.set({ server: row.server, state: row.state }, row.count);
         if (row.state === 'READY') poolReady.set({ server: row.server }, row.count);

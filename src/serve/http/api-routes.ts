@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createClaimable, type CreateRequest } from '../databases.js';
-import { databaseView } from './database-view.js';
+import { databaseView, endpointOf } from './database-view.js';
 import { clientAddress, readBody, sendJson } from './http-io.js';
 import { isUuid } from '../ids.js';
 import type { ServeContext } from '../context.js';
@@ -73,7 +73,7 @@ async function handOutOrCreate(ctx: ServeContext, request: CreateRequest) {
     ctx.warmPool.nudge();
     if (record) return { record, pooled: true };
   }
-  return { record: await createClaimable(ctx.pool, request, ctx.tenantLimits), pooled: false };
+  return { record: await createClaimable(ctx.servers, request), pooled: false };
 }
 
 export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
@@ -99,7 +99,7 @@ export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: 
     sendJson(res, 500, { error: CREATE_FAILED, hint: 'The server could not make a database right now; try again later.' });
     return undefined;
   }
-  sendJson(res, 201, databaseView(made.record, ctx.endpoint));
+  sendJson(res, 201, databaseView(made.record, endpointOf(ctx, made.record)));
   ctx.observer.create(made.pooled ? 'pooled' : 'created', (performance.now() - started) / 1000);
   return made.record.id;
 }
@@ -108,5 +108,5 @@ export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: 
 export async function getRoute(ctx: ServeContext, res: ServerResponse, id: string): Promise<void> {
   const record = isUuid(id) ? await findLive(ctx.quickPool, id.toLowerCase()) : undefined;
   if (!record) return sendJson(res, 400, { error: 'Database not found' });
-  sendJson(res, 200, databaseView(record, ctx.endpoint));
+  sendJson(res, 200, databaseView(record, endpointOf(ctx, record)));
 }

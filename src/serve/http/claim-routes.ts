@@ -4,7 +4,7 @@ import { alreadyClaimedPage, claimedNowPage, crossSitePage, notFoundPage, unclai
 import { isSameOriginPost } from './claim-origin.js';
 import type { ServeContext } from '../context.js';
 import { claimDatabase } from '../databases.js';
-import { connectionString } from './database-view.js';
+import { connectionString, endpointOf } from './database-view.js';
 import { readBody, sendHtml } from './http-io.js';
 import { isUuid } from '../ids.js';
 import { findLive } from '../state/store.js';
@@ -27,10 +27,10 @@ export async function claimRoute(ctx: ServeContext, req: IncomingMessage, res: S
   const live = await lookUp(ctx, id);
   if (!live) return sendHtml(res, 404, notFoundPage());
   if (live.state === 'CLAIMED') return sendHtml(res, 409, alreadyClaimedPage(live));
-  const result = await claimDatabase(ctx.pool, id.toLowerCase());
+  const result = await claimDatabase(ctx.servers, id.toLowerCase());
   if (result.outcome === 'not-found') return sendHtml(res, 404, notFoundPage());
   if (result.outcome === 'already-claimed') return sendHtml(res, 409, alreadyClaimedPage(result.record));
   ctx.log({ level: 'info', event: 'database_claimed', id: result.record.id });
   ctx.observer.claimed();
-  sendHtml(res, 200, claimedNowPage(result.record, connectionString(result.record, result.password, ctx.endpoint)));
+  sendHtml(res, 200, claimedNowPage(result.record, connectionString(result.record, result.password, endpointOf(ctx, result.record))));
 }

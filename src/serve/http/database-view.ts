@@ -22,6 +22,16 @@ export function publicEndpointFor(adminUrl: string, publicHost: string | undefin
   };
 }
 
+/**
+ * Where a database's connection string points: its server's public host.
+ *
+ * @example
+ * const endpoint = endpointOf(ctx, record);
+ */
+export function endpointOf(ctx: { servers: { of(key: string | null): { endpoint: PublicEndpoint } | undefined }; endpoint: PublicEndpoint }, record: Pick<DatabaseRecord, 'server'>): PublicEndpoint {
+  return ctx.servers.of(record.server)?.endpoint ?? ctx.endpoint;
+}
+
 export function connectionString(record: Pick<DatabaseRecord, 'name'>, password: string, endpoint: PublicEndpoint): string {
   const user = encodeURIComponent(record.name);
   return `postgresql://${user}:${encodeURIComponent(password)}@${endpoint.host}/${user}?sslmode=${endpoint.sslmode}`;

@@ -6,11 +6,11 @@
  * on-demand creates keep most of the admin sessions. READY rows live in the shared
  * state, so the pool outlasts restarts.
  */
-import type pg from 'pg';
-import { makeReady, type TenantLimits } from '../databases.js';
+import { makeReady } from '../databases.js';
+import type { Servers } from '../postgres/servers.js';
 import type { Log } from '../log.js';
 import { withLease } from '../state/state-schema.js';
-import { poolRoom } from '../state/store.js';
+import { poolRoom } from '../state/pool-rows.js';
 
 /** Two CREATE DATABASEs at once: most of a create's time is the server copying files. */
 export const FILL_CONCURRENCY = 2;
@@ -33,18 +33,19 @@ export interface PoolFiller {
  * Stops early when `stopped()` says so. Returns how many it made.
  *
  * @example
- * await fillOnce(pool, 20, limits, () => false, log);
+ * await fillOnce(servers, 20, () => false, log);
  */
-export async function fillOnce(pool: pg.Pool, size: number, limits: TenantLimits, stopped: () => boolean, log: Log): Promise<number> {
+export async function fillOnce(servers: Servers, size: number, stopped: () => boolean, log: Log): Promise<number> {
+  const pool = servers.all[0]!.pool;
   const made = await withLease(pool, 'pool', async () => {
-    const { ready, room } = await poolRoom(pool, limits.maxDatabases);
+    const { ready, room } = await poolRoom(pool, servers.healthy().reduce((sum, server) => sum + server.limits.maxDatabases, 0));
     let wanted = Math.min(size - ready, room);
     let count = 0;
     const worker = async () => {
       while (wanted > 0 && !stopped()) {
         wanted--;
         try {
-          await makeReady(pool, limits);
+          await makeReady(servers);
           count++;
         } catch (error) {
           wanted = 0; // the others stop too; the next check tries again
@@ -67,9 +68,9 @@ export async function fillOnce(pool: pg.Pool, size: number, limits: TenantLimits
  * A failure (PostgreSQL away, no room) is logged and tried again at the next check.
  *
  * @example
- * const filler = startPoolFiller(pool, 20, limits, log); filler.nudge(); await filler.stop();
+ * const filler = startPoolFiller(servers, 20, log); filler.nudge(); await filler.stop();
  */
-export function startPoolFiller(pool: pg.Pool, size: number, limits: TenantLimits, log: Log): PoolFiller {
+export function startPoolFiller(servers: Servers, size: number, log: Log): PoolFiller {
   let stopped = false;
   let again = false;
   let running: Promise<void> | undefined;
@@ -79,7 +80,7 @@ export function startPoolFiller(pool: pg.Pool, size: number, limits: TenantLimit
     if (stopped) return;
     if (running) return void (again = true);
     clearTimeout(timer);
-    running = fillOnce(pool, size, limits, () => stopped, log)
+    running = fillOnce(servers, size, () => stopped, log)
       .then(
         () => {},
         (error: unknown) => log({ level: 'warn', event: 'pool_fill_failed', error: (error as Error).message }),

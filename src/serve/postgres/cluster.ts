@@ -93,6 +93,17 @@ export async function grantLogin(db: Queryable, name: string): Promise<void> {
   await db.query(`ALTER ROLE ${ident(name)} LOGIN`);
 }
 
+/**
+ * Of these roles, those whose CONNECTION LIMIT is not `limit` (the option changed, or an older serve made them).
+ *
+ * @example
+ * const names = await rolesWithOtherLimit(client, ['gdb_0123456789abcdef01234567'], 5);
+ */
+export async function rolesWithOtherLimit(db: Queryable, names: string[], limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>('SELECT rolname AS name FROM pg_roles WHERE rolname = ANY ($1::text[]) AND rolconnlimit <> $2', [names, limit]);
+  return rows.map((row) => row.name);
+}
+
 /** Runs SQL in another database of the cluster (a short-lived admin session). */
 export type InDatabase = (database: string, work: (db: Queryable) => Promise<void>) => Promise<void>;
 

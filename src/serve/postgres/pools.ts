@@ -41,6 +41,16 @@ function listenForErrors(pool: pg.Pool, name: string, log: Log): pg.Pool {
 }
 
 /**
+ * Admin sessions on another PostgreSQL server (roles and databases only; the state is on the first).
+ *
+ * @example
+ * const pool = openClusterPool(pgConfigFromUrl('postgresql://postgres:pw@db2.internal:5432/postgres'), 'db2.internal:5432', log);
+ */
+export function openClusterPool(base: pg.ClientConfig, name: string, log: Log): pg.Pool {
+  return listenForErrors(new pg.Pool({ ...base, max: ADMIN_POOL_SIZE, connectionTimeoutMillis: ADMIN_WAIT_MS }), name, log);
+}
+
+/**
  * @example
  * const pools = openPools(pgConfigFromUrl('postgresql://postgres:pw@127.0.0.1:5432/postgres'), jsonLog(console.log));
  * await pools.quick.query('SELECT 1');

@@ -11,6 +11,25 @@ export const SCHEMA = 'get_db_serve';
 export const USERS_GROUP = 'get_db_serve_users';
 const VERSION = 2;
 
+const USERS_GROUP_SQL = `DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${USERS_GROUP}') THEN
+    CREATE ROLE ${USERS_GROUP} NOLOGIN;
+  END IF;
+END $$;`;
+
+/**
+ * The group every tenant role joins, on a server that holds no state (the state's
+ * migration makes it on the first). Another process making it at the same moment wins.
+ *
+ * @example
+ * await ensureUsersGroup(client);
+ */
+export async function ensureUsersGroup(client: Pick<pg.ClientBase, 'query'>): Promise<void> {
+  await client.query(USERS_GROUP_SQL).catch((error: { code?: string }) => {
+    if (!RACE_LOST.has(error.code ?? '')) throw error;
+  });
+}
+
 // `state`: PENDING (being made) → UNCLAIMED → CLAIMED, or → DELETING (being dropped);
 // for the warm pool PENDING → READY (made, no login, no id shown yet) → UNCLAIMED at hand-out.
 // The API answers "not found" for PENDING and DELETING. A claim is one transaction, so
@@ -35,6 +54,8 @@ CREATE TABLE IF NOT EXISTS ${SCHEMA}.databases (
 );
 ALTER TABLE ${SCHEMA}.databases ADD COLUMN IF NOT EXISTS creator_pid int;
 ALTER TABLE ${SCHEMA}.databases ADD COLUMN IF NOT EXISTS creator_started timestamptz;
+-- The PostgreSQL server (host:port of its admin URL) the database lives on.
+ALTER TABLE ${SCHEMA}.databases ADD COLUMN IF NOT EXISTS server text;
 -- Version 2 adds READY (the warm pool); an older serve refuses to start on this state.
 DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = '${SCHEMA}.databases'::regclass
@@ -51,11 +72,7 @@ CREATE UNLOGGED TABLE IF NOT EXISTS ${SCHEMA}.rate_windows (
   count int NOT NULL,
   PRIMARY KEY (client, window_start)
 );
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${USERS_GROUP}') THEN
-    CREATE ROLE ${USERS_GROUP} NOLOGIN;
-  END IF;
-END $$;
+${USERS_GROUP_SQL}
 `;
 
 /** Another process made the same object at the same moment: run again, it is there now. */

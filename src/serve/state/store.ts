@@ -23,11 +23,13 @@ export interface DatabaseRecord {
   updatedAt: Date;
   expiresAt: Date | null;
   claimedAt: Date | null;
+  /** The PostgreSQL server it lives on (its host:port); null: the first (rows from before several servers). */
+  server: string | null;
 }
 
-const TABLE = `${SCHEMA}.databases`;
-const COLUMNS = `id::text, state, name, password, referrer, logical_replication AS "logicalReplication",
-  read_only AS "readOnly", created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt", claimed_at AS "claimedAt"`;
+export const TABLE = `${SCHEMA}.databases`;
+export const COLUMNS = `id::text, state, name, password, referrer, logical_replication AS "logicalReplication",
+  read_only AS "readOnly", created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt", claimed_at AS "claimedAt", server`;
 /** A create that has not finished in this long died with its process, whatever pg_stat_activity says. */
 const PENDING_GIVE_UP = `interval '10 minutes'`;
 
@@ -42,31 +44,75 @@ export interface NewRecord {
 /** Live roles (and so tenant connections) are capped: see `insertPending`. */
 export class AtCapacity extends Error {}
 
+/** A server a create may go to, and how many databases it may hold. */
+export interface Candidate {
+  key: string;
+  maxDatabases: number;
+}
+
+/**
+ * The candidate with the fewest live databases (READY ones included) and room for one
+ * more; earlier candidates win ties. Pure.
+ *
+ * @example
+ * pickServer([{ key: 'a:5432', maxDatabases: 10 }, { key: 'b:5432', maxDatabases: 10 }], new Map([['a:5432', 3]])); // 'b:5432'
+ */
+export function pickServer(candidates: Candidate[], live: Map<string, number>): string | undefined {
+  let best: { key: string; count: number } | undefined;
+  for (const candidate of candidates) {
+    const count = live.get(candidate.key) ?? 0;
+    if (count < candidate.maxDatabases && (!best || count < best.count)) best = { key: candidate.key, count };
+  }
+  return best?.key;
+}
+
 /**
  * Recorded before the role exists, so a crash mid-create leaves a row the reaper cleans
  * up; with the creating session's pid and start, so the reaper knows at once when that
  * session (and so the create) is gone. Under the `create` lease, so two processes cannot
- * both take the last place under `maxDatabases`.
+ * both take a server's last place. Returns the server chosen (`pickServer`).
  *
  * @example
- * await insertPending(session, { id, name, password, referrer: 'my-app', logicalReplication: false }, 16);
+ * const server = await insertPending(session, { id, name, password, referrer: 'my-app', logicalReplication: false }, [{ key: 'db:5432', maxDatabases: 16 }]);
  */
-export async function insertPending(db: Queryable, record: NewRecord, maxDatabases: number): Promise<void> {
+export async function insertPending(db: Queryable, record: NewRecord, candidates: Candidate[]): Promise<string> {
   await db.query('BEGIN');
   try {
     await db.query(`SELECT name FROM ${SCHEMA}.leases WHERE name = 'create' FOR UPDATE`);
-    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${TABLE} WHERE state <> 'DELETING'`);
-    if (rows[0]!.n >= maxDatabases) throw new AtCapacity(`this server holds its maximum of ${maxDatabases} databases`);
+    const { rows } = await db.query<{ server: string; n: number }>(`SELECT server, count(*)::int AS n FROM ${TABLE} WHERE state <> 'DELETING' GROUP BY server`);
+    const server = pickServer(candidates, new Map(rows.map((row) => [row.server, row.n])));
+    if (server === undefined) throw new AtCapacity('every server holds its maximum of databases');
     await db.query(
-      `INSERT INTO ${TABLE} (id, state, name, password, referrer, logical_replication, creator_pid, creator_started)
-       SELECT $1, 'PENDING', $2, $3, $4, $5, pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()`,
-      [record.id, record.name, record.password, record.referrer, record.logicalReplication],
+      `INSERT INTO ${TABLE} (id, state, name, password, referrer, logical_replication, creator_pid, creator_started, server)
+       SELECT $1, 'PENDING', $2, $3, $4, $5, pid, backend_start, $6 FROM pg_stat_activity WHERE pid = pg_backend_pid()`,
+      [record.id, record.name, record.password, record.referrer, record.logicalReplication, server],
     );
     await db.query('COMMIT');
+    return server;
   } catch (error) {
     await db.query('ROLLBACK').catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Rows from before serve knew several servers live on the first (the one holding the state).
+ *
+ * @example
+ * await adoptUnplaced(pool, 'db.internal:5432');
+ */
+export async function adoptUnplaced(db: Queryable, firstKey: string): Promise<void> {
+  await db.query(`UPDATE ${TABLE} SET server = $1 WHERE server IS NULL`, [firstKey]);
+}
+
+/**
+ * A create that failed and could not clean up after itself: the reaper drops what it made.
+ *
+ * @example
+ * await markDeleting(session, id);
+ */
+export async function markDeleting(db: Queryable, id: string): Promise<void> {
+  await db.query(`UPDATE ${TABLE} SET state = 'DELETING', updated_at = now() WHERE id = $1`, [id]);
 }
 
 /** The expiry counts from when the database is ready, not from when it was asked for. */
@@ -78,65 +124,6 @@ export async function markUnclaimed(db: Queryable, id: string, ttlMs: number): P
   );
   if (!rows[0]) throw new Error(`database ${id} was removed while it was being created`);
   return rows[0];
-}
-
-/**
- * A warm-pool database is made: READY to hand out, invisible to the API.
- *
- * @example
- * await markReady(session, id);
- */
-export async function markReady(db: Queryable, id: string): Promise<void> {
-  const { rowCount } = await db.query(`UPDATE ${TABLE} SET state = 'READY', updated_at = now() WHERE id = $1 AND state = 'PENDING'`, [id]);
-  if (rowCount !== 1) throw new Error(`database ${id} was removed while it was being made`);
-}
-
-export interface HandOut {
-  /** The id the API shows from now on (a pooled row's own id was never shown). */
-  id: string;
-  referrer: string;
-  logicalReplication: boolean;
-  ttlMs: number;
-}
-
-/** COLUMNS of the `databases` row aliased `d` (for statements that join other rows with an `id`). */
-const D_COLUMNS = COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1d.$2');
-
-/**
- * Takes up to `handOuts.length` of the oldest READY rows and makes them the callers'
- * UNCLAIMED databases, in order, each with a new id and its clock starting now (inside the
- * caller's transaction; rows other transactions hold are skipped, so no row is handed out
- * twice). Shorter than `handOuts` when the pool has fewer.
- *
- * @example
- * const records = await takeReady(session, [{ id: uuidv7(), referrer: 'my-app', logicalReplication: false, ttlMs }]);
- */
-export async function takeReady(db: Queryable, handOuts: HandOut[]): Promise<DatabaseRecord[]> {
-  const { rows } = await db.query<DatabaseRecord>(
-    `WITH picked AS (SELECT id AS pooled_id FROM ${TABLE} WHERE state = 'READY' ORDER BY created_at LIMIT $5 FOR UPDATE SKIP LOCKED),
-       numbered AS (SELECT pooled_id, row_number() OVER () AS i FROM picked),
-       wanted AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::boolean[], $4::float8[]) WITH ORDINALITY AS w(w_id, w_referrer, w_logical, w_ttl, i))
-     UPDATE ${TABLE} d SET id = w_id, state = 'UNCLAIMED', referrer = w_referrer, logical_replication = w_logical,
-       created_at = now(), updated_at = now(), expires_at = now() + w_ttl * interval '1 millisecond'
-     FROM numbered JOIN wanted USING (i) WHERE d.id = numbered.pooled_id
-     RETURNING ${D_COLUMNS}`,
-    [handOuts.map((h) => h.id), handOuts.map((h) => h.referrer), handOuts.map((h) => h.logicalReplication), handOuts.map((h) => h.ttlMs), handOuts.length],
-  );
-  const order = new Map(handOuts.map((h, i) => [h.id, i]));
-  return rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-}
-
-/**
- * READY databases, and how many more the connection budget allows (everything not being dropped counts).
- *
- * @example
- * const { ready, room } = await poolRoom(client, 16);
- */
-export async function poolRoom(db: Queryable, maxDatabases: number): Promise<{ ready: number; room: number }> {
-  const { rows } = await db.query<{ ready: number; live: number }>(
-    `SELECT count(*) FILTER (WHERE state = 'READY')::int AS ready, count(*) FILTER (WHERE state <> 'DELETING')::int AS live FROM ${TABLE}`,
-  );
-  return { ready: rows[0]!.ready, room: Math.max(0, maxDatabases - rows[0]!.live) };
 }
 
 /** What the API may show: ready, and not past its expiry even if the reaper has not run yet. */
@@ -181,7 +168,7 @@ const CREATOR_GONE = `NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid =
  * @example
  * const rows = await takeForDeletion(client, 50, idsThatFailed);
  */
-export async function takeForDeletion(db: Queryable, limit: number, skip: string[] = []): Promise<Array<Pick<DatabaseRecord, 'id' | 'name'>>> {
+export async function takeForDeletion(db: Queryable, limit: number, skip: string[] = []): Promise<Array<Pick<DatabaseRecord, 'id' | 'name' | 'server'>>> {
   await db.query(
     `UPDATE ${TABLE} SET state = 'DELETING', updated_at = now()
      WHERE id IN (
@@ -191,8 +178,8 @@ export async function takeForDeletion(db: Queryable, limit: number, skip: string
        ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)`,
     [limit],
   );
-  const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name'>>(
-    `SELECT id::text, name FROM ${TABLE} WHERE state = 'DELETING' AND NOT (id::text = ANY ($2::text[])) ORDER BY updated_at LIMIT $1`,
+  const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name' | 'server'>>(
+    `SELECT id::text, name, server FROM ${TABLE} WHERE state = 'DELETING' AND NOT (id::text = ANY ($2::text[])) ORDER BY updated_at LIMIT $1`,
     [limit, skip],
   );
   return rows;
@@ -218,26 +205,23 @@ export async function deleteRecord(db: Queryable, id: string): Promise<void> {
  * @example
  * for (const row of await listUnclaimed(client)) console.log(row.name);
  */
-export async function listUnclaimed(db: Queryable): Promise<Array<Pick<DatabaseRecord, 'id' | 'name' | 'readOnly'>>> {
-  const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name' | 'readOnly'>>(
-    `SELECT id::text, name, read_only AS "readOnly" FROM ${TABLE} WHERE state = 'UNCLAIMED' ORDER BY created_at`,
+export async function listUnclaimed(db: Queryable): Promise<Array<Pick<DatabaseRecord, 'id' | 'name' | 'readOnly' | 'server'>>> {
+  const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name' | 'readOnly' | 'server'>>(
+    `SELECT id::text, name, read_only AS "readOnly", server FROM ${TABLE} WHERE state = 'UNCLAIMED' ORDER BY created_at`,
   );
   return rows;
 }
 
 /**
- * Live roles whose CONNECTION LIMIT is not `limit` (the option changed, or an older serve made them).
+ * Every role that exists for a tenant (READY, UNCLAIMED, CLAIMED), by server: the ones
+ * whose CONNECTION LIMIT the sweeper keeps.
  *
  * @example
- * const names = await rolesWithOtherLimit(client, 5);
+ * for (const { name, server } of await liveRoles(client)) console.log(server, name);
  */
-export async function rolesWithOtherLimit(db: Queryable, limit: number): Promise<string[]> {
-  const { rows } = await db.query<{ name: string }>(
-    `SELECT d.name FROM ${TABLE} d JOIN pg_roles r ON r.rolname = d.name
-     WHERE d.state IN ('READY', 'UNCLAIMED', 'CLAIMED') AND r.rolconnlimit <> $1`,
-    [limit],
-  );
-  return rows.map((row) => row.name);
+export async function liveRoles(db: Queryable): Promise<Array<{ name: string; server: string | null }>> {
+  const { rows } = await db.query<{ name: string; server: string | null }>(`SELECT name, server FROM ${TABLE} WHERE state IN ('READY', 'UNCLAIMED', 'CLAIMED')`);
+  return rows;
 }
 
 /** True when the row is still unclaimed (a claim in between wins); it stays locked until commit. */
@@ -250,13 +234,15 @@ export async function markReadOnly(db: Queryable, id: string): Promise<boolean> 
 }
 
 /**
- * Rows by state, for the metrics' gauges (one indexed scan of a table of live databases).
+ * Rows by server and state, for the metrics' gauges (one indexed scan of a table of live databases).
  *
  * @example
  * const counts = await countByState(quickPool); // [{ state: 'UNCLAIMED', count: 12 }, …]
  */
-export async function countByState(db: Queryable): Promise<Array<{ state: RecordState; count: number }>> {
-  const { rows } = await db.query<{ state: RecordState; count: number }>(`SELECT state, count(*)::int AS count FROM ${TABLE} GROUP BY state ORDER BY state`);
+export async function countByState(db: Queryable): Promise<Array<{ server: string | null; state: RecordState; count: number }>> {
+  const { rows } = await db.query<{ server: string | null; state: RecordState; count: number }>(
+    `SELECT server, state, count(*)::int AS count FROM ${TABLE} GROUP BY server, state ORDER BY server, state`,
+  );
   return rows;
 }
 
