@@ -1,7 +1,7 @@
 /**
  * Load test for `get-db serve`, side by side in one run, on a fresh embedded PostgreSQL per
  * run: N concurrent creates without a pool (GET and /healthz probed meanwhile), the same
- * with a warm pool of N (and how long that pool takes to fill from empty, i.e. to refill
+ * on two PostgreSQL servers, the same with a warm pool of N (and how long that pool takes to fill from empty, i.e. to refill
  * once drained), then every database of the first run checked with its own credentials
  * (must connect) and with its neighbour's (must be refused). Prints medians of --runs.
  *
@@ -147,6 +147,7 @@ async function timeToFill(adminUrl: string): Promise<number> {
 
 interface Run {
   plain: Storm;
+  twoServers: Storm;
   pooled: Storm;
   fillS: number;
   refillS: number;
@@ -157,12 +158,16 @@ async function oneRun(): Promise<Run> {
   try {
     const plainServe = await spawnServe(['--postgres-url', postgres.adminUrl, ...SERVE_ARGS]);
     const plain = await storm(plainServe).finally(() => plainServe.stop());
+    const secondPostgres = await startEmbeddedPostgres();
+    const twoServers = await spawnServe(['--postgres-url', postgres.adminUrl, '--postgres-url', secondPostgres.adminUrl, ...SERVE_ARGS])
+      .then((serve) => storm(serve).finally(() => serve.stop()))
+      .finally(() => secondPostgres.stop());
     const poolServe = await spawnServe(['--postgres-url', postgres.adminUrl, ...SERVE_ARGS, '--pool', String(CREATES)]);
     try {
       const fillS = await timeToFill(postgres.adminUrl);
       const pooled = await storm(poolServe);
       const refillS = await timeToFill(postgres.adminUrl);
-      return { plain, pooled, fillS, refillS };
+      return { plain, twoServers, pooled, fillS, refillS };
     } finally {
       await poolServe.stop();
     }
@@ -205,6 +210,9 @@ row('no pool: creates per second', (r) => r.plain.perSecond, (v) => v.toFixed(1)
 row('no pool: failures (503 "try again")', (r) => r.plain.failures, String);
 row('no pool: GET /api/v1/database/:id p95 during the storm', (r) => r.plain.getP95, ms);
 row('no pool: GET /healthz p95 during the storm', (r) => r.plain.healthP95, ms);
+row('two servers, no pool: creates per second', (r) => r.twoServers.perSecond, (v) => v.toFixed(1));
+row('two servers vs one: creates per second', (r) => r.twoServers.perSecond / r.plain.perSecond, (v) => `${v.toFixed(2)}×`);
+row('two servers: failures (503 "try again")', (r) => r.twoServers.failures, String);
 row(`pool of ${CREATES}: create p50`, (r) => r.pooled.p50, ms);
 row(`pool of ${CREATES}: create p95`, (r) => r.pooled.p95, ms);
 row(`pool of ${CREATES}: failures`, (r) => r.pooled.failures, String);
@@ -215,5 +223,5 @@ row(`${CREATES} plain creates, for comparison`, (r) => CREATES / r.plain.perSeco
 console.log(`| credentials: reachable with own / refused with a neighbour's | ${own.reachable} / ${own.refused} of ${own.made} | |`);
 for (const error of runs.flatMap((r) => [...r.plain.errors, ...r.pooled.errors]).slice(0, 5)) console.log(`failure: ${error}`);
 // A 503 is the server saying "busy, retry"; anything else (and any pooled failure) is a failure.
-const ok = runs.every((r) => r.plain.errors.every((e) => e.startsWith('HTTP 503')) && r.pooled.failures === 0) && own.reachable === own.made && own.refused === own.made;
+const ok = runs.every((r) => [...r.plain.errors, ...r.twoServers.errors].every((e) => e.startsWith('HTTP 503')) && r.pooled.failures === 0) && own.reachable === own.made && own.refused === own.made;
 if (!ok) process.exitCode = 1;
