@@ -99,6 +99,9 @@ interface Storm {
   unavailable: number;
   getP95: number;
   healthP95: number;
+  /** The same creates as serve's request log times them (request in to response out). */
+  serverP50: number;
+  serverP95: number;
   made: DatabaseView[];
   errors: string[];
 }
@@ -106,6 +109,7 @@ interface Storm {
 /** N concurrent creates, GET and /healthz probed meanwhile. */
 async function storm(serve: ServeProcess): Promise<Storm> {
   const warm = await timedCreate(serve.apiUrl); // warm-up: first connection, first CREATE DATABASE
+  const logged = serve.logs().length;
   const started = performance.now();
   const all = Promise.all(Array.from({ length: CREATES }, () => timedCreate(serve.apiUrl)));
   const probes = await probeWhile(serve.apiUrl, warm.db!.id, all);
@@ -114,7 +118,14 @@ async function storm(serve: ServeProcess): Promise<Storm> {
   const made = results.flatMap((r) => (r.db ? [r.db] : []));
   const failures = results.filter((r) => r.error);
   const latencies = results.map((r) => r.ms);
+  const serverMs = serve
+    .logs()
+    .slice(logged)
+    .filter((line) => line.event === 'request' && line.method === 'POST')
+    .map((line) => line.ms as number);
   return {
+    serverP50: percentile(serverMs, 50),
+    serverP95: percentile(serverMs, 95),
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     perSecond: made.length / (wallMs / 1000),
@@ -215,6 +226,8 @@ row('two servers vs one: creates per second', (r) => r.twoServers.perSecond / r.
 row('two servers: failures (503 "try again")', (r) => r.twoServers.failures, String);
 row(`pool of ${CREATES}: create p50`, (r) => r.pooled.p50, ms);
 row(`pool of ${CREATES}: create p95`, (r) => r.pooled.p95, ms);
+row(`pool of ${CREATES}: the same, as serve's request log times them, p50`, (r) => r.pooled.serverP50, ms);
+row(`pool of ${CREATES}: the same, as serve's request log times them, p95`, (r) => r.pooled.serverP95, ms);
 row(`pool of ${CREATES}: failures`, (r) => r.pooled.failures, String);
 row(`pool of ${CREATES}: GET /healthz p95 during the storm`, (r) => r.pooled.healthP95, ms);
 row(`pool: fill ${CREATES} from empty`, (r) => r.fillS, (v) => `${v.toFixed(1)} s`);

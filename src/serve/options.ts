@@ -159,7 +159,12 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 /** A repeatable option: commander collects an array; a caller may pass one string. */
 const list = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
 
-/** The server's name in the state and the metrics: host:port of its URL (so keep that stable). */
+/**
+ * The server's name in the state and the metrics: host:port of its URL (so keep that stable).
+ *
+ * @example
+ * serverKey('postgresql://admin:pw@db.internal:5432/postgres'); // 'db.internal:5432'
+ */
 export const serverKey = (url: string) => new URL(url).host;
 
 function checkServers(urls: string[], publicHosts: string[]): void {
