@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
-import { startEmbeddedPostgres } from '../src/serve/embedded.js';
+import { startEmbeddedPostgres } from '../src/serve/postgres/embedded.js';
 import { flag, numberOption } from './args.js';
 import { startLatencyProxy } from './latency-proxy.js';
 

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import pg from 'pg';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
-import { createRoleAndDatabase, TEMPLATE } from '../src/serve/cluster.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/embedded.js';
+import { createRoleAndDatabase, TEMPLATE } from '../src/serve/postgres/cluster.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/postgres/embedded.js';
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
 import { connectError, createDb, eventually, postJson, withClient } from './helpers/serve-http.js';
 import { embeddedPostgresOf, inDatabase, managedAdmin, superQuery } from './helpers/serve-admin.js';
@@ -183,7 +183,7 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
       // After every statement of a create, the neighbour tries to get in.
       const watched = { query: async (sql: string) => ((await client.query(sql)), seen.push(await attempt(name)), { rows: [] }) } as never;
       try {
-        await createRoleAndDatabase(watched, name, 'x'.repeat(40), 2);
+        await createRoleAndDatabase(watched, name, 'x'.repeat(40), { connectionLimit: 2 });
       } finally {
         await client.query(`DROP DATABASE IF EXISTS ${name}`);
         await client.query(`DROP ROLE IF EXISTS ${name}`);

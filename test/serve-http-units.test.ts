@@ -1,8 +1,8 @@
 /** The pure HTTP-side rules of serve: who the client is, which POSTs are same-origin, which errors mean "PostgreSQL is away". */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { describe, expect, test } from 'vitest';
-import { isSameOriginPost } from '../src/serve/claim-origin.js';
-import { clientAddress } from '../src/serve/http-io.js';
+import { isSameOriginPost } from '../src/serve/http/claim-origin.js';
+import { bearerMatches, clientAddress } from '../src/serve/http/http-io.js';
 import { parseServeOptions } from '../src/serve/options.js';
 import { isUnavailable } from '../src/serve/unavailable.js';
 import { mulberry32, pick, randomSeed } from './helpers/random.js';
@@ -101,5 +101,15 @@ describe('which failures mean PostgreSQL is away (503)', () => {
     ['nothing', undefined],
   ])('%s: no', (_, error) => {
     expect(isUnavailable(error)).toBe(false);
+  });
+});
+
+describe('the metrics bearer token', () => {
+  test('only the exact token, as a Bearer credential, passes', () => {
+    expect(bearerMatches('Bearer s3cret', 's3cret')).toBe(true);
+    expect(bearerMatches('bearer   s3cret ', 's3cret')).toBe(true);
+    for (const header of [undefined, '', 'Bearer', 'Bearer s3cre', 'Bearer s3cretX', 'Basic s3cret', 's3cret', 'Bearer s3cret extra']) {
+      expect(bearerMatches(header, 's3cret')).toBe(false);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/embedded.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/postgres/embedded.js';
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
 import { connectError, createDb, eventually, getJson, postJson, withClient } from './helpers/serve-http.js';
 import { embeddedPostgresOf, managedAdmin, superQuery } from './helpers/serve-admin.js';

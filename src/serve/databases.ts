@@ -1,10 +1,12 @@
 /** Making and claiming databases: the state rows and the cluster kept in step. */
 import type pg from 'pg';
 import { GetDbError } from '../errors.js';
-import { createRoleAndDatabase, dropRoleAndDatabase, setReadOnly, type InDatabase } from './cluster.js';
+import { createRoleAndDatabase, dropRoleAndDatabase, setReadOnly, type InDatabase } from './postgres/cluster.js';
 import { newDatabaseName, newPassword, uuidv7 } from './ids.js';
 import { asUnavailable, isUnavailable } from './unavailable.js';
-import { AtCapacity, deleteRecord, findLive, insertPending, lockClaimable, markClaimed, markUnclaimed, type DatabaseRecord } from './store.js';
+import type { Server, Servers } from './postgres/servers.js';
+import { markReady } from './state/pool-rows.js';
+import { AtCapacity, deleteRecord, findLive, insertPending, markDeleting, lockClaimable, markClaimed, markUnclaimed, type DatabaseRecord, type Queryable } from './state/store.js';
 
 /** How much of the cluster tenants may use (see `tenantLimits` in options). */
 export interface TenantLimits {
@@ -13,9 +15,6 @@ export interface TenantLimits {
   /** Live databases at most: their roles' limits add up to the total tenants may hold. */
   maxDatabases: number;
 }
-
-/** Without a configured server: PostgreSQL's stock 100 connections, 20 kept for serve. */
-export const DEFAULT_TENANT_LIMITS: TenantLimits = { connectionsPerDatabase: 5, maxDatabases: 16 };
 
 // A role seconds old has made nothing in other databases; if it somehow has, the reaper does that part.
 const NOWHERE_ELSE: InDatabase = async (database) => {
@@ -28,47 +27,105 @@ export interface CreateRequest {
   ttlMs: number;
 }
 
+/** A PENDING row whose create failed: dropped now if possible, else left to the reaper. */
+async function undo(state: Queryable, cluster: Queryable, id: string, name: string): Promise<void> {
+  try {
+    await dropRoleAndDatabase(cluster, name, NOWHERE_ELSE);
+    await deleteRecord(state, id);
+  } catch {
+    await markDeleting(state, id).catch(() => {}); // the reaper retries what is left
+  }
+}
+
+const noRoom = (servers: Servers) =>
+  new GetDbError('SERVE_UNAVAILABLE', 'This server has no room for another database right now.', {
+    hint: 'Unclaimed databases expire and free their place; try again later.',
+    details: { reason: 'capacity', maxDatabases: servers.all.reduce((sum, server) => sum + server.limits.maxDatabases, 0) },
+  });
+
 /**
- * Row first (PENDING), then role and database, then UNCLAIMED: whatever dies part-way
- * leaves a row that says what to clean up. One pooled session for all of it, so under
- * load a create that has started finishes before later ones (the pool queues sessions
- * first come, first served) instead of every create finishing last. Fails with a GetDbError
- * SERVE_UNAVAILABLE when PostgreSQL is away or the server is at `limits.maxDatabases`.
- *
- * @example
- * const record = await createClaimable(pool, { referrer: 'my-app', logicalReplication: false, ttlMs: 72 * 3600_000 }, limits);
+ * One attempt on the server `insertPending` picks. `undefined` when that server failed to
+ * answer (it is marked down; the caller tries another).
  */
-export async function createClaimable(pool: pg.Pool, request: CreateRequest, limits: TenantLimits = DEFAULT_TENANT_LIMITS): Promise<DatabaseRecord> {
+async function attempt<T>(state: pg.PoolClient, servers: Servers, candidates: Server[], request: Omit<CreateRequest, 'ttlMs'>, login: boolean, finish: (session: Queryable, id: string) => Promise<T>): Promise<{ done: T } | { skip: Server }> {
   const id = uuidv7();
   const name = newDatabaseName();
   const password = newPassword();
-  let session: pg.PoolClient | undefined;
+  const key = await insertPending(state, { id, name, password, ...request }, candidates.map((server) => ({ key: server.key, maxDatabases: server.limits.maxDatabases })));
+  const server = servers.of(key)!;
+  let cluster: pg.PoolClient | undefined;
   let broken: Error | undefined;
   try {
-    session = await pool.connect();
-    await insertPending(session, { id, name, password, referrer: request.referrer, logicalReplication: request.logicalReplication }, limits.maxDatabases);
-    try {
-      await createRoleAndDatabase(session, name, password, limits.connectionsPerDatabase);
-      return await markUnclaimed(session, id, request.ttlMs);
-    } catch (error) {
-      await dropRoleAndDatabase(session, name, NOWHERE_ELSE)
-        .then(() => deleteRecord(session!, id))
-        .catch(() => {}); // the reaper retries what is left
-      throw error;
-    }
+    cluster = server.holdsState ? state : await server.pool.connect();
+    await createRoleAndDatabase(cluster, name, password, { connectionLimit: server.limits.connectionsPerDatabase, login });
+    return { done: await finish(state, id) };
   } catch (error) {
     if (isUnavailable(error)) broken = error as Error;
-    if (error instanceof AtCapacity) {
-      throw new GetDbError('SERVE_UNAVAILABLE', 'This server has no room for another database right now.', {
-        hint: 'Unclaimed databases expire and free their place; try again later.',
-        details: { reason: 'capacity', maxDatabases: limits.maxDatabases },
-      });
+    if (cluster) await undo(state, cluster, id, name);
+    else await markDeleting(state, id).catch(() => {});
+    if (server.holdsState || !isUnavailable(error)) throw error;
+    servers.markDown(server, error);
+    return { skip: server };
+  } finally {
+    if (cluster !== state) cluster?.release(broken);
+  }
+}
+
+/**
+ * Row first (PENDING, on the healthy server with the fewest live databases and room),
+ * then role and database there, then `finish` (UNCLAIMED, or READY for the warm pool):
+ * whatever dies part-way leaves a row that says what to clean up. A server that fails to
+ * answer is marked down and the create goes to the next, so the client sees no error.
+ * One state session for all of it, so under load a create that has started finishes
+ * before later ones (the pool queues sessions first come, first served). Fails with a
+ * GetDbError SERVE_UNAVAILABLE when the state's PostgreSQL is away, or every server is
+ * down or full.
+ *
+ * @example
+ * const record = await makeDatabase(servers, { referrer: 'my-app', logicalReplication: false }, true, (s, id) => markUnclaimed(s, id, ttlMs));
+ */
+export async function makeDatabase<T>(servers: Servers, request: Omit<CreateRequest, 'ttlMs'>, login: boolean, finish: (session: Queryable, id: string) => Promise<T>): Promise<T> {
+  let state: pg.PoolClient | undefined;
+  let broken: Error | undefined;
+  try {
+    state = await servers.all[0]!.pool.connect();
+    let candidates = servers.healthy();
+    while (candidates.length > 0) {
+      const result = await attempt(state, servers, candidates, request, login, finish);
+      if ('done' in result) return result.done;
+      candidates = candidates.filter((server) => server !== result.skip && server.up);
     }
+    throw new GetDbError('SERVE_UNAVAILABLE', 'No PostgreSQL server is answering right now.', { hint: 'Try again in a few seconds.' });
+  } catch (error) {
+    if (isUnavailable(error)) broken = error as Error;
+    if (error instanceof AtCapacity) throw noRoom(servers);
     throw asUnavailable(error);
   } finally {
     // A session that failed mid-create may be the one PostgreSQL dropped: do not reuse it.
-    session?.release(broken);
+    state?.release(broken);
   }
+}
+
+/**
+ * A database on demand, UNCLAIMED for `ttlMs` from when it is ready.
+ *
+ * @example
+ * const record = await createClaimable(servers, { referrer: 'my-app', logicalReplication: false, ttlMs: 72 * 3600_000 });
+ */
+export function createClaimable(servers: Servers, request: CreateRequest): Promise<DatabaseRecord> {
+  const { ttlMs, ...made } = request;
+  return makeDatabase(servers, made, true, (session, id) => markUnclaimed(session, id, ttlMs));
+}
+
+/**
+ * One warm-pool database: role without login, database, READY. Its password is in the
+ * state only; nobody has seen it.
+ *
+ * @example
+ * await makeReady(servers);
+ */
+export async function makeReady(servers: Servers): Promise<void> {
+  await makeDatabase(servers, { referrer: '', logicalReplication: false }, false, markReady);
 }
 
 export type ClaimResult =
@@ -83,15 +140,15 @@ export type ClaimResult =
  * pool: waiting for a second session while holding one is how a dozen concurrent claims
  * once took every session and stalled the server.
  */
-export async function claimDatabase(pool: pg.Pool, id: string): Promise<ClaimResult> {
-  const claimed = await claimInTransaction(pool, id);
+export async function claimDatabase(servers: Servers, id: string): Promise<ClaimResult> {
+  const claimed = await claimInTransaction(servers, id);
   if (claimed) return claimed;
-  const live = await findLive(pool, id);
+  const live = await findLive(servers.all[0]!.pool, id);
   return live?.state === 'CLAIMED' ? { outcome: 'already-claimed', record: live } : { outcome: 'not-found' };
 }
 
-async function claimInTransaction(pool: pg.Pool, id: string): Promise<ClaimResult | undefined> {
-  const client = await pool.connect();
+async function claimInTransaction(servers: Servers, id: string): Promise<ClaimResult | undefined> {
+  const client = await servers.all[0]!.pool.connect();
   try {
     await client.query('BEGIN');
     const record = await lockClaimable(client, id);
@@ -99,7 +156,9 @@ async function claimInTransaction(pool: pg.Pool, id: string): Promise<ClaimResul
       await client.query('ROLLBACK');
       return undefined;
     }
-    if (record.readOnly) await setReadOnly(client, record.name, false);
+    const server = servers.of(record.server);
+    if (!server) throw new Error(`database ${id} is on ${record.server}, which is not among the --postgres-url servers`);
+    if (record.readOnly) await setReadOnly(server.holdsState ? client : server.pool, record.name, false);
     const claimed = await markClaimed(client, id);
     await client.query('COMMIT');
     return { outcome: 'claimed', record: claimed, password: record.password };

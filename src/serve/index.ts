@@ -6,14 +6,22 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetDbError, isGetDbError } from '../errors.js';
 import { pgConfigFromUrl } from '../seed/pg-config.js';
-import { publicEndpointFor, type PublicEndpoint } from './database-view.js';
+import { publicEndpointFor, type PublicEndpoint } from './http/database-view.js';
 import type { Log } from './log.js';
 import type { ServeOptions } from './options.js';
-import { boundedServer } from './http-server.js';
-import { openPools, type Pools } from './pools.js';
-import { inDatabaseVia, preparePostgres } from './prepare.js';
-import { createRequestListener } from './router.js';
-import { startSweeper } from './sweeper.js';
+import { boundedServer } from './http/http-server.js';
+import { openPools, type Pools } from './postgres/pools.js';
+import { inDatabaseVia, prepareOtherServer, preparePostgres, type TenantConnections } from './postgres/prepare.js';
+import { openServers, type ServerSpec, type Servers } from './postgres/servers.js';
+import { serverKey } from './options.js';
+import { createRequestListener } from './http/router.js';
+import { startSweeper } from './sweeper/sweeper.js';
+import { startPoolFiller } from './pool/warm-pool.js';
+import { batchedHandOut } from './pool/hand-out.js';
+import { adoptUnplaced, countByState } from './state/store.js';
+import type { ServeMetrics } from './metrics.js';
+import { NO_METRICS } from './observe.js';
+import type pg from 'pg';
 
 export interface RunningServe {
   /** What clients pass as --api-url / INSTAGRES_API_URL. */
@@ -66,13 +74,39 @@ async function closeServer(server: Server): Promise<void> {
   clearInterval(sweepIdle);
 }
 
+/** prom-client loads only when metrics are asked for; the gauges read the shared state at each scrape. */
+async function openMetrics(options: ServeOptions, quick: pg.Pool, servers: Servers): Promise<ServeMetrics | undefined> {
+  if (!options.metrics) return undefined;
+  const { createMetrics } = await import('./metrics.js');
+  const keys = servers.all.map((server) => server.key);
+  return createMetrics(async () => ({
+    servers: keys,
+    databases: (await countByState(quick)).map((row) => ({ ...row, server: row.server ?? keys[0]! })),
+  }));
+}
+
+/** The servers after the first: prepared one by one (each failure names its server), then pooled. */
+async function otherServers(options: ServeOptions, wanted: TenantConnections, publicUrl: string, warnings: string[]): Promise<ServerSpec[]> {
+  const specs: ServerSpec[] = [];
+  for (const [i, url] of options.postgresUrls.entries()) {
+    if (i === 0) continue;
+    const config = { ...pgConfigFromUrl(url), application_name: `get-db serve ${process.pid}` };
+    const prepared = await prepareOtherServer(config, wanted);
+    warnings.push(...prepared.warnings);
+    specs.push({ key: serverKey(url), config, endpoint: publicEndpointFor(url, options.publicHosts[i], publicUrl), limits: prepared.limits, inDatabase: inDatabaseVia(config) });
+  }
+  return specs;
+}
+
 export async function startServe(options: ServeOptions, hooks: { log: Log }): Promise<RunningServe> {
-  const embedded = options.embedded ? await (await import('./embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
-  const adminUrl = embedded?.adminUrl ?? options.postgresUrl!;
+  const embedded = options.embedded ? await (await import('./postgres/embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
+  const adminUrl = embedded?.adminUrl ?? options.postgresUrls[0]!;
   // The pid tells an operator (and pg_stat_activity) which serve process a session is.
   const adminConfig = { ...pgConfigFromUrl(adminUrl), application_name: `get-db serve ${process.pid}` };
   let pools: Pools | undefined;
+  let servers: Servers | undefined;
   const stopPostgres = async () => {
+    await servers?.stop();
     await pools?.end();
     await embedded?.stop();
   };
@@ -83,9 +117,15 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
     const pool = pools.admin;
     const server = boundedServer(options, hooks.log);
     const port = await listen(server, options.port, options.host);
-    const endpoint = publicEndpointFor(adminUrl, options.publicHost, options.publicUrl ?? defaultPublicUrl(options.host, port));
+    const endpoint = publicEndpointFor(adminUrl, options.publicHosts[0], options.publicUrl ?? defaultPublicUrl(options.host, port));
+    const first = { key: serverKey(adminUrl), config: adminConfig, endpoint, limits, inDatabase: inDatabaseVia(adminConfig) };
+    servers = openServers([first, ...(await otherServers(options, wanted, endpoint.publicUrl, warnings))], pool, hooks.log);
+    await adoptUnplaced(pool, first.key);
+    const metrics = await openMetrics(options, pools.quick, servers);
+    const observer = metrics ?? NO_METRICS;
     const ctx = {
       pool,
+      servers,
       quickPool: pools.quick,
       endpoint,
       ttlMs: options.ttlMs,
@@ -93,15 +133,19 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
       trustProxyHops: options.trustProxyHops,
       createQueue: options.createQueue,
       log: hooks.log,
-      tenantLimits: limits,
+      observer,
+      metrics: metrics && { registry: metrics, token: options.metricsToken },
     };
-    server.on('request', createRequestListener(ctx));
+    const filler = options.pool > 0 ? startPoolFiller(servers, options.pool, hooks.log) : undefined;
+    const warmPool = filler && { handOut: batchedHandOut(servers), nudge: filler.nudge };
+    server.on('request', createRequestListener({ ...ctx, warmPool }));
     const sweeper = startSweeper(pool, options.sweepIntervalMs, {
       storageLimitBytes: options.storageLimitBytes,
       rateLimitPeriodMs: options.rateLimit?.periodMs,
       connectionsPerDatabase: limits.connectionsPerDatabase,
-      inDatabase: inDatabaseVia(adminConfig),
+      servers,
       log: hooks.log,
+      observer,
     });
     return {
       apiUrl: `${endpoint.publicUrl}/api/v1`,
@@ -109,6 +153,7 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
       warnings: [...warnings, ...reachabilityWarnings(options, endpoint)],
       close: async () => {
         await closeServer(server);
+        await filler?.stop();
         await sweeper.stop();
         await stopPostgres();
       },

@@ -13,12 +13,12 @@ export interface RateLimit {
 export interface ServeOptions {
   port: number;
   host: string;
-  /** Admin URL of the PostgreSQL to provision on; undefined with `embedded`. */
-  postgresUrl: string | undefined;
+  /** Admin URLs of the PostgreSQL servers to provision on (the first also holds the state); empty with `embedded`. */
+  postgresUrls: string[];
   embedded: boolean;
   dataDir: string | undefined;
-  /** host[:port] put in connection strings; default: the admin URL's. */
-  publicHost: string | undefined;
+  /** host[:port] put in connection strings, one per server in order; empty: each admin URL's. */
+  publicHosts: string[];
   /** Base URL clients reach this server at; default http://<host>:<port>. */
   publicUrl: string | undefined;
   ttlMs: number;
@@ -43,6 +43,12 @@ export interface ServeOptions {
   connectionsPerDatabase: number;
   /** All tenants' connections together; undefined: what the server has, less a margin for serve. */
   maxTenantConnections: number | undefined;
+  /** Databases kept ready to hand out (0: none; creates make each on demand). */
+  pool: number;
+  /** Serve GET /metrics (Prometheus text). */
+  metrics: boolean;
+  /** With `metrics`: scrapes must send `Authorization: Bearer <token>` (env GET_DB_SERVE_METRICS_TOKEN). */
+  metricsToken: string | undefined;
 }
 
 const usage = (message: string, hint?: string) => new GetDbError('USAGE', message, { hint });
@@ -150,24 +156,47 @@ function checkPublicUrl(raw: string): string {
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+/** A repeatable option: commander collects an array; a caller may pass one string. */
+const list = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
+
+/**
+ * The server's name in the state and the metrics: host:port of its URL (so keep that stable).
+ *
+ * @example
+ * serverKey('postgresql://admin:pw@db.internal:5432/postgres'); // 'db.internal:5432'
+ */
+export const serverKey = (url: string) => new URL(url).host;
+
+function checkServers(urls: string[], publicHosts: string[]): void {
+  const keys = urls.map(serverKey);
+  const twice = keys.find((key, i) => keys.indexOf(key) !== i);
+  if (twice) throw usage(`--postgres-url names ${twice} twice.`, 'Give each PostgreSQL server once.');
+  if (publicHosts.length > 0 && publicHosts.length !== urls.length) {
+    throw usage(`Give one --public-host per --postgres-url, in the same order (${urls.length} servers, ${publicHosts.length} public hosts).`);
+  }
+}
 
 export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ServeOptions {
-  const postgresUrl = text(raw.postgresUrl) ?? (env.GET_DB_SERVE_POSTGRES_URL || undefined);
+  const given = list(raw.postgresUrl);
+  const postgresUrls = given.length > 0 ? given : env.GET_DB_SERVE_POSTGRES_URL ? [env.GET_DB_SERVE_POSTGRES_URL] : [];
   const embedded = raw.embedded === true;
-  if (embedded && postgresUrl) throw usage('Give either --postgres-url or --embedded, not both.');
-  if (!embedded && !postgresUrl) {
+  if (embedded && postgresUrls.length > 0) throw usage('Give either --postgres-url or --embedded, not both.');
+  if (!embedded && postgresUrls.length === 0) {
     throw usage('get-db serve needs a PostgreSQL to provision on.', 'Pass --postgres-url <admin URL> (or GET_DB_SERVE_POSTGRES_URL), or --embedded to start one.');
   }
   if (raw.dataDir !== undefined && !embedded) throw usage('--data-dir goes with --embedded.');
   const host = text(raw.host) ?? '127.0.0.1';
+  const metricsToken = env.GET_DB_SERVE_METRICS_TOKEN || undefined;
+  checkServers(postgresUrls.map(checkPostgresUrl), list(raw.publicHost).map(checkPublicHost));
+  if (metricsToken !== undefined && raw.metrics !== true) throw usage('GET_DB_SERVE_METRICS_TOKEN is set but --metrics is not given.', 'Add --metrics to serve GET /metrics.');
   if (host.trim() === '') throw usage('--host must not be empty.');
   return {
     port: parsePort(text(raw.port) ?? '3000'),
     host,
-    postgresUrl: postgresUrl === undefined ? undefined : checkPostgresUrl(postgresUrl),
+    postgresUrls: postgresUrls.map(checkPostgresUrl),
     embedded,
     dataDir: text(raw.dataDir),
-    publicHost: raw.publicHost === undefined ? undefined : checkPublicHost(String(raw.publicHost)),
+    publicHosts: list(raw.publicHost).map(checkPublicHost),
     publicUrl: raw.publicUrl === undefined ? undefined : checkPublicUrl(String(raw.publicUrl)),
     ttlMs: parseDuration(text(raw.ttl) ?? '72h', '--ttl'),
     rateLimit: parseRateLimit(text(raw.rateLimit) ?? '30/min'),
@@ -179,5 +208,8 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     createQueue: parseCount(text(raw.createQueue) ?? '250', '--create-queue', 1, 100_000),
     connectionsPerDatabase: parseCount(text(raw.connectionsPerDatabase) ?? '5', '--connections-per-database', 1, 10_000),
     maxTenantConnections: raw.maxTenantConnections === undefined ? undefined : parseCount(String(raw.maxTenantConnections), '--max-tenant-connections', 1, 1_000_000),
+    pool: parseCount(text(raw.pool) ?? '0', '--pool', 0, 10_000),
+    metrics: raw.metrics === true,
+    metricsToken,
   };
 }

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { pgConfigFromUrl } from '../../src/seed/pg-config.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/serve/embedded.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/serve/postgres/embedded.js';
 
-export { freePort } from '../../src/serve/embedded.js';
+export { freePort } from '../../src/serve/postgres/embedded.js';
 
 export const TLS_DIR = resolve(import.meta.dirname, '../../fixtures/tls');
 export const TEST_CA = join(TLS_DIR, 'ca.crt');

@@ -2,7 +2,7 @@
 import pg from 'pg';
 import { inject } from 'vitest';
 import { pgConfigFromUrl } from '../../src/seed/pg-config.js';
-import type { DatabaseView } from '../../src/serve/database-view.js';
+import type { DatabaseView } from '../../src/serve/http/database-view.js';
 import { withClient as withConfig } from './seed.js';
 
 /** serve on the test PostgreSQL, handing out Neon-shaped URLs (a -pooler host, TLS). */

@@ -5,11 +5,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createRoute, getRoute } from './api-routes.js';
 import { claimPageRoute, claimRoute } from './claim-routes.js';
-import { isGetDbError } from '../errors.js';
-import type { ServeContext } from './context.js';
+import { isGetDbError } from '../../errors.js';
+import type { ServeContext } from '../context.js';
 import { unavailablePage } from './claim-page.js';
-import { BodyTooLarge, ClientGone, clientAddress, sendHtml, sendJson } from './http-io.js';
-import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_BODY } from './unavailable.js';
+import { BodyTooLarge, bearerMatches, ClientGone, clientAddress, sendHtml, sendJson } from './http-io.js';
+import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_BODY } from '../unavailable.js';
 
 type Handler = (ctx: ServeContext, req: IncomingMessage, res: ServerResponse, param: string) => Promise<string | undefined | void>;
 
@@ -26,12 +26,24 @@ const ROUTES: Route[] = [
     methods: { GET: (ctx, _req, res, id) => claimPageRoute(ctx, res, id), POST: (ctx, req, res, id) => claimRoute(ctx, req, res, id) },
   },
   { pattern: /^\/healthz$/, methods: { GET: async (ctx, _req, res) => healthRoute(ctx, res) } },
+  { pattern: /^\/metrics$/, methods: { GET: async (ctx, req, res) => metricsRoute(ctx, req, res) } },
 ];
 
 /** On the quick pool: answers in milliseconds during a create storm, 503 while PostgreSQL is away. */
 async function healthRoute(ctx: ServeContext, res: ServerResponse): Promise<void> {
   await ctx.quickPool.query('SELECT 1');
   sendJson(res, 200, { ok: true });
+}
+
+/** Prometheus text, if --metrics; with a token, only for `Authorization: Bearer <token>`. */
+async function metricsRoute(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!ctx.metrics) return sendJson(res, 404, { error: 'Not found', hint: 'Start get-db serve with --metrics to serve /metrics.' });
+  if (ctx.metrics.token !== undefined && !bearerMatches(req.headers.authorization, ctx.metrics.token)) {
+    return sendJson(res, 401, { error: 'Unauthorized', hint: 'Send Authorization: Bearer <GET_DB_SERVE_METRICS_TOKEN>.' }, { 'www-authenticate': 'Bearer' });
+  }
+  const { contentType, body } = await ctx.metrics.registry.render();
+  res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(body);
 }
 
 function decodeSegment(segment: string): string {

@@ -2,8 +2,8 @@
  * The claim pages: plain HTML with a form, so claiming works without JavaScript (and
  * from a terminal browser). Everything shown is escaped. Pure: they return markup.
  */
-import { formatTimeLeft } from '../report/format.js';
-import type { DatabaseRecord } from './store.js';
+import { formatTimeLeft } from '../../report/format.js';
+import type { DatabaseRecord } from '../state/store.js';
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);

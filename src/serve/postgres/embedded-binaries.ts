@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GetDbError } from '../errors.js';
+import { GetDbError } from '../../errors.js';
 
 /** The package's folder: the nearest one above its entry file that has a package.json. */
 function packageRoot(require: NodeRequire, specifier: string): string {

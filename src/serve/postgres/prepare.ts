@@ -5,11 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { GetDbError } from '../errors.js';
-import { closeToAll, createRoleAndDatabase, databaseSize, databasesOpenToAll, dropRoleAndDatabase, endRoleSessions, ensureClosedDatabase, ensureTemplate, ident, type InDatabase } from './cluster.js';
-import type { TenantLimits } from './databases.js';
-import { migrateState, SCHEMA, USERS_GROUP } from './state-schema.js';
-import type { Queryable } from './store.js';
+import { GetDbError } from '../../errors.js';
+import { closeToAll, createRoleAndDatabase, databaseSize, databasesOpenToAll, dropRoleAndDatabase, endRoleSessions, ensureClosedDatabase, ensureTemplate, grantLogin, ident, type InDatabase } from './cluster.js';
+import type { TenantLimits } from '../databases.js';
+import { ensureUsersGroup, migrateState, SCHEMA, USERS_GROUP } from '../state/state-schema.js';
+import type { Queryable } from '../state/store.js';
 
 /** Where serve keeps its state when it may not make a schema in the URL's database. */
 export const STATE_DATABASE = 'get_db_serve';
@@ -121,7 +121,9 @@ async function trialRun(db: Queryable, admin: string, inDatabase: InDatabase): P
     [/^CREATE DATABASE/, `ALTER ROLE ${admin} CREATEDB;`],
   ];
   try {
-    await createRoleAndDatabase(db, name, randomBytes(24).toString('base64url'), 1, (sql) => (statement = sql));
+    await createRoleAndDatabase(db, name, randomBytes(24).toString('base64url'), { connectionLimit: 1, login: false }, (sql) => (statement = sql));
+    statement = `ALTER ROLE ${name} LOGIN`; // the warm pool's hand-out
+    await grantLogin(db, name);
     statement = `SELECT pg_database_size('${name}')`;
     await databaseSize(db, name);
     statement = `SELECT pg_terminate_backend(…) for role ${name}`;
@@ -153,19 +155,65 @@ async function tenantLimits(db: Queryable, wanted: TenantConnections, warnings: 
   return { connectionsPerDatabase: wanted.perDatabase, maxDatabases };
 }
 
+/** The template, one trial create and drop, and the doors every role has (closed when serve owns the cluster). */
+async function prepareCluster(client: Queryable, admin: string, inDatabase: InDatabase, embedded: boolean, warnings: string[], where: string): Promise<void> {
+  await step(`CREATE DATABASE get_db_serve_template`, `ALTER ROLE ${admin} CREATEDB;`, () => ensureTemplate(client));
+  await trialRun(client, admin, inDatabase);
+  const open = await databasesOpenToAll(client);
+  if (embedded) await closeToAll(client, open);
+  else if (open.length > 0) {
+    warnings.push(`Every role may connect to: ${open.join(', ')}${where}; so may the roles serve makes. To close that: REVOKE CONNECT ON DATABASE ${open.join(', ')} FROM PUBLIC; or in pg_hba.conf, allow +${USERS_GROUP} only "sameuser".`);
+  }
+}
+
 async function prepareState(config: pg.ClientConfig, admin: string, inDatabase: InDatabase, embedded: boolean, warnings: string[]): Promise<void> {
   const client = await openClient(config);
   try {
     await step(`CREATE SCHEMA ${SCHEMA} (in ${config.database})`, `GRANT CREATE ON DATABASE ${ident(String(config.database))} TO ${admin};`, () => migrateState(client));
-    await step(`CREATE DATABASE get_db_serve_template`, `ALTER ROLE ${admin} CREATEDB;`, () => ensureTemplate(client));
-    await trialRun(client, admin, inDatabase);
-    const open = await databasesOpenToAll(client);
-    if (embedded) await closeToAll(client, open);
-    else if (open.length > 0) {
-      warnings.push(`Every role may connect to: ${open.join(', ')}; so may the roles serve makes. To close that: REVOKE CONNECT ON DATABASE ${open.join(', ')} FROM PUBLIC; or in pg_hba.conf, allow +${USERS_GROUP} only "sameuser".`);
-    }
+    // The users group is made with the state; another server needs its own.
+    await prepareCluster(client, admin, inDatabase, embedded, warnings, '');
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Another server databases go to (a second `--postgres-url`): the admin role's rights,
+ * the users group, the template and a trial create, but no state. Every failure names the
+ * statement and its fix.
+ *
+ * @example
+ * const { limits, warnings } = await prepareOtherServer(pgConfigFromUrl(url), { perDatabase: 5, total: undefined });
+ */
+export async function prepareOtherServer(adminConfig: pg.ClientConfig, wanted: TenantConnections): Promise<Omit<Prepared, 'stateConfig'>> {
+  const where = `${adminConfig.host}:${adminConfig.port}`;
+  const warnings: string[] = [];
+  return explained(where, async () => {
+    const client = await openClient(adminConfig);
+    try {
+      const rights = await checkRights(client);
+      const limits = await tenantLimits(client, wanted, warnings);
+      await step(`CREATE ROLE ${USERS_GROUP}`, `ALTER ROLE ${ident(rights.name)} CREATEROLE;`, () => ensureUsersGroup(client));
+      await prepareCluster(client, ident(rights.name), inDatabaseVia(adminConfig), false, warnings, ` (on ${where})`);
+      return { limits, warnings };
+    } finally {
+      await client.end().catch(() => {});
+    }
+  });
+}
+
+/** StepFailed and other errors as the one line (and fix) an operator reads. */
+async function explained<T>(where: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof StepFailed) {
+      throw new GetDbError('SERVE_FAILED', `Could not prepare PostgreSQL at ${where}: ${error.statement} failed: ${error.message}`, { hint: `Fix: ${error.fix}`, cause: error.cause });
+    }
+    throw new GetDbError('SERVE_FAILED', `Could not prepare PostgreSQL at ${where}: ${(error as Error).message}`, {
+      hint: 'Check --postgres-url: the server must be reachable, and the role a superuser or one with CREATEDB and CREATEROLE.',
+      cause: error,
+    });
   }
 }
 
@@ -178,7 +226,7 @@ async function prepareState(config: pg.ClientConfig, admin: string, inDatabase: 
 export async function preparePostgres(adminConfig: pg.ClientConfig, embedded: boolean, wanted: TenantConnections): Promise<Prepared> {
   const where = `${adminConfig.host}:${adminConfig.port}`;
   const warnings: string[] = [];
-  try {
+  return explained(where, async () => {
     const entry = await openClient(adminConfig);
     let stateConfig: pg.ClientConfig;
     let limits: TenantLimits;
@@ -191,13 +239,5 @@ export async function preparePostgres(adminConfig: pg.ClientConfig, embedded: bo
       await entry.end().catch(() => {});
     }
     return { stateConfig, limits, warnings };
-  } catch (error) {
-    if (error instanceof StepFailed) {
-      throw new GetDbError('SERVE_FAILED', `Could not prepare PostgreSQL at ${where}: ${error.statement} failed: ${error.message}`, { hint: `Fix: ${error.fix}`, cause: error.cause });
-    }
-    throw new GetDbError('SERVE_FAILED', `Could not prepare PostgreSQL at ${where}: ${(error as Error).message}`, {
-      hint: 'Check --postgres-url: the server must be reachable, and the role a superuser or one with CREATEDB and CREATEROLE.',
-      cause: error,
-    });
-  }
+  });
 }

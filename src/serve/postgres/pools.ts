@@ -5,7 +5,7 @@
  * create storm. Both give up waiting for a session after a bounded time (→ 503).
  */
 import pg from 'pg';
-import type { Log } from './log.js';
+import type { Log } from '../log.js';
 
 export interface Pools {
   /** Creates, claims, the reaper: sessions held for several statements. */
@@ -38,6 +38,16 @@ function listenForErrors(pool: pg.Pool, name: string, log: Log): pg.Pool {
     client.on('error', (error) => log({ level: 'warn', event: 'session_lost', pool: name, error: error.message }));
   });
   return pool;
+}
+
+/**
+ * Admin sessions on another PostgreSQL server (roles and databases only; the state is on the first).
+ *
+ * @example
+ * const pool = openClusterPool(pgConfigFromUrl('postgresql://postgres:pw@db2.internal:5432/postgres'), 'db2.internal:5432', log);
+ */
+export function openClusterPool(base: pg.ClientConfig, name: string, log: Log): pg.Pool {
+  return listenForErrors(new pg.Pool({ ...base, max: ADMIN_POOL_SIZE, connectionTimeoutMillis: ADMIN_WAIT_MS }), name, log);
 }
 
 /**

@@ -8,19 +8,22 @@
  * never holds up the others.
  */
 import type pg from 'pg';
-import { databaseSize, dropRoleAndDatabase, endRoleSessions, endSessions, ident, readOnlyHolds, setReadOnly, type InDatabase } from './cluster.js';
-import { withLease } from './state-schema.js';
-import { deleteRecord, listUnclaimed, markReadOnly, pruneRateWindows, rolesWithOtherLimit, takeForDeletion, touchRecord } from './store.js';
-import type { Queryable } from './store.js';
-import type { Log } from './log.js';
+import { databaseSize, dropRoleAndDatabase, endRoleSessions, endSessions, ident, readOnlyHolds, rolesWithOtherLimit, setReadOnly } from '../postgres/cluster.js';
+import type { Server, Servers } from '../postgres/servers.js';
+import { withLease } from '../state/state-schema.js';
+import { deleteRecord, listUnclaimed, liveRoles, markReadOnly, pruneRateWindows, takeForDeletion, touchRecord } from '../state/store.js';
+import type { Queryable } from '../state/store.js';
+import type { Log } from '../log.js';
+import type { Observer } from '../observe.js';
 
 export interface SweepOptions {
   storageLimitBytes: number;
   rateLimitPeriodMs: number | undefined;
   /** CONNECTION LIMIT every live role should have. */
   connectionsPerDatabase: number;
-  inDatabase: InDatabase;
+  servers: Servers;
   log: Log;
+  observer: Observer;
 }
 
 export interface SweepReport {
@@ -32,15 +35,47 @@ export interface SweepReport {
 const BATCH = 50;
 const message = (error: unknown) => (error as Error).message;
 
-async function dropExpired(client: Queryable, options: SweepOptions): Promise<string[]> {
+/**
+ * Where a row's role and database live: for the state's server the sweep's own session;
+ * for another, one session of its pool for the whole sweep (taken when first needed).
+ */
+interface OnServer {
+  server(key: string | null): Server;
+  session(key: string | null): Promise<Queryable>;
+  release(): void;
+}
+
+function onServers(client: Queryable, servers: Servers): OnServer {
+  const sessions = new Map<Server, Promise<import('pg').PoolClient>>();
+  const server = (key: string | null) => {
+    const found = servers.of(key);
+    if (!found) throw new Error(`it is on ${key}, which is not among the --postgres-url servers`);
+    return found;
+  };
+  return {
+    server,
+    session: async (key) => {
+      const target = server(key);
+      if (target.holdsState) return client;
+      if (!sessions.has(target)) sessions.set(target, target.pool.connect());
+      return sessions.get(target)!;
+    },
+    release: () => {
+      for (const session of sessions.values()) void session.then((s) => s.release(), () => {});
+    },
+  };
+}
+
+async function dropExpired(client: Queryable, on: OnServer, options: SweepOptions): Promise<string[]> {
   const dropped: string[] = [];
   const failed: string[] = [];
   for (let batch = await takeForDeletion(client, BATCH, failed); batch.length > 0; batch = await takeForDeletion(client, BATCH, failed)) {
     for (const row of batch) {
       try {
-        await dropRoleAndDatabase(client, row.name, options.inDatabase);
+        await dropRoleAndDatabase(await on.session(row.server), row.name, on.server(row.server).inDatabase);
         await deleteRecord(client, row.id);
         dropped.push(row.id);
+        options.observer.reaped(1);
         options.log({ level: 'info', event: 'database_dropped', id: row.id });
       } catch (error) {
         // Its login is gone if the role still exists; the rest is retried next sweep.
@@ -57,19 +92,19 @@ async function dropExpired(client: Queryable, options: SweepOptions): Promise<st
  * Read-only in place (again, if the owner lifted it) — and with `lockOut`, its login taken
  * until claimed — then its open sessions ended. False when a claim came first.
  */
-async function holdReadOnly(client: Queryable, row: { id: string; name: string }, lockOut: boolean): Promise<boolean> {
+async function holdReadOnly(client: Queryable, cluster: Queryable, row: { id: string; name: string }, lockOut: boolean): Promise<boolean> {
   await client.query('BEGIN');
   try {
     const stillUnclaimed = await markReadOnly(client, row.id);
-    if (stillUnclaimed) await setReadOnly(client, row.name, true);
-    if (stillUnclaimed && lockOut) await client.query(`ALTER ROLE ${ident(row.name)} NOLOGIN`);
+    if (stillUnclaimed) await setReadOnly(cluster, row.name, true);
+    if (stillUnclaimed && lockOut) await cluster.query(`ALTER ROLE ${ident(row.name)} NOLOGIN`);
     await client.query('COMMIT');
     if (!stillUnclaimed) return false;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   }
-  await (lockOut ? endRoleSessions(client, row.name) : endSessions(client, row.name));
+  await (lockOut ? endRoleSessions(cluster, row.name) : endSessions(cluster, row.name));
   return true;
 }
 
@@ -90,12 +125,13 @@ async function storageAction(client: Queryable, row: { name: string; readOnly: b
 const STORAGE_EVENTS = { read_only: 'database_read_only', read_only_restored: 'read_only_restored', locked: 'database_locked' } as const;
 
 /** Measures only serve's own unclaimed databases, one at a time: one failure skips one. */
-async function limitStorage(client: Queryable, options: SweepOptions): Promise<string[]> {
+async function limitStorage(client: Queryable, on: OnServer, options: SweepOptions): Promise<string[]> {
   const limited: string[] = [];
   for (const row of await listUnclaimed(client)) {
     try {
-      const action = await storageAction(client, row, options.storageLimitBytes);
-      if (action === 'none' || !(await holdReadOnly(client, row, action === 'locked'))) continue;
+      const cluster = await on.session(row.server);
+      const action = await storageAction(cluster, row, options.storageLimitBytes);
+      if (action === 'none' || !(await holdReadOnly(client, cluster, row, action === 'locked'))) continue;
       limited.push(row.id);
       options.log({ level: 'info', event: STORAGE_EVENTS[action], id: row.id, limitBytes: options.storageLimitBytes });
     } catch (error) {
@@ -105,11 +141,21 @@ async function limitStorage(client: Queryable, options: SweepOptions): Promise<s
   return limited;
 }
 
-async function keepConnectionLimits(client: Queryable, options: SweepOptions): Promise<void> {
-  for (const name of await rolesWithOtherLimit(client, options.connectionsPerDatabase)) {
-    await client.query(`ALTER ROLE ${ident(name)} CONNECTION LIMIT ${options.connectionsPerDatabase}`).catch((error: unknown) =>
-      options.log({ level: 'error', event: 'connection_limit_failed', name, error: message(error) }),
-    );
+async function keepConnectionLimits(client: Queryable, on: OnServer, options: SweepOptions): Promise<void> {
+  const roles = await liveRoles(client);
+  for (const server of options.servers.all) {
+    const names = roles.filter((role) => options.servers.of(role.server) === server).map((role) => role.name);
+    if (names.length === 0) continue;
+    try {
+      const cluster = await on.session(server.key);
+      for (const name of await rolesWithOtherLimit(cluster, names, options.connectionsPerDatabase)) {
+        await cluster.query(`ALTER ROLE ${ident(name)} CONNECTION LIMIT ${options.connectionsPerDatabase}`).catch((error: unknown) =>
+          options.log({ level: 'error', event: 'connection_limit_failed', name, error: message(error) }),
+        );
+      }
+    } catch (error) {
+      options.log({ level: 'error', event: 'connection_limit_failed', server: server.key, error: message(error) });
+    }
   }
 }
 
@@ -122,13 +168,15 @@ async function keepConnectionLimits(client: Queryable, options: SweepOptions): P
 export async function sweepOnce(pool: pg.Pool, options: SweepOptions): Promise<SweepReport> {
   const report = await withLease(pool, 'sweep', async () => {
     const client = await pool.connect();
+    const on = onServers(client, options.servers);
     try {
-      const dropped = await dropExpired(client, options);
-      const madeReadOnly = await limitStorage(client, options);
-      await keepConnectionLimits(client, options);
+      const dropped = await dropExpired(client, on, options);
+      const madeReadOnly = await limitStorage(client, on, options);
+      await keepConnectionLimits(client, on, options);
       if (options.rateLimitPeriodMs !== undefined) await pruneRateWindows(client, options.rateLimitPeriodMs);
       return { ran: true, dropped, madeReadOnly };
     } finally {
+      on.release();
       client.release();
     }
   });

@@ -1,6 +1,6 @@
 /** A state record as the Instagres API shows it (docs: "Response fields"). Pure. */
-import type { InstagresDatabase } from '../types.js';
-import type { DatabaseRecord } from './store.js';
+import type { InstagresDatabase } from '../../types.js';
+import type { DatabaseRecord } from '../state/store.js';
 
 export interface PublicEndpoint {
   /** host[:port] clients connect to. */
@@ -20,6 +20,16 @@ export function publicEndpointFor(adminUrl: string, publicHost: string | undefin
     sslmode: sslmode === null || sslmode === 'disable' ? 'disable' : 'require',
     publicUrl,
   };
+}
+
+/**
+ * Where a database's connection string points: its server's public host.
+ *
+ * @example
+ * const endpoint = endpointOf(ctx, record);
+ */
+export function endpointOf(ctx: { servers: { of(key: string | null): { endpoint: PublicEndpoint } | undefined }; endpoint: PublicEndpoint }, record: Pick<DatabaseRecord, 'server'>): PublicEndpoint {
+  return ctx.servers.of(record.server)?.endpoint ?? ctx.endpoint;
 }
 
 export function connectionString(record: Pick<DatabaseRecord, 'name'>, password: string, endpoint: PublicEndpoint): string {

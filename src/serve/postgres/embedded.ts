@@ -8,7 +8,7 @@ import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { GetDbError, isGetDbError } from '../errors.js';
+import { GetDbError, isGetDbError } from '../../errors.js';
 import { importEmbeddedPostgres } from './embedded-binaries.js';
 
 export interface EmbeddedPostgresOptions {

@@ -7,7 +7,7 @@ import { SCHEMA } from './state-schema.js';
 
 export type Queryable = Pick<pg.ClientBase, 'query'>;
 
-export type RecordState = 'PENDING' | 'UNCLAIMED' | 'CLAIMED' | 'DELETING';
+export type RecordState = 'PENDING' | 'READY' | 'UNCLAIMED' | 'CLAIMED' | 'DELETING';
 
 export interface DatabaseRecord {
   id: string;
@@ -23,11 +23,13 @@ export interface DatabaseRecord {
   updatedAt: Date;
   expiresAt: Date | null;
   claimedAt: Date | null;
+  /** The PostgreSQL server it lives on (its host:port); null: the first (rows from before several servers). */
+  server: string | null;
 }
 
-const TABLE = `${SCHEMA}.databases`;
-const COLUMNS = `id::text, state, name, password, referrer, logical_replication AS "logicalReplication",
-  read_only AS "readOnly", created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt", claimed_at AS "claimedAt"`;
+export const TABLE = `${SCHEMA}.databases`;
+export const COLUMNS = `id::text, state, name, password, referrer, logical_replication AS "logicalReplication",
+  read_only AS "readOnly", created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt", claimed_at AS "claimedAt", server`;
 /** A create that has not finished in this long died with its process, whatever pg_stat_activity says. */
 const PENDING_GIVE_UP = `interval '10 minutes'`;
 
@@ -42,31 +44,75 @@ export interface NewRecord {
 /** Live roles (and so tenant connections) are capped: see `insertPending`. */
 export class AtCapacity extends Error {}
 
+/** A server a create may go to, and how many databases it may hold. */
+export interface Candidate {
+  key: string;
+  maxDatabases: number;
+}
+
+/**
+ * The candidate with the fewest live databases (READY ones included) and room for one
+ * more; earlier candidates win ties. Pure.
+ *
+ * @example
+ * pickServer([{ key: 'a:5432', maxDatabases: 10 }, { key: 'b:5432', maxDatabases: 10 }], new Map([['a:5432', 3]])); // 'b:5432'
+ */
+export function pickServer(candidates: Candidate[], live: Map<string, number>): string | undefined {
+  let best: { key: string; count: number } | undefined;
+  for (const candidate of candidates) {
+    const count = live.get(candidate.key) ?? 0;
+    if (count < candidate.maxDatabases && (!best || count < best.count)) best = { key: candidate.key, count };
+  }
+  return best?.key;
+}
+
 /**
  * Recorded before the role exists, so a crash mid-create leaves a row the reaper cleans
  * up; with the creating session's pid and start, so the reaper knows at once when that
  * session (and so the create) is gone. Under the `create` lease, so two processes cannot
- * both take the last place under `maxDatabases`.
+ * both take a server's last place. Returns the server chosen (`pickServer`).
  *
  * @example
- * await insertPending(session, { id, name, password, referrer: 'my-app', logicalReplication: false }, 16);
+ * const server = await insertPending(session, { id, name, password, referrer: 'my-app', logicalReplication: false }, [{ key: 'db:5432', maxDatabases: 16 }]);
  */
-export async function insertPending(db: Queryable, record: NewRecord, maxDatabases: number): Promise<void> {
+export async function insertPending(db: Queryable, record: NewRecord, candidates: Candidate[]): Promise<string> {
   await db.query('BEGIN');
   try {
     await db.query(`SELECT name FROM ${SCHEMA}.leases WHERE name = 'create' FOR UPDATE`);
-    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${TABLE} WHERE state <> 'DELETING'`);
-    if (rows[0]!.n >= maxDatabases) throw new AtCapacity(`this server holds its maximum of ${maxDatabases} databases`);
+    const { rows } = await db.query<{ server: string; n: number }>(`SELECT server, count(*)::int AS n FROM ${TABLE} WHERE state <> 'DELETING' GROUP BY server`);
+    const server = pickServer(candidates, new Map(rows.map((row) => [row.server, row.n])));
+    if (server === undefined) throw new AtCapacity('every server holds its maximum of databases');
     await db.query(
-      `INSERT INTO ${TABLE} (id, state, name, password, referrer, logical_replication, creator_pid, creator_started)
-       SELECT $1, 'PENDING', $2, $3, $4, $5, pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()`,
-      [record.id, record.name, record.password, record.referrer, record.logicalReplication],
+      `INSERT INTO ${TABLE} (id, state, name, password, referrer, logical_replication, creator_pid, creator_started, server)
+       SELECT $1, 'PENDING', $2, $3, $4, $5, pid, backend_start, $6 FROM pg_stat_activity WHERE pid = pg_backend_pid()`,
+      [record.id, record.name, record.password, record.referrer, record.logicalReplication, server],
     );
     await db.query('COMMIT');
+    return server;
   } catch (error) {
     await db.query('ROLLBACK').catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Rows from before serve knew several servers live on the first (the one holding the state).
+ *
+ * @example
+ * await adoptUnplaced(pool, 'db.internal:5432');
+ */
+export async function adoptUnplaced(db: Queryable, firstKey: string): Promise<void> {
+  await db.query(`UPDATE ${TABLE} SET server = $1 WHERE server IS NULL`, [firstKey]);
+}
+
+/**
+ * A create that failed and could not clean up after itself: the reaper drops what it made.
+ *
+ * @example
+ * await markDeleting(session, id);
+ */
+export async function markDeleting(db: Queryable, id: string): Promise<void> {
+  await db.query(`UPDATE ${TABLE} SET state = 'DELETING', updated_at = now() WHERE id = $1`, [id]);
 }
 
 /** The expiry counts from when the database is ready, not from when it was asked for. */
@@ -122,7 +168,7 @@ const CREATOR_GONE = `NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid =
  * @example
  * const rows = await takeForDeletion(client, 50, idsThatFailed);
  */
-export async function takeForDeletion(db: Queryable, limit: number, skip: string[] = []): Promise<Array<Pick<DatabaseRecord, 'id' | 'name'>>> {
+export async function takeForDeletion(db: Queryable, limit: number, skip: string[] = []): Promise<Array<Pick<DatabaseRecord, 'id' | 'name' | 'server'>>> {
   await db.query(
     `UPDATE ${TABLE} SET state = 'DELETING', updated_at = now()
      WHERE id IN (
@@ -132,8 +178,8 @@ export async function takeForDeletion(db: Queryable, limit: number, skip: string
        ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)`,
     [limit],
   );
-  const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name'>>(
-    `SELECT id::text, name FROM ${TABLE} WHERE state = 'DELETING' AND NOT (id::text = ANY ($2::text[])) ORDER BY updated_at LIMIT $1`,
+  const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name' | 'server'>>(
+    `SELECT id::text, name, server FROM ${TABLE} WHERE state = 'DELETING' AND NOT (id::text = ANY ($2::text[])) ORDER BY updated_at LIMIT $1`,
     [limit, skip],
   );
   return rows;
@@ -159,26 +205,23 @@ export async function deleteRecord(db: Queryable, id: string): Promise<void> {
  * @example
  * for (const row of await listUnclaimed(client)) console.log(row.name);
  */
-export async function listUnclaimed(db: Queryable): Promise<Array<Pick<DatabaseRecord, 'id' | 'name' | 'readOnly'>>> {
-  const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name' | 'readOnly'>>(
-    `SELECT id::text, name, read_only AS "readOnly" FROM ${TABLE} WHERE state = 'UNCLAIMED' ORDER BY created_at`,
+export async function listUnclaimed(db: Queryable): Promise<Array<Pick<DatabaseRecord, 'id' | 'name' | 'readOnly' | 'server'>>> {
+  const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name' | 'readOnly' | 'server'>>(
+    `SELECT id::text, name, read_only AS "readOnly", server FROM ${TABLE} WHERE state = 'UNCLAIMED' ORDER BY created_at`,
   );
   return rows;
 }
 
 /**
- * Live roles whose CONNECTION LIMIT is not `limit` (the option changed, or an older serve made them).
+ * Every role that exists for a tenant (READY, UNCLAIMED, CLAIMED), by server: the ones
+ * whose CONNECTION LIMIT the sweeper keeps.
  *
  * @example
- * const names = await rolesWithOtherLimit(client, 5);
+ * for (const { name, server } of await liveRoles(client)) console.log(server, name);
  */
-export async function rolesWithOtherLimit(db: Queryable, limit: number): Promise<string[]> {
-  const { rows } = await db.query<{ name: string }>(
-    `SELECT d.name FROM ${TABLE} d JOIN pg_roles r ON r.rolname = d.name
-     WHERE d.state IN ('UNCLAIMED', 'CLAIMED') AND r.rolconnlimit <> $1`,
-    [limit],
-  );
-  return rows.map((row) => row.name);
+export async function liveRoles(db: Queryable): Promise<Array<{ name: string; server: string | null }>> {
+  const { rows } = await db.query<{ name: string; server: string | null }>(`SELECT name, server FROM ${TABLE} WHERE state IN ('READY', 'UNCLAIMED', 'CLAIMED')`);
+  return rows;
 }
 
 /** True when the row is still unclaimed (a claim in between wins); it stays locked until commit. */
@@ -188,6 +231,19 @@ export async function markReadOnly(db: Queryable, id: string): Promise<boolean> 
     [id],
   );
   return rowCount === 1;
+}
+
+/**
+ * Rows by server and state, for the metrics' gauges (one indexed scan of a table of live databases).
+ *
+ * @example
+ * const counts = await countByState(quickPool); // [{ state: 'UNCLAIMED', count: 12 }, …]
+ */
+export async function countByState(db: Queryable): Promise<Array<{ server: string | null; state: RecordState; count: number }>> {
+  const { rows } = await db.query<{ server: string | null; state: RecordState; count: number }>(
+    `SELECT server, state, count(*)::int AS count FROM ${TABLE} GROUP BY server, state ORDER BY server, state`,
+  );
+  return rows;
 }
 
 const RATE_WINDOWS = `${SCHEMA}.rate_windows`;

@@ -9,19 +9,39 @@ import type pg from 'pg';
 export const SCHEMA = 'get_db_serve';
 /** Every role serve makes is a member, so pg_hba can name them all: `+get_db_serve_users`. */
 export const USERS_GROUP = 'get_db_serve_users';
-const VERSION = 1;
+const VERSION = 2;
 
-// `state`: PENDING (being made) → UNCLAIMED → CLAIMED, or → DELETING (being dropped).
+const USERS_GROUP_SQL = `DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${USERS_GROUP}') THEN
+    CREATE ROLE ${USERS_GROUP} NOLOGIN;
+  END IF;
+END $$;`;
+
+/**
+ * The group every tenant role joins, on a server that holds no state (the state's
+ * migration makes it on the first). Another process making it at the same moment wins.
+ *
+ * @example
+ * await ensureUsersGroup(client);
+ */
+export async function ensureUsersGroup(client: Pick<pg.ClientBase, 'query'>): Promise<void> {
+  await client.query(USERS_GROUP_SQL).catch((error: { code?: string }) => {
+    if (!RACE_LOST.has(error.code ?? '')) throw error;
+  });
+}
+
+// `state`: PENDING (being made) → UNCLAIMED → CLAIMED, or → DELETING (being dropped);
+// for the warm pool PENDING → READY (made, no login, no id shown yet) → UNCLAIMED at hand-out.
 // The API answers "not found" for PENDING and DELETING. A claim is one transaction, so
 // the API's transient CLAIMING status never shows. `creator_*` name the session making a
 // PENDING row: once that session is gone, the create died with it.
 const TABLES = `
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.meta (version int NOT NULL);
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.leases (name text PRIMARY KEY);
-INSERT INTO ${SCHEMA}.leases (name) VALUES ('sweep'), ('create') ON CONFLICT DO NOTHING;
+INSERT INTO ${SCHEMA}.leases (name) VALUES ('sweep'), ('create'), ('pool') ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.databases (
   id uuid PRIMARY KEY,
-  state text NOT NULL CHECK (state IN ('PENDING', 'UNCLAIMED', 'CLAIMED', 'DELETING')),
+  state text NOT NULL CHECK (state IN ('PENDING', 'READY', 'UNCLAIMED', 'CLAIMED', 'DELETING')),
   name text NOT NULL UNIQUE,
   password text,
   referrer text NOT NULL,
@@ -34,6 +54,17 @@ CREATE TABLE IF NOT EXISTS ${SCHEMA}.databases (
 );
 ALTER TABLE ${SCHEMA}.databases ADD COLUMN IF NOT EXISTS creator_pid int;
 ALTER TABLE ${SCHEMA}.databases ADD COLUMN IF NOT EXISTS creator_started timestamptz;
+-- The PostgreSQL server (host:port of its admin URL) the database lives on.
+ALTER TABLE ${SCHEMA}.databases ADD COLUMN IF NOT EXISTS server text;
+-- Version 2 adds READY (the warm pool); an older serve refuses to start on this state.
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = '${SCHEMA}.databases'::regclass
+                 AND conname = 'databases_state_check' AND pg_get_constraintdef(oid) LIKE '%READY%') THEN
+    ALTER TABLE ${SCHEMA}.databases DROP CONSTRAINT IF EXISTS databases_state_check;
+    ALTER TABLE ${SCHEMA}.databases ADD CONSTRAINT databases_state_check CHECK (state IN ('PENDING', 'READY', 'UNCLAIMED', 'CLAIMED', 'DELETING'));
+  END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS databases_ready ON ${SCHEMA}.databases (created_at) WHERE state = 'READY';
 CREATE INDEX IF NOT EXISTS databases_by_expiry ON ${SCHEMA}.databases (expires_at) WHERE state = 'UNCLAIMED';
 CREATE UNLOGGED TABLE IF NOT EXISTS ${SCHEMA}.rate_windows (
   client text NOT NULL,
@@ -41,11 +72,7 @@ CREATE UNLOGGED TABLE IF NOT EXISTS ${SCHEMA}.rate_windows (
   count int NOT NULL,
   PRIMARY KEY (client, window_start)
 );
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${USERS_GROUP}') THEN
-    CREATE ROLE ${USERS_GROUP} NOLOGIN;
-  END IF;
-END $$;
+${USERS_GROUP_SQL}
 `;
 
 /** Another process made the same object at the same moment: run again, it is there now. */
@@ -64,6 +91,7 @@ async function migrateOnce(client: pg.ClientBase): Promise<void> {
     const { rows: found } = await client.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.meta`);
     const version = found[0]?.version;
     if (version === undefined) await client.query(`INSERT INTO ${SCHEMA}.meta (version) VALUES (${VERSION})`);
+    else if (version < VERSION) await client.query(`UPDATE ${SCHEMA}.meta SET version = ${VERSION}`);
     else if (version > VERSION) throw new Error(`its state was written by a newer get-db serve (schema version ${version}); upgrade get-db`);
     await client.query('COMMIT');
   } catch (error) {

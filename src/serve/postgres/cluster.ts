@@ -8,8 +8,8 @@
  */
 import pg from 'pg';
 import { scramVerifier } from './scram.js';
-import { USERS_GROUP } from './state-schema.js';
-import type { Queryable } from './store.js';
+import { USERS_GROUP } from '../state/state-schema.js';
+import type { Queryable } from '../state/store.js';
 
 /**
  * New databases are copied from this one, not template1: nobody may connect to it, so no
@@ -56,16 +56,17 @@ export async function ensureTemplate(db: Queryable): Promise<void> {
  * (CREATE DATABASE does not copy the template's ACL, so PUBLIC would have CONNECT until
  * the REVOKE), and opened only after. CREATE DATABASE cannot run in a transaction, so a
  * failure part-way is undone by `dropRoleAndDatabase`. `statement` hears each step first,
- * so a failure can name it.
+ * so a failure can name it. `login: false` (the warm pool) makes a role nobody can log in
+ * as until `grantLogin` at hand-out, so nobody can touch a pooled database before then.
  *
  * @example
- * await createRoleAndDatabase(client, newDatabaseName(), newPassword(), 5);
+ * await createRoleAndDatabase(client, newDatabaseName(), newPassword(), { connectionLimit: 5 });
  */
 export async function createRoleAndDatabase(
   db: Queryable,
   name: string,
   password: string,
-  connectionLimit: number,
+  role: { connectionLimit: number; login?: boolean },
   statement: (sql: string) => void = () => {},
 ): Promise<void> {
   const run = async (sql: string) => {
@@ -74,12 +75,33 @@ export async function createRoleAndDatabase(
   };
   const verifier = pg.escapeLiteral(scramVerifier(password));
   await run(
-    `CREATE ROLE ${ident(name)} LOGIN PASSWORD ${verifier} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT ${connectionLimit} IN ROLE ${ident(USERS_GROUP)}`,
+    `CREATE ROLE ${ident(name)} ${role.login === false ? 'NOLOGIN' : 'LOGIN'} PASSWORD ${verifier} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT ${role.connectionLimit} IN ROLE ${ident(USERS_GROUP)}`,
   );
   await run(`GRANT ${ident(name)} TO CURRENT_USER`);
   await run(`CREATE DATABASE ${ident(name)} OWNER ${ident(name)} TEMPLATE ${ident(TEMPLATE)} ALLOW_CONNECTIONS false`);
   await run(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
   await run(`ALTER DATABASE ${ident(name)} ALLOW_CONNECTIONS true`);
+}
+
+/**
+ * Lets a pooled database's role log in (at hand-out, inside its transaction).
+ *
+ * @example
+ * await grantLogin(client, 'gdb_0123456789abcdef01234567');
+ */
+export async function grantLogin(db: Queryable, name: string): Promise<void> {
+  await db.query(`ALTER ROLE ${ident(name)} LOGIN`);
+}
+
+/**
+ * Of these roles, those whose CONNECTION LIMIT is not `limit` (the option changed, or an older serve made them).
+ *
+ * @example
+ * const names = await rolesWithOtherLimit(client, ['gdb_0123456789abcdef01234567'], 5);
+ */
+export async function rolesWithOtherLimit(db: Queryable, names: string[], limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>('SELECT rolname AS name FROM pg_roles WHERE rolname = ANY ($1::text[]) AND rolconnlimit <> $2', [names, limit]);
+  return rows.map((row) => row.name);
 }
 
 /** Runs SQL in another database of the cluster (a short-lived admin session). */

@@ -3,13 +3,13 @@
  * POST /api/v1/database and GET /api/v1/database/:id.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createClaimable } from './databases.js';
-import { databaseView } from './database-view.js';
+import { createClaimable, type CreateRequest } from '../databases.js';
+import { databaseView, endpointOf } from './database-view.js';
 import { clientAddress, readBody, sendJson } from './http-io.js';
-import { isUuid } from './ids.js';
-import type { ServeContext } from './context.js';
-import { countRequest, findLive } from './store.js';
-import { isUnavailable, RETRY_AFTER_SECONDS } from './unavailable.js';
+import { isUuid } from '../ids.js';
+import type { ServeContext } from '../context.js';
+import { countRequest, findLive } from '../state/store.js';
+import { isUnavailable, RETRY_AFTER_SECONDS } from '../unavailable.js';
 
 const REFERRER_MAX = 200;
 const CREATE_FAILED = 'Failed to create the database.';
@@ -66,30 +66,47 @@ function withinCreateQueue(ctx: ServeContext, res: ServerResponse): boolean {
   return false;
 }
 
+/** From the warm pool when it has one; on demand when it is empty (a burst that drained it). */
+async function handOutOrCreate(ctx: ServeContext, request: CreateRequest) {
+  if (ctx.warmPool) {
+    const record = await ctx.warmPool.handOut(request);
+    ctx.warmPool.nudge();
+    if (record) return { record, pooled: true };
+  }
+  return { record: await createClaimable(ctx.servers, request), pooled: false };
+}
+
 export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
+  const started = performance.now();
   const checked = checkCreateBody(await readBody(req));
   if (!checked.ok) {
+    ctx.observer.create('invalid');
     sendJson(res, checked.status, { error: checked.error, hint: checked.hint });
     return undefined;
   }
-  if (!withinCreateQueue(ctx, res)) return undefined;
-  if (!(await withinRateLimit(ctx, req, res))) return undefined;
-  let record;
+  if (!withinCreateQueue(ctx, res)) return void ctx.observer.create('busy');
+  if (!(await withinRateLimit(ctx, req, res))) return void ctx.observer.create('rate_limited');
+  let made;
   try {
-    record = await createClaimable(ctx.pool, { referrer: checked.referrer, logicalReplication: checked.logicalReplication, ttlMs: ctx.ttlMs }, ctx.tenantLimits);
+    made = await handOutOrCreate(ctx, { referrer: checked.referrer, logicalReplication: checked.logicalReplication, ttlMs: ctx.ttlMs });
   } catch (error) {
-    if (isUnavailable(error)) throw error; // the router answers 503 with a hint
+    if (isUnavailable(error)) {
+      ctx.observer.create('unavailable');
+      throw error; // the router answers 503 with a hint
+    }
+    ctx.observer.create('failed');
     ctx.log({ level: 'error', event: 'create_failed', error: (error as Error).message });
     sendJson(res, 500, { error: CREATE_FAILED, hint: 'The server could not make a database right now; try again later.' });
     return undefined;
   }
-  sendJson(res, 201, databaseView(record, ctx.endpoint));
-  return record.id;
+  sendJson(res, 201, databaseView(made.record, endpointOf(ctx, made.record)));
+  ctx.observer.create(made.pooled ? 'pooled' : 'created', (performance.now() - started) / 1000);
+  return made.record.id;
 }
 
 /** Unknown, malformed and expired ids all answer as the docs' "Invalid database ID". */
 export async function getRoute(ctx: ServeContext, res: ServerResponse, id: string): Promise<void> {
   const record = isUuid(id) ? await findLive(ctx.quickPool, id.toLowerCase()) : undefined;
   if (!record) return sendJson(res, 400, { error: 'Database not found' });
-  sendJson(res, 200, databaseView(record, ctx.endpoint));
+  sendJson(res, 200, databaseView(record, endpointOf(ctx, record)));
 }

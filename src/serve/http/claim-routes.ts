@@ -2,12 +2,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { alreadyClaimedPage, claimedNowPage, crossSitePage, notFoundPage, unclaimedPage } from './claim-page.js';
 import { isSameOriginPost } from './claim-origin.js';
-import type { ServeContext } from './context.js';
-import { claimDatabase } from './databases.js';
-import { connectionString } from './database-view.js';
+import type { ServeContext } from '../context.js';
+import { claimDatabase } from '../databases.js';
+import { connectionString, endpointOf } from './database-view.js';
 import { readBody, sendHtml } from './http-io.js';
-import { isUuid } from './ids.js';
-import { findLive } from './store.js';
+import { isUuid } from '../ids.js';
+import { findLive } from '../state/store.js';
 
 /** A lookup on the quick pool: unknown, malformed and expired ids never reach the admin pool. */
 const lookUp = (ctx: ServeContext, id: string) => (isUuid(id) ? findLive(ctx.quickPool, id.toLowerCase()) : Promise.resolve(undefined));
@@ -27,9 +27,10 @@ export async function claimRoute(ctx: ServeContext, req: IncomingMessage, res: S
   const live = await lookUp(ctx, id);
   if (!live) return sendHtml(res, 404, notFoundPage());
   if (live.state === 'CLAIMED') return sendHtml(res, 409, alreadyClaimedPage(live));
-  const result = await claimDatabase(ctx.pool, id.toLowerCase());
+  const result = await claimDatabase(ctx.servers, id.toLowerCase());
   if (result.outcome === 'not-found') return sendHtml(res, 404, notFoundPage());
   if (result.outcome === 'already-claimed') return sendHtml(res, 409, alreadyClaimedPage(result.record));
   ctx.log({ level: 'info', event: 'database_claimed', id: result.record.id });
-  sendHtml(res, 200, claimedNowPage(result.record, connectionString(result.record, result.password, ctx.endpoint)));
+  ctx.observer.claimed();
+  sendHtml(res, 200, claimedNowPage(result.record, connectionString(result.record, result.password, endpointOf(ctx, result.record))));
 }

@@ -5,8 +5,8 @@
  * request within `requestTimeoutMs` is answered 408 and disconnected (slowloris).
  */
 import { createServer, type Server } from 'node:http';
-import type { Log } from './log.js';
-import type { ServeOptions } from './options.js';
+import type { Log } from '../log.js';
+import type { ServeOptions } from '../options.js';
 
 /** Idle keep-alive connections are closed after this (Node's default, said out loud). */
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;

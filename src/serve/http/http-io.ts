@@ -1,5 +1,6 @@
 /** The HTTP edge of serve: bounded bodies, JSON and HTML answers, the client's address. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 
 /** Create and claim bodies are a few dozen bytes; anything near this is not a client of ours. */
@@ -82,4 +83,18 @@ export function clientAddress(req: IncomingMessage, trustedHops: number): string
   const hops = (Array.isArray(header) ? header.join(',') : header).split(',').map((hop) => hop.trim());
   const hop = hops[Math.max(0, hops.length - trustedHops)]!.replace(/^::ffff:/, '');
   return isIP(hop) ? hop : socketAddress(req);
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * `Authorization: Bearer <token>` names `token`; compared in constant time (over digests,
+ * so the lengths leak nothing either).
+ *
+ * @example
+ * bearerMatches('Bearer s3cret', 's3cret'); // true
+ */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match !== null && timingSafeEqual(digest(match[1]!), digest(token));
 }

@@ -1,0 +1,24 @@
+/**
+ * What serve counts, as an interface the request handlers and the reaper call. Without
+ * `--metrics` it is `NO_METRICS` and prom-client is never loaded (see metrics.ts).
+ */
+
+/**
+ * How a create ended: `created` (made on demand), `pooled` (handed out from the warm
+ * pool), `invalid` (400/500 for the body), `rate_limited` (429), `busy` (503: the create
+ * queue is full), `unavailable` (503: PostgreSQL away or no room), `failed` (500).
+ */
+export type CreateOutcome = 'created' | 'pooled' | 'invalid' | 'rate_limited' | 'busy' | 'unavailable' | 'failed';
+
+export interface Observer {
+  /** `seconds`: the whole request, for creates that made or handed out a database. */
+  create(outcome: CreateOutcome, seconds?: number): void;
+  claimed(): void;
+  reaped(count: number): void;
+}
+
+export const NO_METRICS: Observer = {
+  create: () => {},
+  claimed: () => {},
+  reaped: () => {},
+};
