@@ -175,6 +175,8 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
 
   test('a new database is closed to other roles from its first moment (CREATE DATABASE does not copy ACLs)', async () => {
     const neighbour = await createDb(serve.apiUrl);
+    // Claimed, so this file's 4 s TTL cannot reap the neighbour while a loaded machine is slow.
+    expect((await fetch(neighbour.claim_url, { method: 'POST' })).status).toBe(200);
     const attempt = async (database: string) => connectError(inDatabase(neighbour.connection_string!, database));
     const seen: Array<string | undefined> = [];
     await withClient(admin.url, async (client) => {
