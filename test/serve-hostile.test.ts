@@ -33,6 +33,8 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
     admin = await managedAdmin(target.adminUrl);
     // A group made by someone else (an earlier superuser serve): this admin may not grant it.
     await superQuery(target.adminUrl, `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'get_db_serve_users') THEN CREATE ROLE get_db_serve_users NOLOGIN; END IF; END $$`);
+    // …and a state schema an earlier superuser serve left in the URL's database: not this admin's, so it keeps its own.
+    await superQuery(target.adminUrl, 'CREATE SCHEMA IF NOT EXISTS get_db_serve');
     const refused = await spawnServe(serveArgs()).then(
       async (s) => (await s.stop(), 'started'),
       (error: Error) => error.message,

@@ -98,11 +98,16 @@ async function checkRights(db: Queryable): Promise<Rights> {
   return rights;
 }
 
-/** The URL's database when serve may keep a schema there; otherwise a database of its own, closed to PUBLIC. */
+/**
+ * The URL's database when serve may keep a schema there: the schema is this role's (or a role's
+ * it is a member of), or absent and the role may create it. Otherwise — e.g. an earlier
+ * superuser serve left its schema in `postgres` — a database of its own, closed to PUBLIC.
+ */
 async function stateDatabase(db: Queryable, admin: string): Promise<string> {
   const { rows } = await db.query<{ here: string; usable: boolean }>(
     `SELECT current_database() AS here,
-       EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) OR has_database_privilege(current_database(), 'CREATE') AS usable`,
+       COALESCE((SELECT pg_has_role(nspowner, 'MEMBER') FROM pg_namespace WHERE nspname = $1),
+                has_database_privilege(current_database(), 'CREATE')) AS usable`,
     [SCHEMA],
   );
   if (rows[0]!.usable) return rows[0]!.here;
