@@ -46,8 +46,11 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
     serve = await spawnServe(serveArgs(['--ttl', '4s', '--sweep-interval', '300ms', '--connections-per-database', '2']));
   });
   afterAll(async () => {
-    expect(await serve?.stop()).toBe(0);
-    await own?.stop();
+    try {
+      if (serve) expect(await serve.stop()).toBe(0);
+    } finally {
+      await own?.stop(); // even when start-up failed: no PostgreSQL outlives the run
+    }
   });
 
   // Independent tenants on one serve: they run at once, so the file waits out one expiry, not five.
