@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
-import { binOf, cleanProject, FIXTURES, freePort, installFixtures, projectEnv, start, waitForPage, type Running } from './helpers/frameworks.js';
+import { freePort } from './helpers/postgres.js';
+import { binOf, cleanProject, FIXTURES, installFixtures, projectEnv, start, waitForPage, type Running } from './helpers/frameworks.js';
 import { nodeBinary } from './helpers/node-binaries.js';
 
 interface Framework {

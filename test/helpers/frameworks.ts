@@ -8,7 +8,6 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { cliEnv } from './cli.js';
@@ -56,17 +55,6 @@ export async function binOf(dir: string, pkg: string, command: string): Promise<
   const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[command];
   if (!bin) throw new Error(`${pkg} has no ${command} command`);
   return join(dir, 'node_modules', pkg, bin);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** What a developer's shell has: none of this test run's markers (VITEST, NODE_ENV=test). */
