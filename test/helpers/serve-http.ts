@@ -3,6 +3,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { pgConfigFromUrl } from '../../src/seed/pg-config.js';
 import type { DatabaseView } from '../../src/serve/http/database-view.js';
+import { superQuery } from './serve-admin.js';
 import { withClient as withConfig } from './seed.js';
 
 /** serve on the test PostgreSQL, handing out Neon-shaped URLs (a -pooler host, TLS). */
@@ -45,8 +46,9 @@ export async function connectError(url: string): Promise<string | undefined> {
   }
 }
 
-export async function adminQuery<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
-  return withClient(inject('postgres').adminUrl, async (client) => (await client.query<T>(sql, params)).rows);
+/** SQL as the test PostgreSQL's superuser. */
+export function adminQuery<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+  return superQuery<T>(inject('postgres').adminUrl, sql, params);
 }
 
 /** Polls until `check` holds (the reaper runs on its own clock). */
