@@ -75,6 +75,9 @@ test('PostgreSQL restarting with creates in flight: serve stays up, answers them
 });
 
 test('kill -9 mid-create: the half-made role and database are gone soon after the next start', async () => {
+  // Nobody else may sweep: the file's serve (300 ms sweeps) would reap the dead session's row first,
+  // and the half-made database would be gone before the next start could prove it cleans up.
+  await serve.stop();
   const crashing = await spawnServe(['--postgres-url', admin.url, '--rate-limit', 'off']);
   let name: string | undefined;
   await withCreatesHeld(crashing, 1, async () => {
