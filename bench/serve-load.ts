@@ -7,6 +7,8 @@
  *
  *   npx tsx bench/serve-load.ts [--creates 200] [--runs 3] [--check-concurrency 20]
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import pg from 'pg';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
 import type { DatabaseView } from '../src/serve/http/database-view.js';
@@ -138,6 +140,31 @@ async function storm(serve: ServeProcess): Promise<Storm> {
   };
 }
 
+/**
+ * A bare node:http server in its own process answering every request at once with `body`:
+ * the floor under any create latency on this machine (200 new loopback connections, both
+ * event loops), so the pool's figures can be read against it.
+ */
+const BARE_SERVER = `
+  const body = process.env.BODY;
+  const server = require('node:http').createServer((req, res) => {
+    req.resume().on('end', () => res.writeHead(201, { 'content-type': 'application/json' }).end(body));
+  });
+  server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+
+async function floorStorm(body: DatabaseView): Promise<{ p50: number; p95: number }> {
+  const child = spawn(process.execPath, ['-e', BARE_SERVER], { env: { ...process.env, BODY: JSON.stringify(body) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const [port] = (await once(child.stdout.setEncoding('utf8'), 'data')) as [string];
+    const apiUrl = `http://127.0.0.1:${port.trim()}/api/v1`;
+    await timedCreate(apiUrl); // warm-up, as in storm()
+    const latencies = (await Promise.all(Array.from({ length: CREATES }, () => timedCreate(apiUrl)))).map((r) => r.ms);
+    return { p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+  } finally {
+    child.kill();
+  }
+}
+
 async function readyCount(adminUrl: string): Promise<number> {
   const client = new pg.Client(pgConfigFromUrl(adminUrl));
   try {
@@ -160,6 +187,7 @@ interface Run {
   plain: Storm;
   twoServers: Storm;
   pooled: Storm;
+  floor: { p50: number; p95: number };
   fillS: number;
   refillS: number;
 }
@@ -178,7 +206,8 @@ async function oneRun(): Promise<Run> {
       const fillS = await timeToFill(postgres.adminUrl);
       const pooled = await storm(poolServe);
       const refillS = await timeToFill(postgres.adminUrl);
-      return { plain, twoServers, pooled, fillS, refillS };
+      const floor = await floorStorm(pooled.made[0]!);
+      return { plain, twoServers, pooled, floor, fillS, refillS };
     } finally {
       await poolServe.stop();
     }
@@ -228,6 +257,8 @@ row(`pool of ${CREATES}: create p50`, (r) => r.pooled.p50, ms);
 row(`pool of ${CREATES}: create p95`, (r) => r.pooled.p95, ms);
 row(`pool of ${CREATES}: the same, as serve's request log times them, p50`, (r) => r.pooled.serverP50, ms);
 row(`pool of ${CREATES}: the same, as serve's request log times them, p95`, (r) => r.pooled.serverP95, ms);
+row(`floor: ${CREATES} concurrent POSTs to a bare node:http server (canned reply), p50`, (r) => r.floor.p50, ms);
+row(`floor: the same, p95`, (r) => r.floor.p95, ms);
 row(`pool of ${CREATES}: failures`, (r) => r.pooled.failures, String);
 row(`pool of ${CREATES}: GET /healthz p95 during the storm`, (r) => r.pooled.healthP95, ms);
 row(`pool: fill ${CREATES} from empty`, (r) => r.fillS, (v) => `${v.toFixed(1)} s`);
