@@ -11,15 +11,14 @@ import { createRoleAndDatabase, TEMPLATE } from '../src/serve/postgres/cluster.j
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/postgres/embedded.js';
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
 import { connectError, createDb, eventually, postJson, withClient } from './helpers/serve-http.js';
-import { embeddedPostgresOf, inDatabase, managedAdmin, superQuery } from './helpers/serve-admin.js';
+import { embeddedPostgresOf, inDatabase, managedAdmin, roleOrDatabaseExists, superQuery } from './helpers/serve-admin.js';
 
 describe.each([18, 14])('PostgreSQL %i', (major) => {
   let own: EmbeddedPostgres | undefined;
   let target: { adminUrl: string; port: number };
   let admin: { name: string; url: string };
   let serve: ServeProcess;
-  const gone = async (name: string) =>
-    (await superQuery<{ n: number }>(target.adminUrl, `SELECT ((SELECT count(*) FROM pg_roles WHERE rolname = $1) + (SELECT count(*) FROM pg_database WHERE datname = $1))::int AS n`, [name]))[0]!.n === 0;
+  const gone = async (name: string) => !(await roleOrDatabaseExists(target.adminUrl, name));
   const dbName = (url: string) => new URL(url).pathname.slice(1);
   /** `rows` × 2 KB of incompressible text into table blob. */
   const fill = (rows: number) => `INSERT INTO blob SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 64), generate_series(1, ${rows}) g GROUP BY g`;

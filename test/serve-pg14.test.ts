@@ -11,15 +11,14 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/postgres/embedded.js';
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
 import { connectError, createDb, eventually, getJson, postJson, withClient } from './helpers/serve-http.js';
-import { embeddedPostgresOf, managedAdmin, superQuery } from './helpers/serve-admin.js';
+import { embeddedPostgresOf, managedAdmin, roleOrDatabaseExists, superQuery } from './helpers/serve-admin.js';
 
 const dataDir = join(tmpdir(), `get-db-pg14-${randomBytes(4).toString('hex')}`);
 let server: EmbeddedPostgres;
 let admin: { name: string; url: string };
 let serve: ServeProcess;
 const state = <T extends Record<string, unknown>>(sql: string, params: unknown[] = []) => superQuery<T>(server.adminUrl, sql, params, 'get_db_serve');
-const exists = async (name: string) =>
-  (await superQuery<{ n: number }>(server.adminUrl, `SELECT ((SELECT count(*) FROM pg_roles WHERE rolname = $1) + (SELECT count(*) FROM pg_database WHERE datname = $1))::int AS n`, [name]))[0]!.n > 0;
+const exists = (name: string) => roleOrDatabaseExists(server.adminUrl, name);
 
 beforeAll(async () => {
   server = await startEmbeddedPostgres({ packageName: embeddedPostgresOf(14), dataDir });
