@@ -70,6 +70,20 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
       expect(serve.logs().filter((l) => l.event === 'drop_failed' && l.name === neighbourRole)).toEqual([]); // dropped at the first try
     });
 
+    test('the bait’s database set, for whoever enters, read-only, 1 ms timeouts and its owner’s role: the neighbour is still dropped', async () => {
+      const [owner, neighbour] = await Promise.all([createDb(serve.apiUrl), createDb(serve.apiUrl)]);
+      expect((await fetch(owner.claim_url, { method: 'POST' })).status).toBe(200);
+      const neighbourRole = decodeURIComponent(new URL(neighbour.connection_string!).username);
+      const own = dbName(owner.connection_string!);
+      await withClient(owner.connection_string!, (c) =>
+        c.query(`CREATE TABLE bait (i int); GRANT SELECT ON bait TO ${neighbourRole};
+          ALTER DATABASE ${own} SET default_transaction_read_only = on; ALTER DATABASE ${own} SET statement_timeout = 1;
+          ALTER DATABASE ${own} SET lock_timeout = 1; ALTER DATABASE ${own} SET search_path = public, pg_catalog;
+          ALTER DATABASE ${own} SET role = ${own}; ALTER DATABASE ${own} SET idle_session_timeout = 1`),
+      );
+      await eventually(async () => gone(neighbourRole));
+    });
+
     test('a session holding a temp table in `postgres`: the login dies at expiry, the role goes once the session is ended', async () => {
       const db = await createDb(serve.apiUrl);
       const role = decodeURIComponent(new URL(db.connection_string!).username);

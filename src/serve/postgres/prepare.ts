@@ -43,14 +43,47 @@ export async function openClient(config: pg.ClientConfig): Promise<pg.Client> {
 }
 
 /**
- * Short-lived admin sessions in other databases (the reaper's DROP OWNED there).
+ * Settings for a session in a database a tenant owns. Its owner may set defaults for
+ * whoever enters (`ALTER DATABASE … SET`): read-only, 1 ms timeouts, a search_path that puts
+ * its own functions first, a `role` serve is a member of. Startup options outrank those
+ * defaults from the first moment, before any statement runs; a lock a tenant holds makes
+ * the work fail (to be retried) rather than wait forever.
+ */
+const ENTERING_TENANT_DATABASE = [
+  'default_transaction_read_only=off',
+  'statement_timeout=60s',
+  'lock_timeout=10s',
+  'idle_in_transaction_session_timeout=0',
+  'idle_session_timeout=0',
+  'search_path=pg_catalog',
+  'role=none',
+];
+/** PostgreSQL 17+ only; older servers refuse a connection that names it. */
+const TRANSACTION_TIMEOUT = 'transaction_timeout=0';
+const UNKNOWN_SETTING = '42704';
+
+const startupOptions = (config: pg.ClientConfig, settings: string[]) => [config.options, ...settings.map((setting) => `-c ${setting}`)].filter(Boolean).join(' ');
+
+/**
+ * Short-lived admin sessions in other databases (the reaper's DROP OWNED there), with
+ * whatever defaults their owner set overridden.
  *
  * @example
  * await inDatabaseVia(adminConfig)('postgres', (db) => db.query('SELECT 1').then(() => {}));
  */
 export function inDatabaseVia(config: pg.ClientConfig): InDatabase {
+  let settings = [...ENTERING_TENANT_DATABASE, TRANSACTION_TIMEOUT];
+  const open = async (database: string): Promise<pg.Client> => {
+    try {
+      return await openClient({ ...config, database, options: startupOptions(config, settings) });
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNKNOWN_SETTING || !settings.includes(TRANSACTION_TIMEOUT)) throw error;
+      settings = ENTERING_TENANT_DATABASE;
+      return open(database);
+    }
+  };
   return async (database, work) => {
-    const client = await openClient({ ...config, database });
+    const client = await open(database);
     try {
       await work(client);
     } finally {
