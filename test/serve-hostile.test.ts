@@ -70,7 +70,7 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
       expect(serve.logs().filter((l) => l.event === 'drop_failed' && l.name === neighbourRole)).toEqual([]); // dropped at the first try
     });
 
-    test('the bait’s database set, for whoever enters, read-only, 1 ms timeouts and its owner’s role: the neighbour is still dropped', async () => {
+    test('the bait’s database set, for whoever enters, read-only, 1 ms timeouts, its owner’s role and a library that is not there: the neighbour is still dropped', async () => {
       const [owner, neighbour] = await Promise.all([createDb(serve.apiUrl), createDb(serve.apiUrl)]);
       expect((await fetch(owner.claim_url, { method: 'POST' })).status).toBe(200);
       const neighbourRole = decodeURIComponent(new URL(neighbour.connection_string!).username);
@@ -79,7 +79,8 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
         c.query(`CREATE TABLE bait (i int); GRANT SELECT ON bait TO ${neighbourRole};
           ALTER DATABASE ${own} SET default_transaction_read_only = on; ALTER DATABASE ${own} SET statement_timeout = 1;
           ALTER DATABASE ${own} SET lock_timeout = 1; ALTER DATABASE ${own} SET search_path = public, pg_catalog;
-          ALTER DATABASE ${own} SET role = ${own}; ALTER DATABASE ${own} SET idle_session_timeout = 1`),
+          ALTER DATABASE ${own} SET role = ${own}; ALTER DATABASE ${own} SET idle_session_timeout = 1;
+          ALTER DATABASE ${own} SET local_preload_libraries = 'no_such_library'`),
       );
       await eventually(async () => gone(neighbourRole));
     });
@@ -116,6 +117,31 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
         await second.stop();
         await eventually(async () => gone(dbName(expiring.connection_string!)));
       });
+    });
+
+    test('a function named like a catalog one, in a public schema tenants may create in (PUBLIC may on 14 and on clusters upgraded from it): never runs as serve', async () => {
+      // An admin that owns its URL's database keeps its state there, as on managed services' `postgres`.
+      const home = `home_${Date.now().toString(16)}`;
+      await superQuery(target.adminUrl, `CREATE DATABASE ${home} OWNER ${admin.name}`);
+      await superQuery(target.adminUrl, 'GRANT CREATE ON SCHEMA public TO PUBLIC', [], home); // 15+: as a cluster upgraded from 14 has it
+      const args = ['--postgres-url', inDatabase(admin.url, home), '--rate-limit', 'off', '--public-host', `127.0.0.1:${target.port}`, '--ttl', '4s', '--sweep-interval', '300ms'];
+      const first = await spawnServe(args);
+      try {
+        const db = await createDb(first.apiUrl);
+        const role = decodeURIComponent(new URL(db.connection_string!).username);
+        // pg_catalog's pg_database_size takes name or oid; for an untyped parameter text is the better match.
+        await withClient(inDatabase(db.connection_string!, home), (c) =>
+          c.query(`CREATE TABLE public.loot (who text); GRANT INSERT ON public.loot TO PUBLIC;
+            CREATE FUNCTION public.pg_database_size(text) RETURNS bigint LANGUAGE plpgsql AS $$
+            BEGIN INSERT INTO public.loot VALUES (current_user); RETURN pg_catalog.pg_database_size($1::name); END $$`),
+        );
+        await (await spawnServe(args)).stop(); // its start-time trial measures a database, as sweeps do
+        expect(await superQuery(target.adminUrl, 'SELECT who FROM public.loot', [], home)).toEqual([]);
+        await eventually(async () => gone(role));
+      } finally {
+        await first.stop();
+        await superQuery(target.adminUrl, `DROP DATABASE ${home} WITH (FORCE)`);
+      }
     });
   });
 

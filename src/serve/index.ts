@@ -11,7 +11,7 @@ import type { Log } from './log.js';
 import type { ServeOptions } from './options.js';
 import { boundedServer } from './http/http-server.js';
 import { openPools, type Pools } from './postgres/pools.js';
-import { inDatabaseVia, prepareOtherServer, preparePostgres, type TenantConnections } from './postgres/prepare.js';
+import { adminSession, inDatabaseVia, prepareOtherServer, preparePostgres, type TenantConnections } from './postgres/prepare.js';
 import { openServers, type ServerSpec, type Servers } from './postgres/servers.js';
 import { serverKey } from './options.js';
 import { createRequestListener } from './http/router.js';
@@ -90,7 +90,7 @@ async function otherServers(options: ServeOptions, wanted: TenantConnections, pu
   const specs: ServerSpec[] = [];
   for (const [i, url] of options.postgresUrls.entries()) {
     if (i === 0) continue;
-    const config = { ...pgConfigFromUrl(url), application_name: `get-db serve ${process.pid}` };
+    const config = adminSession({ ...pgConfigFromUrl(url), application_name: `get-db serve ${process.pid}` });
     const prepared = await prepareOtherServer(config, wanted);
     warnings.push(...prepared.warnings);
     specs.push({ key: serverKey(url), config, endpoint: publicEndpointFor(url, options.publicHosts[i], publicUrl), limits: prepared.limits, inDatabase: inDatabaseVia(config) });
@@ -102,7 +102,7 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
   const embedded = options.embedded ? await (await import('./postgres/embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
   const adminUrl = embedded?.adminUrl ?? options.postgresUrls[0]!;
   // The pid tells an operator (and pg_stat_activity) which serve process a session is.
-  const adminConfig = { ...pgConfigFromUrl(adminUrl), application_name: `get-db serve ${process.pid}` };
+  const adminConfig = adminSession({ ...pgConfigFromUrl(adminUrl), application_name: `get-db serve ${process.pid}` });
   let pools: Pools | undefined;
   let servers: Servers | undefined;
   const stopPostgres = async () => {

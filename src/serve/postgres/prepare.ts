@@ -43,26 +43,45 @@ export async function openClient(config: pg.ClientConfig): Promise<pg.Client> {
 }
 
 /**
- * Settings for a session in a database a tenant owns. Its owner may set defaults for
- * whoever enters (`ALTER DATABASE … SET`): read-only, 1 ms timeouts, a search_path that puts
- * its own functions first, a `role` serve is a member of. Startup options outrank those
+ * Settings of every admin session. Functions and operators resolve in pg_catalog only: a
+ * tenant may create in a public schema of a database serve works in (PUBLIC may on 14, and
+ * on clusters upgraded from it), and there a `public.pg_database_size(text)` would outrank
+ * pg_catalog's for an untyped parameter and run as serve.
+ */
+const ADMIN_SESSION = ['search_path=pg_catalog,pg_temp'];
+
+/**
+ * …and in a database a tenant owns, whose owner may set defaults for whoever enters (`ALTER
+ * DATABASE … SET`): read-only, 1 ms timeouts, a `role` serve is a member of, a library
+ * that is not there (every session would fail to start). Startup options outrank those
  * defaults from the first moment, before any statement runs; a lock a tenant holds makes
  * the work fail (to be retried) rather than wait forever.
  */
 const ENTERING_TENANT_DATABASE = [
+  ...ADMIN_SESSION,
   'default_transaction_read_only=off',
   'statement_timeout=60s',
   'lock_timeout=10s',
   'idle_in_transaction_session_timeout=0',
   'idle_session_timeout=0',
-  'search_path=pg_catalog',
   'role=none',
+  'local_preload_libraries=',
 ];
 /** PostgreSQL 17+ only; older servers refuse a connection that names it. */
 const TRANSACTION_TIMEOUT = 'transaction_timeout=0';
 const UNKNOWN_SETTING = '42704';
 
-const startupOptions = (config: pg.ClientConfig, settings: string[]) => [config.options, ...settings.map((setting) => `-c ${setting}`)].filter(Boolean).join(' ');
+const startupOptions = (settings: string[]) => settings.map((setting) => `-c ${setting}`).join(' ');
+
+/**
+ * The admin URL's settings, as every session serve opens with them must run (see ADMIN_SESSION).
+ *
+ * @example
+ * const pool = new pg.Pool(adminSession(pgConfigFromUrl(adminUrl)));
+ */
+export function adminSession(config: pg.ClientConfig): pg.ClientConfig {
+  return { ...config, options: startupOptions(ADMIN_SESSION) };
+}
 
 /**
  * Short-lived admin sessions in other databases (the reaper's DROP OWNED there), with
@@ -75,7 +94,7 @@ export function inDatabaseVia(config: pg.ClientConfig): InDatabase {
   let settings = [...ENTERING_TENANT_DATABASE, TRANSACTION_TIMEOUT];
   const open = async (database: string): Promise<pg.Client> => {
     try {
-      return await openClient({ ...config, database, options: startupOptions(config, settings) });
+      return await openClient({ ...config, database, options: startupOptions(settings) });
     } catch (error) {
       if ((error as { code?: string }).code !== UNKNOWN_SETTING || !settings.includes(TRANSACTION_TIMEOUT)) throw error;
       settings = ENTERING_TENANT_DATABASE;
