@@ -143,6 +143,55 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
         await superQuery(target.adminUrl, `DROP DATABASE ${home} WITH (FORCE)`);
       }
     });
+
+    test('open transactions that changed its own role’s and database’s rows, or granted to a neighbour’s role: the sweep goes on, both are dropped', async () => {
+      const [holder, claimed, neighbour] = await Promise.all([createDb(serve.apiUrl), createDb(serve.apiUrl), createDb(serve.apiUrl)]);
+      expect((await fetch(claimed.claim_url, { method: 'POST' })).status).toBe(200);
+      const own = dbName(holder.connection_string!);
+      const neighbourRole = decodeURIComponent(new URL(neighbour.connection_string!).username);
+      const held = [new pg.Client(pgConfigFromUrl(holder.connection_string!)), new pg.Client(pgConfigFromUrl(claimed.connection_string!))];
+      try {
+        for (const c of held) c.on('error', () => {});
+        await Promise.all(held.map((c) => c.connect()));
+        await held[0]!.query(`BEGIN; ALTER ROLE CURRENT_USER PASSWORD 'mine now'; ALTER DATABASE ${own} SET work_mem = '1MB';
+          ALTER ROLE CURRENT_USER IN DATABASE ${own} SET work_mem = '1MB'`);
+        await held[1]!.query(`BEGIN; CREATE TABLE bait (i int); GRANT SELECT ON bait TO ${neighbourRole}`);
+        await eventually(async () => (await gone(own)) && (await gone(neighbourRole)));
+        expect(await held[0]!.query('SELECT 1').then(() => 'alive', () => 'ended')).toBe('ended');
+      } finally {
+        for (const c of held) await c.end().catch(() => {});
+      }
+    });
+
+    test('storage limit and claim with the tenant’s open transaction on its own settings: read-only is set anyway, and the claim answers', async () => {
+      const limited = await spawnServe(serveArgs(['--sweep-interval', '300ms', '--connections-per-database', '2']));
+      const events = () => [...limited.logs(), ...serve.logs()];
+      const grip = async (url: string, sql: string) => {
+        const c = new pg.Client(pgConfigFromUrl(url));
+        c.on('error', () => {});
+        await c.connect();
+        await c.query('SET default_transaction_read_only = off');
+        await c.query(`BEGIN; ${sql}`);
+        return c;
+      };
+      const held: pg.Client[] = [];
+      try {
+        const db = await createDb(limited.apiUrl);
+        const name = dbName(db.connection_string!);
+        held.push(await grip(db.connection_string!, `ALTER DATABASE ${name} SET work_mem = '1MB'`));
+        await withClient(db.connection_string!, async (c) => {
+          await c.query('CREATE TABLE blob (data text); ALTER TABLE blob ALTER COLUMN data SET STORAGE EXTERNAL');
+          await c.query(fill(3000));
+        }).catch(() => {});
+        await eventually(async () => events().some((l) => l.event === 'database_read_only' && l.id === db.id));
+        held.push(await grip(db.connection_string!, `ALTER ROLE CURRENT_USER IN DATABASE ${name} SET work_mem = '1MB'`));
+        expect((await fetch(db.claim_url, { method: 'POST' })).status).toBe(200);
+        expect(await withClient(db.connection_string!, (c) => c.query('INSERT INTO blob VALUES (1)')).then(() => 'ok')).toBe('ok');
+      } finally {
+        for (const c of held) await c.end().catch(() => {});
+        await limited.stop();
+      }
+    });
   });
 
   describe('limits tenants cannot lift', () => {

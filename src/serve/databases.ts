@@ -1,7 +1,7 @@
 /** Making and claiming databases: the state rows and the cluster kept in step. */
 import type pg from 'pg';
 import { GetDbError } from '../errors.js';
-import { createRoleAndDatabase, dropRoleAndDatabase, setReadOnly, type InDatabase } from './postgres/cluster.js';
+import { createRoleAndDatabase, dropRoleAndDatabase, endRoleSessions, setReadOnly, type InDatabase } from './postgres/cluster.js';
 import { newDatabaseName, newPassword, uuidv7 } from './ids.js';
 import { asUnavailable, isUnavailable } from './unavailable.js';
 import type { Server, Servers } from './postgres/servers.js';
@@ -147,6 +147,15 @@ export async function claimDatabase(servers: Servers, id: string): Promise<Claim
   return live?.state === 'CLAIMED' ? { outcome: 'already-claimed', record: live } : { outcome: 'not-found' };
 }
 
+/**
+ * Its sessions end first: they began read-only and would stay so, and one left in a
+ * transaction that changed the same settings would hold up the claim.
+ */
+async function liftReadOnly(cluster: Queryable, name: string): Promise<void> {
+  await endRoleSessions(cluster, name);
+  await setReadOnly(cluster, name, false);
+}
+
 async function claimInTransaction(servers: Servers, id: string): Promise<ClaimResult | undefined> {
   const client = await servers.all[0]!.pool.connect();
   try {
@@ -158,7 +167,7 @@ async function claimInTransaction(servers: Servers, id: string): Promise<ClaimRe
     }
     const server = servers.of(record.server);
     if (!server) throw new Error(`database ${id} is on ${record.server}, which is not among the --postgres-url servers`);
-    if (record.readOnly) await setReadOnly(server.holdsState ? client : server.pool, record.name, false);
+    if (record.readOnly) await liftReadOnly(server.holdsState ? client : server.pool, record.name);
     const claimed = await markClaimed(client, id);
     await client.query('COMMIT');
     return { outcome: 'claimed', record: claimed, password: record.password };

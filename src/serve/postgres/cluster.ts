@@ -107,23 +107,45 @@ export async function rolesWithOtherLimit(db: Queryable, names: string[], limit:
 /** Runs SQL in another database of the cluster (a short-lived admin session). */
 export type InDatabase = (database: string, work: (db: Queryable) => Promise<void>) => Promise<void>;
 
+/** How long to wait for an ended session to be gone (and its transaction rolled back). */
+const END_WAIT_MS = 5_000;
+
 /**
- * Ends every session of the role, in any database (serve is a member of it).
+ * Ends every session of the role, in any database (serve is a member of it), and waits
+ * for them to be gone: a transaction of theirs that changed the role's or its database's
+ * row (a new password, `ALTER DATABASE … SET`) is then rolled back, and cannot hold up
+ * what serve changes next.
  *
  * @example
  * await endRoleSessions(client, 'gdb_0123456789abcdef01234567');
  */
 export async function endRoleSessions(db: Queryable, name: string): Promise<void> {
-  await db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()', [name]);
+  await db.query(`SELECT pg_terminate_backend(pid, ${END_WAIT_MS}) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()`, [name]);
+}
+
+/**
+ * Ends the sessions of other tenants that hold a lock on the role (a neighbour's open
+ * transaction that granted it something), which DROP ROLE would wait for. Only roles serve
+ * made and acts for: never its own sessions, an operator's, or a superuser's.
+ */
+async function endLockHolders(db: Queryable, name: string): Promise<void> {
+  await db.query(
+    `SELECT pg_terminate_backend(a.pid, ${END_WAIT_MS}) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_roles r ON r.oid = a.usesysid
+     WHERE l.locktype = 'object' AND l.classid = 'pg_authid'::regclass AND l.objid = (SELECT oid FROM pg_roles WHERE rolname = $1)
+       AND a.pid <> pg_backend_pid() AND r.rolname <> current_user AND NOT r.rolsuper
+       AND pg_has_role(r.oid, 'USAGE') AND pg_has_role(r.oid, $2, 'MEMBER')`,
+    [name, USERS_GROUP],
+  );
 }
 
 const exists = async (db: Queryable, sql: string, name: string) => (await db.query(sql, [name])).rows.length > 0;
 
 /**
- * Idempotent, and whatever the role did: its login goes first (so its credentials die
- * even if the rest must wait for a retry), then its sessions, its database (even if made
- * a template), then what it owns or was granted in other databases (DROP OWNED there: a
- * neighbour's GRANT to it, a temp table in `postgres`), then the role.
+ * Idempotent, and whatever the role did: its sessions end, then its login goes (so its
+ * credentials die even if the rest must wait for a retry), then sessions that got in
+ * meanwhile, its database (even if made a template), then what it owns or was granted in
+ * other databases, once neighbours' sessions holding a lock on it are ended (DROP OWNED
+ * there: a neighbour's GRANT to it, a temp table in `postgres`), then the role.
  *
  * @example
  * await dropRoleAndDatabase(client, 'gdb_0123456789abcdef01234567', inDatabaseVia(adminConfig));
@@ -131,6 +153,7 @@ const exists = async (db: Queryable, sql: string, name: string) => (await db.que
 export async function dropRoleAndDatabase(db: Queryable, name: string, inDatabase: InDatabase): Promise<void> {
   const roleExists = await exists(db, 'SELECT 1 FROM pg_roles WHERE rolname = $1', name);
   if (roleExists) {
+    await endRoleSessions(db, name);
     await db.query(`ALTER ROLE ${ident(name)} NOLOGIN PASSWORD NULL`);
     await endRoleSessions(db, name);
   }
@@ -139,6 +162,8 @@ export async function dropRoleAndDatabase(db: Queryable, name: string, inDatabas
     await db.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
   }
   if (!roleExists) return;
+  // Their uncommitted grants to it then roll back too, before pg_shdepend is read.
+  await endLockHolders(db, name);
   const { rows } = await db.query<{ datname: string; here: boolean }>(
     `SELECT DISTINCT d.datname, d.datname = current_database() AS here FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
      WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)`,

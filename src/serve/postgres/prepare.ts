@@ -46,22 +46,21 @@ export async function openClient(config: pg.ClientConfig): Promise<pg.Client> {
  * Settings of every admin session. Functions and operators resolve in pg_catalog only: a
  * tenant may create in a public schema of a database serve works in (PUBLIC may on 14, and
  * on clusters upgraded from it), and there a `public.pg_database_size(text)` would outrank
- * pg_catalog's for an untyped parameter and run as serve.
+ * pg_catalog's for an untyped parameter and run as serve. A lock a tenant holds fails the
+ * statement after 10 s (to be retried) rather than stall a sweep or a claim.
  */
-const ADMIN_SESSION = ['search_path=pg_catalog,pg_temp'];
+const ADMIN_SESSION = ['search_path=pg_catalog,pg_temp', 'lock_timeout=10s'];
 
 /**
  * …and in a database a tenant owns, whose owner may set defaults for whoever enters (`ALTER
  * DATABASE … SET`): read-only, 1 ms timeouts, a `role` serve is a member of, a library
  * that is not there (every session would fail to start). Startup options outrank those
- * defaults from the first moment, before any statement runs; a lock a tenant holds makes
- * the work fail (to be retried) rather than wait forever.
+ * defaults from the first moment, before any statement runs.
  */
 const ENTERING_TENANT_DATABASE = [
   ...ADMIN_SESSION,
   'default_transaction_read_only=off',
   'statement_timeout=60s',
-  'lock_timeout=10s',
   'idle_in_transaction_session_timeout=0',
   'idle_session_timeout=0',
   'role=none',

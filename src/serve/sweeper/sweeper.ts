@@ -90,9 +90,12 @@ async function dropExpired(client: Queryable, on: OnServer, options: SweepOption
 
 /**
  * Read-only in place (again, if the owner lifted it) — and with `lockOut`, its login taken
- * until claimed — then its open sessions ended. False when a claim came first.
+ * until claimed — then its open sessions ended. Its role's sessions end first too: one
+ * left in a transaction that changed the same settings would hold this up. False when a
+ * claim came first.
  */
 async function holdReadOnly(client: Queryable, cluster: Queryable, row: { id: string; name: string }, lockOut: boolean): Promise<boolean> {
+  await endRoleSessions(cluster, row.name);
   await client.query('BEGIN');
   try {
     const stillUnclaimed = await markReadOnly(client, row.id);
