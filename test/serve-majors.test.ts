@@ -44,7 +44,7 @@ describe.each([15, 16, 17] as const)('PostgreSQL %i, admin with CREATEDB CREATER
       await withClient(kept.connection_string!, async (c) => {
         await c.query('CREATE TABLE blob (data text); ALTER TABLE blob ALTER COLUMN data SET STORAGE EXTERNAL');
         await c.query(`INSERT INTO blob SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 64), generate_series(1, 3000) g GROUP BY g`);
-      });
+      }).catch(() => {}); // the sweep may end this very session once the files pass the limit
       await eventually(async () => serve.logs().some((l) => l.event === 'database_read_only' && l.id === kept.id));
       expect((await fetch(kept.claim_url, { method: 'POST' })).status).toBe(200);
       await eventually(async () => gone(new URL(expiring.connection_string!).pathname.slice(1)));
