@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import pg from 'pg';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
-import { createRoleAndDatabase, TEMPLATE } from '../src/serve/postgres/cluster.js';
+import { createRoleAndDatabase, dropRoleAndDatabase, TEMPLATE } from '../src/serve/postgres/cluster.js';
+import { inDatabaseVia } from '../src/serve/postgres/prepare.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/postgres/embedded.js';
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
 import { connectError, createDb, eventually, postJson, withClient } from './helpers/serve-http.js';
@@ -104,6 +105,32 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
       await withClient(inDatabase(db.connection_string!, 'postgres'), (c) => c.query(`CREATE TABLE public.${role}_litter (i int)`));
       await eventually(async () => gone(role));
       expect(await superQuery(target.adminUrl, 'SELECT 1 FROM pg_tables WHERE tablename = $1', [`${role}_litter`])).toEqual([]);
+    });
+
+    // On 14 a role holds ADMIN OPTION on itself.
+    if (major < 15) test('REVOKE its own role FROM serve’s admin, with a session open: its login and database still go', async () => {
+      const db = await createDb(serve.apiUrl);
+      const role = decodeURIComponent(new URL(db.connection_string!).username);
+      const held = new pg.Client(pgConfigFromUrl(db.connection_string!));
+      held.on('error', () => {});
+      try {
+        await held.connect();
+        await held.query(`REVOKE ${role} FROM ${admin.name}`);
+        await eventually(async () => gone(role));
+        expect(await held.query('SELECT 1').then(() => 'alive', () => 'ended')).toBe('ended');
+      } finally {
+        await held.end().catch(() => {});
+      }
+      // A sweep's size check grants it back first, unless the REVOKE lands between that and the expiry: the drop alone.
+      const name = `gdb_revoked_${Date.now().toString(16)}`;
+      await withClient(admin.url, async (client) => {
+        await createRoleAndDatabase(client, name, 'x'.repeat(40), { connectionLimit: 2 });
+        const url = new URL(inDatabase(admin.url, name));
+        [url.username, url.password] = [name, 'x'.repeat(40)];
+        await withClient(url.href, (c) => c.query(`REVOKE ${name} FROM ${admin.name}`));
+        await dropRoleAndDatabase(client, name, inDatabaseVia(pgConfigFromUrl(admin.url)));
+      });
+      expect(await gone(name)).toBe(true);
     });
 
     test('advisory locks on serve’s old keys in every database a tenant can reach: sweeps and new processes go on', async () => {

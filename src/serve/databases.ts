@@ -1,7 +1,7 @@
 /** Making and claiming databases: the state rows and the cluster kept in step. */
 import type pg from 'pg';
 import { GetDbError } from '../errors.js';
-import { createRoleAndDatabase, dropRoleAndDatabase, endRoleSessions, setReadOnly, type InDatabase } from './postgres/cluster.js';
+import { actFor, createRoleAndDatabase, dropRoleAndDatabase, endRoleSessions, setReadOnly, type InDatabase } from './postgres/cluster.js';
 import { newDatabaseName, newPassword, uuidv7 } from './ids.js';
 import { asUnavailable, isUnavailable } from './unavailable.js';
 import type { Server, Servers } from './postgres/servers.js';
@@ -152,6 +152,7 @@ export async function claimDatabase(servers: Servers, id: string): Promise<Claim
  * transaction that changed the same settings would hold up the claim.
  */
 async function liftReadOnly(cluster: Queryable, name: string): Promise<void> {
+  await actFor(cluster, name);
   await endRoleSessions(cluster, name);
   await setReadOnly(cluster, name, false);
 }

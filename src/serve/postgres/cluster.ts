@@ -138,6 +138,18 @@ async function endLockHolders(db: Queryable, name: string): Promise<void> {
   );
 }
 
+/**
+ * serve's membership in the role, granted again: on PostgreSQL 14 a role holds ADMIN OPTION
+ * on itself and may revoke it, and without it serve could not end the role's sessions or
+ * measure, change or drop its database. CREATEROLE may grant it back (a no-op when held).
+ *
+ * @example
+ * await actFor(client, 'gdb_0123456789abcdef01234567');
+ */
+export async function actFor(db: Queryable, name: string): Promise<void> {
+  await db.query(`GRANT ${ident(name)} TO CURRENT_USER`);
+}
+
 const exists = async (db: Queryable, sql: string, name: string) => (await db.query(sql, [name])).rows.length > 0;
 
 /**
@@ -153,6 +165,7 @@ const exists = async (db: Queryable, sql: string, name: string) => (await db.que
 export async function dropRoleAndDatabase(db: Queryable, name: string, inDatabase: InDatabase): Promise<void> {
   const roleExists = await exists(db, 'SELECT 1 FROM pg_roles WHERE rolname = $1', name);
   if (roleExists) {
+    await actFor(db, name);
     await endRoleSessions(db, name);
     await db.query(`ALTER ROLE ${ident(name)} NOLOGIN PASSWORD NULL`);
     await endRoleSessions(db, name);
@@ -218,7 +231,8 @@ export async function endSessions(db: Queryable, name: string): Promise<void> {
 
 /**
  * The database's size in bytes. Reading it needs CONNECT, which serve has as a member
- * of the owner — unless the owner revoked its own: then that is granted back first.
+ * of the owner — unless the owner revoked its own, or (on 14) serve's membership: then
+ * both are granted back first.
  *
  * @example
  * const bytes = await databaseSize(client, 'gdb_0123456789abcdef01234567');
@@ -229,6 +243,7 @@ export async function databaseSize(db: Queryable, name: string): Promise<number>
     return Number((await size()).rows[0]!.bytes);
   } catch (error) {
     if ((error as { code?: string }).code !== '42501') throw error;
+    await actFor(db, name);
     await db.query(`GRANT CONNECT ON DATABASE ${ident(name)} TO ${ident(name)}`);
     return Number((await size()).rows[0]!.bytes);
   }
