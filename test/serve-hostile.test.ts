@@ -71,6 +71,18 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
       expect(serve.logs().filter((l) => l.event === 'drop_failed' && l.name === neighbourRole)).toEqual([]); // dropped at the first try
     });
 
+    test('an owner’s table built on a type a neighbour made in its database: the neighbour is still dropped (its objects CASCADE)', async () => {
+      const [owner, neighbour] = await Promise.all([createDb(serve.apiUrl), createDb(serve.apiUrl)]);
+      expect((await fetch(owner.claim_url, { method: 'POST' })).status).toBe(200);
+      const neighbourRole = decodeURIComponent(new URL(neighbour.connection_string!).username);
+      const own = dbName(owner.connection_string!);
+      await withClient(owner.connection_string!, (c) => c.query(`GRANT CONNECT ON DATABASE ${own} TO ${neighbourRole}; GRANT CREATE ON SCHEMA public TO ${neighbourRole}`));
+      await withClient(inDatabase(neighbour.connection_string!, own), (c) => c.query('CREATE TYPE public.pinned AS (i int)'));
+      await withClient(owner.connection_string!, (c) => c.query('CREATE TABLE anchor (x public.pinned, y int)'));
+      await eventually(async () => gone(neighbourRole));
+      expect(await withClient(owner.connection_string!, async (c) => (await c.query('SELECT count(*)::int AS n FROM anchor')).rows[0].n)).toBe(0);
+    });
+
     test('the bait’s database set, for whoever enters, read-only, 1 ms timeouts, its owner’s role and a library that is not there: the neighbour is still dropped', async () => {
       const [owner, neighbour] = await Promise.all([createDb(serve.apiUrl), createDb(serve.apiUrl)]);
       expect((await fetch(owner.claim_url, { method: 'POST' })).status).toBe(200);

@@ -182,7 +182,8 @@ export async function dropRoleAndDatabase(db: Queryable, name: string, inDatabas
      WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)`,
     [name],
   );
-  const dropOwned = (target: Queryable) => target.query(`DROP OWNED BY ${ident(name)}`).then(() => {});
+  // CASCADE: an owner may build on what the role made in its database (a column of its type).
+  const dropOwned = (target: Queryable) => target.query(`DROP OWNED BY ${ident(name)} CASCADE`).then(() => {});
   for (const row of rows) await (row.here ? dropOwned(db) : inDatabase(row.datname, dropOwned));
   // Grants on shared objects (another database's CONNECT) go with DROP OWNED anywhere.
   await dropOwned(db);
