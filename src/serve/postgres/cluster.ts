@@ -153,11 +153,12 @@ export async function actFor(db: Queryable, name: string): Promise<void> {
 const exists = async (db: Queryable, sql: string, name: string) => (await db.query(sql, [name])).rows.length > 0;
 
 /**
- * Idempotent, and whatever the role did: its sessions end, then its login goes (so its
- * credentials die even if the rest must wait for a retry), then sessions that got in
- * meanwhile, its database (even if made a template), then what it owns or was granted in
- * other databases, once neighbours' sessions holding a lock on it are ended (DROP OWNED
- * there: a neighbour's GRANT to it, a temp table in `postgres`), then the role.
+ * Idempotent, and whatever the role did (serve's membership in it is granted back first):
+ * its sessions end, then its login goes (so its credentials die even if the rest must wait
+ * for a retry), then sessions that got in meanwhile, its database (even if made a
+ * template), then what it owns or was granted in other databases, once neighbours'
+ * sessions holding a lock on it are ended (DROP OWNED … CASCADE there: a neighbour's GRANT
+ * to it, a temp table in `postgres`, what an owner built on its objects), then the role.
  *
  * @example
  * await dropRoleAndDatabase(client, 'gdb_0123456789abcdef01234567', inDatabaseVia(adminConfig));

@@ -73,7 +73,8 @@ const UNKNOWN_SETTING = '42704';
 const startupOptions = (settings: string[]) => settings.map((setting) => `-c ${setting}`).join(' ');
 
 /**
- * The admin URL's settings, as every session serve opens with them must run (see ADMIN_SESSION).
+ * The admin URL's connection settings with ADMIN_SESSION's startup options: every session
+ * serve opens on that server is made from these.
  *
  * @example
  * const pool = new pg.Pool(adminSession(pgConfigFromUrl(adminUrl)));
