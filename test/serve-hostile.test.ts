@@ -71,6 +71,22 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
       expect(serve.logs().filter((l) => l.event === 'drop_failed' && l.name === neighbourRole)).toEqual([]); // dropped at the first try
     });
 
+    test('the bait’s owner leaves open a transaction that altered the bait: the neighbour is still dropped', async () => {
+      const [owner, neighbour] = await Promise.all([createDb(serve.apiUrl), createDb(serve.apiUrl)]);
+      expect((await fetch(owner.claim_url, { method: 'POST' })).status).toBe(200);
+      const neighbourRole = decodeURIComponent(new URL(neighbour.connection_string!).username);
+      await withClient(owner.connection_string!, (c) => c.query(`CREATE TABLE bait (i int); GRANT SELECT ON bait TO ${neighbourRole}`));
+      const held = new pg.Client(pgConfigFromUrl(owner.connection_string!));
+      held.on('error', () => {});
+      try {
+        await held.connect();
+        await held.query('BEGIN; ALTER TABLE bait ADD COLUMN j int'); // DROP OWNED's REVOKE waits for bait's row
+        await eventually(async () => gone(neighbourRole));
+      } finally {
+        await held.end().catch(() => {});
+      }
+    });
+
     test('an owner’s table built on a type a neighbour made in its database: the neighbour is still dropped (its objects CASCADE)', async () => {
       const [owner, neighbour] = await Promise.all([createDb(serve.apiUrl), createDb(serve.apiUrl)]);
       expect((await fetch(owner.claim_url, { method: 'POST' })).status).toBe(200);

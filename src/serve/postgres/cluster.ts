@@ -124,18 +124,48 @@ export async function endRoleSessions(db: Queryable, name: string): Promise<void
 }
 
 /**
+ * Sessions (`a`, role `r`) of the tenants serve made and acts for, which it may end: never
+ * its own, an operator's, or a superuser's. `$2` is the users group.
+ */
+const TENANT_SESSION = `a.pid <> pg_backend_pid() AND r.rolname <> current_user AND NOT r.rolsuper
+  AND pg_has_role(r.oid, 'USAGE') AND pg_has_role(r.oid, $2, 'MEMBER')`;
+
+/**
  * Ends the sessions of other tenants that hold a lock on the role (a neighbour's open
- * transaction that granted it something), which DROP ROLE would wait for. Only roles serve
- * made and acts for: never its own sessions, an operator's, or a superuser's.
+ * transaction that granted it something), which DROP ROLE would wait for.
  */
 async function endLockHolders(db: Queryable, name: string): Promise<void> {
   await db.query(
     `SELECT pg_terminate_backend(a.pid, ${END_WAIT_MS}) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_roles r ON r.oid = a.usesysid
-     WHERE l.locktype = 'object' AND l.classid = 'pg_authid'::regclass AND l.objid = (SELECT oid FROM pg_roles WHERE rolname = $1)
-       AND a.pid <> pg_backend_pid() AND r.rolname <> current_user AND NOT r.rolsuper
-       AND pg_has_role(r.oid, 'USAGE') AND pg_has_role(r.oid, $2, 'MEMBER')`,
+     WHERE l.locktype = 'object' AND l.classid = 'pg_authid'::regclass AND l.objid = (SELECT oid FROM pg_roles WHERE rolname = $1) AND ${TENANT_SESSION}`,
     [name, USERS_GROUP],
   );
+}
+
+/** How long a statement may wait on a tenant's lock before the tenant's session is ended. */
+const BLOCKED_FOR_MS = 1_000;
+
+/**
+ * Runs `work` on `session` while `watcher` (another session) ends the tenant sessions that
+ * keep it waiting: an owner's open transaction that changed a table it granted to the
+ * role holds DROP OWNED there on that table's row.
+ */
+async function endingBlockers(watcher: Queryable, session: Queryable, work: () => Promise<void>): Promise<void> {
+  const { rows } = await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  let finished = false;
+  const done = work().finally(() => (finished = true));
+  while (!finished) {
+    await Promise.race([done.catch(() => {}), new Promise((resolve) => setTimeout(resolve, BLOCKED_FOR_MS))]);
+    if (finished) break;
+    await watcher
+      .query(
+        `SELECT pg_terminate_backend(a.pid, ${END_WAIT_MS}) FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
+         WHERE a.pid = ANY (pg_blocking_pids($1)) AND ${TENANT_SESSION}`,
+        [rows[0]!.pid, USERS_GROUP],
+      )
+      .catch(() => {}); // the work's own lock_timeout still bounds it
+  }
+  await done;
 }
 
 /**
@@ -185,7 +215,7 @@ export async function dropRoleAndDatabase(db: Queryable, name: string, inDatabas
   );
   // CASCADE: an owner may build on what the role made in its database (a column of its type).
   const dropOwned = (target: Queryable) => target.query(`DROP OWNED BY ${ident(name)} CASCADE`).then(() => {});
-  for (const row of rows) await (row.here ? dropOwned(db) : inDatabase(row.datname, dropOwned));
+  for (const row of rows) await (row.here ? dropOwned(db) : inDatabase(row.datname, (there) => endingBlockers(db, there, () => dropOwned(there))));
   // Grants on shared objects (another database's CONNECT) go with DROP OWNED anywhere.
   await dropOwned(db);
   await db.query(`DROP ROLE IF EXISTS ${ident(name)}`);
