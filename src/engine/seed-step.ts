@@ -8,7 +8,7 @@ import { GetDbError, isGetDbError } from '../errors.js';
 import { readEnvFile, writeFileAtomic } from '../env/env-file.js';
 import { removePendingSeed } from '../env/seed-pending.js';
 import type { CreatePlan } from '../plan/plan.js';
-import { displayPath } from '../report/format.js';
+import { displayPath, shellArg } from '../report/format.js';
 import type { SeedScan } from '../seed/prescan.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY } from '../types.js';
@@ -98,16 +98,12 @@ export async function clearPendingSeed(envFile: string, key: string): Promise<st
 
 /** `get-db seed` reads ./.env unless told otherwise: name the file when it is another one. */
 export function reseedCommand(plan: Pick<CreatePlan, 'envFile' | 'key' | 'seedFiles'>): string {
-  const envArg = plan.envFile === resolve(DEFAULT_ENV_FILE) ? '' : ` -e ${quoteArg(plan.envFile)}`;
+  const envArg = plan.envFile === resolve(DEFAULT_ENV_FILE) ? '' : ` -e ${shellArg(plan.envFile)}`;
   const keyArg = plan.key === DEFAULT_KEY ? '' : ` -k ${plan.key}`;
-  return `npx get-db seed${envArg}${keyArg} ${plan.seedFiles.map(quoteArg).join(' ')}`;
+  return `npx get-db seed${envArg}${keyArg} ${plan.seedFiles.map(shellArg).join(' ')}`;
 }
 
 /** The seed files as the note names them: relative to the env file's folder when inside it. */
 export function seedLabels(plan: Pick<CreatePlan, 'envFile' | 'seedFiles'>): string[] {
   return plan.seedFiles.map((file) => displayPath(file, dirname(plan.envFile)));
-}
-
-function quoteArg(path: string): string {
-  return /^[\w./\\:-]+$/.test(path) ? path : JSON.stringify(path);
 }
