@@ -2,7 +2,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli, tempProject } from './helpers/cli.js';
+import { runCli, startCli, tempProject } from './helpers/cli.js';
 import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
 
 let api: FakeApi;
@@ -119,5 +119,49 @@ describe('get-db status', () => {
     expect(claimedRun.code).toBe(0);
     const after = JSON.parse(claimedRun.stdout);
     expect(after).toMatchObject({ status: 'CLAIMED', connectionStringServed: false });
+  });
+
+  test('an expired database: status says so as claim does, with the way to a new one for that env file', async () => {
+    const { cwd, result } = await projectWithDatabase(['-e', '.env.local']);
+    api.expire(result.id);
+    const human = await runCli(['status', '-e', '.env.local', '--api-url', api.apiUrl], { cwd });
+    expect(human.code).toBe(1);
+    expect(human.stderr).toContain('✖ The database in .env.local has expired or no longer exists.');
+    expect(human.stderr).toContain('Create a new one with: npx get-db --force -e .env.local');
+    const claim = await runCli(['claim', '-e', '.env.local', '--json', '--api-url', api.apiUrl], { cwd });
+    expect(JSON.parse(claim.stdout).error).toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'The database in .env.local has expired or no longer exists, so it cannot be claimed.',
+      hint: 'Create a new one with: npx get-db --force -e .env.local',
+    });
+  });
+
+  test('refuses a claim URL that is not http(s) without sending it to the API', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, '.env'), 'PUBLIC_INSTAGRES_CLAIM_URL=javascript:alert(1)\n');
+    const before = api.requests.length;
+    const run = await runCli(['status', '--json', '--api-url', api.apiUrl], { cwd });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'NO_CLAIM_URL', message: expect.stringMatching(/not an http\(s\) URL/) });
+    expect(api.requests.length).toBe(before);
+  });
+});
+
+describe('Ctrl-C while claim or status waits for the API', () => {
+  test.each([['status'], ['claim', '--no-open']])('%s: one CANCELLED object under --json, "Cancelled" for people, exit 130', async (...command) => {
+    const { cwd } = await projectWithDatabase();
+    for (const json of [true, false]) {
+      api.hang(1);
+      const asked = api.requests.length;
+      const run = startCli([...command, ...(json ? ['--json'] : []), '--api-url', api.apiUrl], { cwd });
+      for (let i = 0; i < 200 && api.requests.length === asked; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(api.requests.length, 'the request never reached the API').toBeGreaterThan(asked);
+      run.child.kill('SIGINT');
+      const result = await run.done;
+      api.resetScript();
+      expect(result.code).toBe(130);
+      if (json) expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'CANCELLED', message: 'Cancelled', hint: null } });
+      else expect(result.stderr).toMatch(/■ Cancelled/);
+    }
   });
 });
