@@ -40,7 +40,7 @@ export async function readEnvFile(path: string): Promise<string | undefined> {
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw new GetDbError('ENV_READ_FAILED', `Could not read ${path} (${errorCode(error) ?? 'error'}).`, {
-      hint: 'Check that it is a file you can read, or point to another one with -e <path>.',
+      hint: 'Check that it is a file you can read, or point to another one with --env <path>.',
       cause: error,
     });
   }
@@ -148,22 +148,22 @@ async function isWritable(path: string): Promise<boolean> {
 export async function checkEnvPathWritable(path: string): Promise<void> {
   // A link that points to itself (ELOOP) or through a file (ENOTDIR) is a bad path, not a crash.
   const target = await resolveTarget(path).catch((error: unknown) => {
-    throw invalidPath(`${path} cannot be followed (${errorCode(error) ?? 'error'}).`, 'Check the symbolic links on the way to it, or choose another path with -e.', error);
+    throw invalidPath(`${path} cannot be followed (${errorCode(error) ?? 'error'}).`, 'Check the symbolic links on the way to it, or choose another path with --env.', error);
   });
   const info = await stat(target).catch(() => undefined);
   if (info?.isDirectory()) {
-    throw invalidPath(`${path} is a folder, not an env file.`, 'Pass a file path with -e, e.g. -e .env.local.');
+    throw invalidPath(`${path} is a folder, not an env file.`, 'Pass a file path, e.g. --env .env.local');
   }
   if (info && !(await isWritable(target))) {
-    throw invalidPath(`${path} exists but is not writable.`, 'Change its permissions or choose another file with -e.');
+    throw invalidPath(`${path} exists but is not writable.`, 'Change its permissions or choose another file with --env.');
   }
   const folder = dirname(target);
   const folderInfo = await stat(folder).catch(() => undefined);
   if (!folderInfo?.isDirectory()) {
-    throw invalidPath(`The folder ${dirname(path)} does not exist.`, 'Create it first, or choose another path with -e.');
+    throw invalidPath(`The folder ${dirname(path)} does not exist.`, 'Create it first, or choose another path with --env.');
   }
   // The temp file and the rename both need the folder to be writable.
   if (!(await isWritable(folder))) {
-    throw invalidPath(`Cannot write in the folder ${dirname(path)}.`, 'Change its permissions or choose another path with -e.');
+    throw invalidPath(`Cannot write in the folder ${dirname(path)}.`, 'Change its permissions or choose another path with --env.');
   }
 }
