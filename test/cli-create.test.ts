@@ -193,6 +193,28 @@ describe('bad input is refused before anything is created (exit 2)', () => {
   }
 });
 
+describe('usage errors point at the help that fits', () => {
+  test('a mistyped command is named as one, not "too many arguments"; nothing is created', async () => {
+    const cwd = await tempProject();
+    const before = api.createRequests().length;
+    const run = await createIn(cwd, ['clam', '--json']);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout)).toEqual({
+      error: { code: 'USAGE', message: "Unknown command 'clam'.", hint: "The commands are claim, status, seed and serve; get-db alone creates a database and takes options only (get-db --help)." },
+    });
+    expect(api.createRequests().length).toBe(before);
+  });
+
+  test("a subcommand's usage error names that subcommand's help", async () => {
+    const cwd = await tempProject();
+    for (const [args, message] of [[['seed', '--bogus'], "Unknown option '--bogus'"], [['seed'], "Missing required argument 'files'"], [['status', 'extra'], /^Too many arguments for 'status'/]] as const) {
+      const run = await runCli([...args, '--json'], { cwd });
+      expect(run.code).toBe(2);
+      expect(JSON.parse(run.stdout).error).toEqual({ code: 'USAGE', message: typeof message === 'string' ? message : expect.stringMatching(message), hint: `Run get-db ${args[0]} --help for its options.` });
+    }
+  });
+});
+
 describe('a seed file the seed would refuse stops the command before the API call', () => {
   // The pre-scan needs no server: nothing is created and nothing is written.
   const cases: Array<[string, string, string[], RegExp, string, number]> = [

@@ -28,6 +28,26 @@ function addOutputOptions(command: Command): Command {
     .addOption(new Option('--api-url <url>', 'Instagres-compatible API').env('INSTAGRES_API_URL'));
 }
 
+/** Where a usage error came from, for its hint: a subcommand, or a word the root does not take. */
+export interface UsageContext {
+  command?: string;
+  stray?: string;
+}
+
+/** Records which command failed before the error reaches main (commander's error does not say). */
+function recordUsageContext(program: Command, context: UsageContext): void {
+  program.exitOverride((error) => {
+    if (error.code === 'commander.excessArguments') context.stray = program.args[0];
+    throw error;
+  });
+  for (const command of program.commands) {
+    command.exitOverride((error) => {
+      context.command = command.name();
+      throw error;
+    });
+  }
+}
+
 function buildProgram(): Command {
   const program = new Command('get-db')
     .description('Get a real Postgres database for this project in one command (no account needed).')
@@ -93,11 +113,14 @@ function buildProgram(): Command {
 const DONE_CODES = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);
 
 export async function main(argv: string[] = process.argv): Promise<void> {
+  const context: UsageContext = {};
   try {
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    recordUsageContext(program, context);
+    await program.parseAsync(argv);
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    process.exitCode = DONE_CODES.has(error.code) ? 0 : (await loadCommands()).reportUsageError(error, argv);
+    process.exitCode = DONE_CODES.has(error.code) ? 0 : (await loadCommands()).reportUsageError(error, argv, context);
   }
 }
 
