@@ -103,6 +103,31 @@ describe('a failed seed, then the same command again', () => {
   });
 });
 
+describe('`get-db seed` says what remains, as a create does', () => {
+  test('a failure: nothing of the seed remains (or, with --no-transaction, what does), and what to do', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\n');
+    expect((await seedCommand(cwd)).code).toBe(0);
+    await writeFile(join(cwd, 'fix.sql'), 'create table u (id int);\nselect 1/0;\n');
+    const failed = await runCli(['seed', 'fix.sql', '--json'], { cwd });
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).error).toMatchObject({ code: 'SEED_FAILED', hint: 'The seed stopped here: nothing of the seed remains. Fix the file and run the same command again.' });
+    const loose = await runCli(['seed', 'fix.sql', '--no-transaction'], { cwd });
+    expect(loose.stderr).toMatch(/The seed stopped here: with --no-transaction what earlier batches ran stays in the database/);
+  });
+
+  test('Ctrl-C: "Cancelled while seeding; nothing of the seed remains." and how to finish, exit 130', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\n');
+    expect((await seedCommand(cwd)).code).toBe(0);
+    await writeFile(join(cwd, 'slow.sql'), 'create table u (id int);\nselect pg_sleep(30);\n');
+    const run = await interruptWhileSeeding(cwd, ['--json'], ['seed', 'slow.sql']);
+    expect(run.code).toBe(130);
+    expect(JSON.parse(run.stdout).error).toEqual({ code: 'CANCELLED', message: 'Cancelled while seeding; nothing of the seed remains.', hint: 'Run the same command again to seed it.' });
+    expect(await tableExists(parse(await readFile(join(cwd, '.env'), 'utf8')).DATABASE_URL_DIRECT!, 'u')).toBe(false);
+  });
+});
+
 describe('--no-transaction', () => {
   test('a failure leaves what earlier batches ran, and says so; the note stays for the re-run', async () => {
     const cwd = await tempProject();
@@ -160,10 +185,10 @@ const SLEEPING = "select pid from pg_stat_activity where query like '%pg_sleep(3
  * must be gone from the server soon after: closing the socket alone would leave pg_sleep(30)
  * running there (with its locks) until it ends, so the next run would wait on them.
  */
-async function interruptWhileSeeding(cwd: string, extra: string[] = []) {
+async function interruptWhileSeeding(cwd: string, extra: string[] = [], command = ['-y', '--api-url', api.apiUrl, '--seed', 'schema.sql']) {
   const admin = pgConfigFromUrl(inject('postgres').adminUrl);
   const sleepers = () => withClient(admin, async (client) => (await client.query(SLEEPING)).rows.map((row) => row.pid as number));
-  const run = startCli(['-y', '--api-url', api.apiUrl, '--seed', 'schema.sql', ...extra], { cwd });
+  const run = startCli([...command, ...extra], { cwd });
   let ours: number[] = [];
   for (let i = 0; i < 200 && ours.length === 0; i++) {
     ours = await sleepers();

@@ -62,16 +62,27 @@ export async function seedStep(plan: CreatePlan, directUrl: string, hooks: SeedS
 
 /** What is left after a failed or cancelled seed, and the two ways to finish it. */
 function seedFailure(plan: CreatePlan, error: unknown): unknown {
+  const finish = `${plan.envFile} keeps the database, marked "seed pending": run the same command again to seed it (no new database is made), or: ${reseedCommand(plan)}`;
+  return explainSeedFailure(error, plan.seedTransaction, { failed: finish, cancelled: finish });
+}
+
+/**
+ * A failed or cancelled seed, saying what of it remains in the database and how to finish
+ * (`finish`, after a failure or a cancel); anything that is not a GetDbError is returned as it is.
+ *
+ * @example
+ * throw explainSeedFailure(error, true, { failed: 'Fix the file and run the same command again.', cancelled: 'Run it again.' });
+ */
+export function explainSeedFailure(error: unknown, transaction: boolean, finish: { failed: string; cancelled: string }): unknown {
   if (!isGetDbError(error)) return error;
-  const remains = plan.seedTransaction
+  const remains = transaction
     ? 'nothing of the seed remains'
     : 'with --no-transaction what earlier batches ran stays in the database (the failing batch is rolled back), and a re-run starts again from the first statement';
-  const finish = `${plan.envFile} keeps the database, marked "seed pending": run the same command again to seed it (no new database is made), or: ${reseedCommand(plan)}`;
   if (error.code === 'CANCELLED') {
-    return new GetDbError('CANCELLED', `Cancelled while seeding; ${remains}.`, { hint: finish, cause: error, details: error.details });
+    return new GetDbError('CANCELLED', `Cancelled while seeding; ${remains}.`, { hint: finish.cancelled, cause: error, details: error.details });
   }
   return new GetDbError(error.code, error.message, {
-    hint: `${error.hint ? `${error.hint}\n` : ''}The seed stopped here: ${remains}. ${finish}`,
+    hint: `${error.hint ? `${error.hint}\n` : ''}The seed stopped here: ${remains}. ${finish.failed}`,
     cause: error,
     details: error.details,
   });

@@ -1,7 +1,7 @@
 /** `get-db seed <files…>`: seed the database already in the env file (e.g. after fixing a file). */
 import { resolve } from 'node:path';
 import { findDatabaseUrl, readProjectEnv } from '../../engine/project-env.js';
-import { clearPendingSeed } from '../../engine/seed-step.js';
+import { clearPendingSeed, explainSeedFailure } from '../../engine/seed-step.js';
 import { validateKey } from '../../plan/validate.js';
 import { seedLine } from '../../report/human.js';
 import { checkSeedFiles } from '../../seed/sources.js';
@@ -35,6 +35,8 @@ export default async function seed(raw: Record<string, unknown>, files: string[]
       transaction: options.transaction,
       signal: cancel.signal,
       onProgress: (p) => progress.seed(p),
+    }).catch((error: unknown) => {
+      throw explainSeedFailure(error, options.transaction, { failed: 'Fix the file and run the same command again.', cancelled: 'Run the same command again to seed it.' });
     });
     // A create's seed that never finished is finished now: its note goes.
     const warnings = await clearPendingSeed(envFile, key);
