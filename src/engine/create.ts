@@ -136,17 +136,27 @@ export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): 
       hint: 'Pass force: true (CLI: --force) to replace it; the old lines are kept as comments.',
     });
   }
-  const scan = await checkSeed(plan, hooks);
+  const scan = await checkSeed(plan, hooks).catch(untouchedIfCancelled(plan, 'Cancelled while checking the seed files'));
   // git's answer (one or two short processes) is asked while the API works, and acted on
   // only once the database exists and the env file is written.
   const ignoreTarget = plan.gitignore ? gitIgnoreTarget(plan.envFile) : undefined;
   hooks.onStep?.('provision');
-  const created = await provision(plan, hooks);
+  const created = await provision(plan, hooks).catch(untouchedIfCancelled(plan, 'Cancelled before the API answered'));
   try {
     return await finishCreate(plan, created, { replaced: fileHasKey, warnings, ignoreTarget, scan }, hooks);
   } catch (error) {
     throw withDetails(error, { databaseId: created.database.id, claimUrl: created.database.claim_url, envFile: plan.envFile });
   }
+}
+
+/** A cancel before the database is ours says that the env file was left as it was. */
+function untouchedIfCancelled(plan: CreatePlan, what: string) {
+  return (error: unknown): never => {
+    if (isGetDbError(error) && error.code === 'CANCELLED') {
+      throw new GetDbError('CANCELLED', `${what}; ${plan.envFile} was not changed.`, { cause: error });
+    }
+    throw error;
+  };
 }
 
 /** Validates the seed files' contents before the API call: a refused file costs no database. */
