@@ -89,6 +89,16 @@ describe('get-db claim', () => {
     expect(JSON.parse(expired.stdout).error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/expired/) });
   });
 
+  test('an env file without a claim URL is named (claim and status)', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, '.env.local'), 'DATABASE_URL=postgres://mine@host/db\n');
+    for (const command of ['claim', 'status']) {
+      const run = await runCli([command, '-e', '.env.local', '--json', '--api-url', api.apiUrl], { cwd });
+      expect(run.code, command).toBe(1);
+      expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'NO_CLAIM_URL', message: `No claim URL found in ${join(cwd, '.env.local')}.` });
+    }
+  });
+
   test('no env file: one clear line with a hint, exit 1 (claim and status)', async () => {
     const cwd = await tempProject();
     for (const command of ['claim', 'status']) {

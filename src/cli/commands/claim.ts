@@ -1,7 +1,7 @@
 /** `get-db claim`: print (and open) the page that keeps the database. */
 import { resolve } from 'node:path';
 import { isGetDbError } from '../../errors.js';
-import { findClaimUrl, readProjectEnv, requireHttpUrl } from '../../engine/project-env.js';
+import { readClaimUrl } from '../../engine/project-env.js';
 import { fetchStatusOf, type DatabaseStatus } from '../../engine/status.js';
 import { resolveApiUrl } from '../../plan/plan.js';
 import { chooseBrowser, openBrowser, surroundings } from '../browser.js';
@@ -44,8 +44,7 @@ export default async function claim(raw: Record<string, unknown>): Promise<numbe
   const out = createOutput(options.json === true);
   const apiUrl = resolveApiUrl(options.apiUrl);
   const envFile = resolve(options.env);
-  const { url } = findClaimUrl(await readProjectEnv(envFile), options.prefix);
-  requireHttpUrl(url, 'claim URL');
+  const url = await readClaimUrl(envFile, options.prefix);
   const status = await tryStatus(envFile, apiUrl, url, out);
   if (status?.status === 'CLAIMED') {
     out.say(`${out.colors.green('✔')} This database is already claimed; manage it in your Neon console.`);

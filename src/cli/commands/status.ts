@@ -1,6 +1,6 @@
 /** `get-db status`: claimed or not, time left, and whether the API still serves the URL. */
 import { resolve } from 'node:path';
-import { findClaimUrl, readProjectEnv, requireHttpUrl } from '../../engine/project-env.js';
+import { readClaimUrl } from '../../engine/project-env.js';
 import { expiryWarnings } from '../../engine/expiry.js';
 import { fetchStatusOf } from '../../engine/status.js';
 import { resolveApiUrl } from '../../plan/plan.js';
@@ -22,8 +22,7 @@ export default async function status(raw: Record<string, unknown>): Promise<numb
   const apiUrl = resolveApiUrl(options.apiUrl);
   const envFile = resolve(options.env);
   const cwd = process.cwd();
-  const { url } = findClaimUrl(await readProjectEnv(envFile), options.prefix);
-  requireHttpUrl(url, 'claim URL');
+  const url = await readClaimUrl(envFile, options.prefix);
   const cancel = abortOnSignals();
   const result = await fetchStatusOf(envFile, cwd, { apiUrl, claimUrl: url, signal: cancel.signal }).finally(() => cancel.dispose());
   const now = new Date();
