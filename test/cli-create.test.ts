@@ -106,6 +106,21 @@ describe('get-db -y', () => {
     expect(human.stderr).toMatch(/already set/);
   });
 
+  test('an empty assignment (an .env.example copied as it is) is skipped, and the warning says it is empty, not "set"', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, '.env'), 'DATABASE_URL=\n');
+    const before = api.createRequests().length;
+    const { code, stdout } = await createIn(cwd, ['--json']);
+    expect(code).toBe(0);
+    expect(api.createRequests().length).toBe(before);
+    expect(JSON.parse(stdout)).toMatchObject({
+      action: 'skipped',
+      warnings: [`DATABASE_URL is in ${join(cwd, '.env')} but empty, and was left so. To fill it with a new database: npx get-db --force (the empty line stays as a comment).`],
+    });
+    await writeFile(join(cwd, '.env'), 'DATABASE_URL=postgres://keep@me/db\n');
+    expect(JSON.parse((await createIn(cwd, ['--json'])).stdout).warnings).toEqual([]);
+  });
+
   test('--force replaces and keeps the previous lines as dated comments; other lines stay byte-identical', async () => {
     const cwd = await tempProject();
     const original = '\uFEFFexport A="x"\r\nDATABASE_URL=postgres://old@host/db\r\nB=\'multi\r\nline\'\r\n# end';

@@ -13,6 +13,7 @@ import type { InstagresDatabase } from '../types.js';
 import { envKeysFor } from './keys.js';
 import type { ResumedSeed } from './resume.js';
 import { reseedCommand, scanSeedFiles, seedLabels, seedStep } from './seed-step.js';
+import { getDbCommand } from '../report/format.js';
 import { expiryWarnings } from './expiry.js';
 import type { SeedScan } from '../seed/prescan.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
@@ -128,7 +129,7 @@ export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): 
     return resumeSeed(plan, existing, hooks, warnings);
   }
   if (fileHasKey && plan.ifKeyExists === 'skip') {
-    warnings.push(...skipWarnings(plan, pending));
+    warnings.push(...skipWarnings(plan, pending), ...(await emptyKeyWarnings(plan, existing)));
     return { action: 'skipped', reason: 'key-exists', envFile: plan.envFile, key: plan.key, warnings };
   }
   if (fileHasKey && plan.ifKeyExists === 'error') {
@@ -175,6 +176,16 @@ function skipWarnings(plan: CreatePlan, pending: boolean): string[] {
     return [`The seed of the database in ${plan.envFile} never finished ("# get-db: seed pending for ${plan.key}"). Run the same command with --seed <file> again, or npx get-db seed <file>.`];
   }
   return [];
+}
+
+/**
+ * `DATABASE_URL=` (an .env.example copied as it is) reads as "not set" to the app, yet the
+ * key is in the file, so it is skipped like any other: say so, or "already set" misleads.
+ */
+async function emptyKeyWarnings(plan: CreatePlan, text: string): Promise<string[]> {
+  const { parse } = await import('dotenv');
+  if (parse(text)[plan.key] !== '') return [];
+  return [`${plan.key} is in ${plan.envFile} but empty, and was left so. To fill it with a new database: ${getDbCommand('--force', plan.envFile, process.cwd())} (the empty line stays as a comment).`];
 }
 
 interface CreateState {
