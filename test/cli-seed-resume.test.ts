@@ -114,6 +114,11 @@ describe('`get-db seed` says what remains, as a create does', () => {
     expect(JSON.parse(failed.stdout).error).toMatchObject({ code: 'SEED_FAILED', hint: 'The seed stopped here: nothing of the seed remains. Fix the file and run the same command again.' });
     const loose = await runCli(['seed', 'fix.sql', '--no-transaction'], { cwd });
     expect(loose.stderr).toMatch(/The seed stopped here: with --no-transaction what earlier batches ran stays in the database/);
+    // A file the scan refuses ran not at all, and says so: no "stopped here" on top.
+    await writeFile(join(cwd, 'meta.sql'), '\\copy t from data.csv\n');
+    const refused = JSON.parse((await runCli(['seed', 'meta.sql', '--json'], { cwd })).stdout).error;
+    expect(refused.code).toBe('SEED_UNSUPPORTED');
+    expect(refused.hint).not.toMatch(/stopped here/);
   });
 
   test('Ctrl-C: "Cancelled while seeding; nothing of the seed remains." and how to finish, exit 130', async () => {

@@ -1,5 +1,6 @@
 /** `get-db seed <files…>`: seed the database already in the env file (e.g. after fixing a file). */
 import { resolve } from 'node:path';
+import { isGetDbError } from '../../errors.js';
 import { findDatabaseUrl, readProjectEnv } from '../../engine/project-env.js';
 import { clearPendingSeed, explainSeedFailure } from '../../engine/seed-step.js';
 import { validateKey } from '../../plan/validate.js';
@@ -36,6 +37,8 @@ export default async function seed(raw: Record<string, unknown>, files: string[]
       signal: cancel.signal,
       onProgress: (p) => progress.seed(p),
     }).catch((error: unknown) => {
+      // The scan refuses a file before anything is sent, and its message says "nothing was run".
+      if (isGetDbError(error) && error.code === 'SEED_UNSUPPORTED') throw error;
       throw explainSeedFailure(error, options.transaction, { failed: 'Fix the file and run the same command again.', cancelled: 'Run the same command again to seed it.' });
     });
     // A create's seed that never finished is finished now: its note goes.
