@@ -208,6 +208,22 @@ describe('bad input is refused before anything is created (exit 2)', () => {
   }
 });
 
+describe('--help agrees with the README', () => {
+  test("every option of the README's create table is in --help, with its alias and its default", async () => {
+    const readme = await readFile(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Commands and options'), readme.indexOf('Other commands:'));
+    const rows = [...table.matchAll(/^\| `(--[a-z-]+)[^`]*` \| (?:`(-\w)`)? *\| [^|]+\| ([^|]*)\|$/gm)];
+    expect(rows.length).toBeGreaterThan(10);
+    const help = (await runCli(['--help'], { cwd: await tempProject() })).stdout.replace(/\s+/g, ' ');
+    for (const [, flag, alias, defaultCell] of rows) {
+      expect(help, flag).toContain(alias ? `${alias}, ${flag}` : flag);
+      const value = /^\s*`([^`]+)`\s*$/.exec(defaultCell!)?.[1];
+      // Defaults the CLI applies itself; the API URL's is the env var's fallback, said in the help as that.
+      if (value && flag !== '--api-url') expect(help, `${flag} default`).toMatch(new RegExp(`default: "?${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\)`));
+    }
+  });
+});
+
 describe('usage errors point at the help that fits', () => {
   test('a mistyped command is named as one, not "too many arguments"; nothing is created', async () => {
     const cwd = await tempProject();

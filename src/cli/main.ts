@@ -63,7 +63,7 @@ function buildProgram(): Command {
     .option('-p, --prefix <prefix>', 'prefix for generated public vars (default: from your framework, else PUBLIC_)')
     .option('-s, --seed <path>', 'SQL file to seed the database (repeatable; .sql.gz too)', collect)
     .option('-L, --logical-replication', 'enable logical replication')
-    .option('-r, --ref <id>', 'referrer ID for the affiliates program')
+    .option('-r, --ref <id>', 'referrer ID for the affiliates program (default: npm:get-db)')
     .option('--force', 'replace a key already in the env file (old lines kept as comments)')
     .option('--no-gitignore', 'do not add the env file to .gitignore')
     .option('--no-transaction', 'seed without wrapping the files in one transaction');
