@@ -224,6 +224,18 @@ describe('--help agrees with the README', () => {
   });
 });
 
+describe('colour', () => {
+  test('FORCE_COLOR=0 and false mean no colour (as Node reads them), FORCE_COLOR=1 colour, NO_COLOR wins', async () => {
+    const cwd = await tempProject();
+    const ESC = '\u001b[';
+    const stderrWith = async (env: Record<string, string | undefined>) => (await runCli(['--bogus'], { cwd, env: { NO_COLOR: undefined, ...env } })).stderr;
+    expect(await stderrWith({ FORCE_COLOR: '0' })).not.toContain(ESC);
+    expect(await stderrWith({ FORCE_COLOR: 'false' })).not.toContain(ESC);
+    expect(await stderrWith({ FORCE_COLOR: '1' })).toContain(ESC);
+    expect(await stderrWith({ FORCE_COLOR: '1', NO_COLOR: '1' })).not.toContain(ESC);
+  });
+});
+
 describe('usage errors point at the help that fits', () => {
   test('a mistyped command is named as one, not "too many arguments"; nothing is created', async () => {
     const cwd = await tempProject();

@@ -21,8 +21,16 @@ export interface Output {
 
 const debugEnabled = () => /(^|,)\s*get-db\s*(,|$)/.test(process.env.DEBUG ?? '');
 
+/**
+ * NO_COLOR (any value) wins; FORCE_COLOR forces colour on, except `0` and `false`, which
+ * force it off as Node and supports-color read them; else colour on a terminal only.
+ * @example
+ * colorsFor(process.stderr).red('✖');
+ */
 export function colorsFor(stream: NodeJS.WriteStream): Colors {
-  const enabled = !process.env.NO_COLOR && (Boolean(process.env.FORCE_COLOR) || (stream.isTTY === true && process.env.TERM !== 'dumb'));
+  const force = process.env.FORCE_COLOR;
+  const forced = force === undefined || force === '' ? undefined : !/^(0|false)$/i.test(force);
+  const enabled = !process.env.NO_COLOR && (forced ?? (stream.isTTY === true && process.env.TERM !== 'dumb'));
   return pc.createColors(enabled);
 }
 
