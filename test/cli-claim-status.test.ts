@@ -89,6 +89,14 @@ describe('get-db claim', () => {
     expect(JSON.parse(expired.stdout).error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/expired/) });
   });
 
+  test('the API unreachable: claim still prints the URL from the file, with one warning, exit 0', async () => {
+    const { cwd, result } = await projectWithDatabase();
+    const run = await runCli(['claim', '--no-open', '--api-url', 'http://127.0.0.1:1/api/v1'], { cwd, env: { GET_DB_HTTP_RETRIES: '0' } });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("▲ Could not check the database's status (Could not reach 127.0.0.1:1: ECONNREFUSED); the URL is from your env file.\n");
+    expect(run.stderr).toContain(`Claim your database here: ${result.claimUrl}`);
+  });
+
   test('an env file without a claim URL is named (claim and status)', async () => {
     const cwd = await tempProject();
     await writeFile(join(cwd, '.env.local'), 'DATABASE_URL=postgres://mine@host/db\n');

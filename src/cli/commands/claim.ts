@@ -23,7 +23,8 @@ async function tryStatus(envFile: string, apiUrl: string, claimUrl: string, out:
     return await fetchStatusOf(envFile, process.cwd(), { apiUrl, claimUrl, signal: cancel.signal }, ', so it cannot be claimed');
   } catch (error) {
     if (isGetDbError(error) && (error.code === 'CANCELLED' || error.code === 'NOT_FOUND')) throw error;
-    out.warn(`Could not check the database's status (${error instanceof Error ? error.message : String(error)}).`);
+    const why = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+    out.warn(`Could not check the database's status (${why}); the URL is from your env file.`);
     return undefined;
   } finally {
     cancel.dispose();
