@@ -97,8 +97,10 @@ describe('a failed seed, then the same command again', () => {
     const plain = await runCli(['-y', '--json', '--api-url', api.apiUrl], { cwd });
     expect(JSON.parse(plain.stdout).warnings).toEqual([expect.stringMatching(/seed of the database in .*\.env never finished/)]);
     await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\n');
-    const seeded = await runCli(['seed', 'schema.sql'], { cwd });
+    const seeded = await runCli(['seed', 'schema.sql', '--json'], { cwd });
     expect(seeded.code, seeded.stderr).toBe(0);
+    // The README's object, warnings included (as every other success object has them).
+    expect(JSON.parse(seeded.stdout)).toEqual({ ok: true, action: 'seed', statements: 1, rowsCopied: 0, files: 1, durationMs: expect.any(Number), warnings: [] });
     expect((await envOf(cwd)).text).not.toMatch(/seed pending/);
   });
 });

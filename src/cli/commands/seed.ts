@@ -46,7 +46,7 @@ export default async function seed(raw: Record<string, unknown>, files: string[]
     progress.done();
     for (const warning of warnings) out.warn(warning);
     out.say(`${out.colors.green('✔')} Seeded: ${seedLine(summary)}`);
-    out.result({ ok: true, action: 'seed', ...summary });
+    out.result({ ok: true, action: 'seed', ...summary, warnings });
     return 0;
   } finally {
     progress.done();
