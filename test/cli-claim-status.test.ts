@@ -95,6 +95,9 @@ describe('get-db claim', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toContain("▲ Could not check the database's status (Could not reach 127.0.0.1:1: ECONNREFUSED); the URL is from your env file.\n");
     expect(run.stderr).toContain(`Claim your database here: ${result.claimUrl}`);
+    // --json says it too: status null alone does not say why.
+    const json = await runCli(['claim', '--json', '--api-url', 'http://127.0.0.1:1/api/v1'], { cwd, env: { GET_DB_HTTP_RETRIES: '0' } });
+    expect(JSON.parse(json.stdout)).toEqual({ ok: true, action: 'claim', claimUrl: result.claimUrl, status: null, opened: false, warnings: [expect.stringMatching(/^Could not check the database's status/)] });
   });
 
   test('an env file without a claim URL is named (claim and status)', async () => {

@@ -17,14 +17,14 @@ interface ClaimOptions {
 }
 
 /** The API's word is advice: if it can't be reached, the URL is still worth opening. */
-async function tryStatus(envFile: string, apiUrl: string, claimUrl: string, out: Output): Promise<DatabaseStatus | undefined> {
+async function tryStatus(envFile: string, apiUrl: string, claimUrl: string, warnings: string[]): Promise<DatabaseStatus | undefined> {
   const cancel = abortOnSignals();
   try {
     return await fetchStatusOf(envFile, process.cwd(), { apiUrl, claimUrl, signal: cancel.signal }, ', so it cannot be claimed');
   } catch (error) {
     if (isGetDbError(error) && (error.code === 'CANCELLED' || error.code === 'NOT_FOUND')) throw error;
     const why = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
-    out.warn(`Could not check the database's status (${why}); the URL is from your env file.`);
+    warnings.push(`Could not check the database's status (${why}); the URL is from your env file.`);
     return undefined;
   } finally {
     cancel.dispose();
@@ -46,15 +46,17 @@ export default async function claim(raw: Record<string, unknown>): Promise<numbe
   const apiUrl = resolveApiUrl(options.apiUrl);
   const envFile = resolve(options.env);
   const url = await readClaimUrl(envFile, options.prefix);
-  const status = await tryStatus(envFile, apiUrl, url, out);
+  const warnings: string[] = [];
+  const status = await tryStatus(envFile, apiUrl, url, warnings);
+  for (const warning of warnings) out.warn(warning);
   if (status?.status === 'CLAIMED') {
     out.say(`${out.colors.green('✔')} This database is already claimed; manage it in your Neon console.`);
-    out.result({ ok: true, action: 'claim', claimUrl: url, status: status.status, opened: false });
+    out.result({ ok: true, action: 'claim', claimUrl: url, status: status.status, opened: false, warnings });
     return 0;
   }
   out.say(`Claim your database here: ${out.colors.cyan(url)}`);
   const opened = options.open && !out.json ? await tryOpen(url, out) : false;
   if (opened) out.say(out.colors.dim('Opened it in your browser.'));
-  out.result({ ok: true, action: 'claim', claimUrl: url, status: status?.status ?? null, opened });
+  out.result({ ok: true, action: 'claim', claimUrl: url, status: status?.status ?? null, opened, warnings });
   return 0;
 }
