@@ -248,6 +248,22 @@ describe('usage errors point at the help that fits', () => {
     expect(api.createRequests().length).toBe(before);
   });
 
+  test('a bad INSTAGRES_API_URL is named as the variable, not as an --api-url nobody typed (create and status)', async () => {
+    const cwd = await tempProject();
+    for (const args of [['-y'], ['status']]) {
+      const run = await runCli([...args, '--json'], { cwd, env: { INSTAGRES_API_URL: 'nonsense' } });
+      expect(run.code).toBe(2);
+      expect(JSON.parse(run.stdout).error).toEqual({
+        code: 'INVALID_API_URL',
+        message: 'INSTAGRES_API_URL: "nonsense" is not a valid API URL.',
+        hint: 'Fix or unset INSTAGRES_API_URL in your environment, or pass --api-url.',
+      });
+    }
+    // --api-url given wins over the variable, as before.
+    const given = await runCli(['-y', '--json', '--api-url', api.apiUrl], { cwd, env: { INSTAGRES_API_URL: 'nonsense' } });
+    expect(JSON.parse(given.stdout)).toMatchObject({ ok: true, action: 'created' });
+  });
+
   test("a subcommand's usage error names that subcommand's help", async () => {
     const cwd = await tempProject();
     for (const [args, message] of [[['seed', '--bogus'], "Unknown option '--bogus'"], [['seed'], "Missing required argument 'files'"], [['status', 'extra'], /^Too many arguments for 'status'/]] as const) {

@@ -3,7 +3,7 @@
  * starts faster than ES modules, so `get-db --help` costs little more than bare Node.
  * Everything else is ESM in ./commands.js, loaded when a command runs.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import type { CommandName } from './commands.js';
 
@@ -25,7 +25,9 @@ function addEnvOption(command: Command): Command {
 function addOutputOptions(command: Command): Command {
   return command
     .option('--json', 'print one JSON object on stdout (for scripts and agents)')
-    .addOption(new Option('--api-url <url>', 'Instagres-compatible API').env('INSTAGRES_API_URL'));
+    // Not commander's .env(): resolveApiUrl reads INSTAGRES_API_URL itself, so a bad value is
+    // named as the variable's, not as an --api-url the user never typed.
+    .option('--api-url <url>', 'Instagres-compatible API (env: INSTAGRES_API_URL)');
 }
 
 /** Where a usage error came from, for its hint: a subcommand, or a word the root does not take. */

@@ -3,6 +3,7 @@
  * bad input stops here with exit code 2 and no database made.
  */
 import { resolve } from 'node:path';
+import { GetDbError, isGetDbError } from '../errors.js';
 import { checkEnvPathWritable } from '../env/env-file.js';
 import { checkSeedFiles } from '../seed/sources.js';
 import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_PREFIX, DEFAULT_REFERRER } from '../types.js';
@@ -43,8 +44,21 @@ export interface CreatePlan {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * The API URL given, else INSTAGRES_API_URL, else Instagres; a bad one from the environment
+ * is named as such (the user typed no --api-url to fix).
+ *
+ * @example
+ * resolveApiUrl(undefined, { INSTAGRES_API_URL: 'http://127.0.0.1:3000/api/v1/' }); // 'http://127.0.0.1:3000/api/v1'
+ */
 export function resolveApiUrl(apiUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return validateApiUrl(apiUrl ?? (env.INSTAGRES_API_URL || DEFAULT_API_URL));
+  const fromEnv = apiUrl === undefined && Boolean(env.INSTAGRES_API_URL);
+  try {
+    return validateApiUrl(apiUrl ?? (env.INSTAGRES_API_URL || DEFAULT_API_URL));
+  } catch (error) {
+    if (!fromEnv || !isGetDbError(error)) throw error;
+    throw new GetDbError(error.code, `INSTAGRES_API_URL: ${error.message}`, { hint: 'Fix or unset INSTAGRES_API_URL in your environment, or pass --api-url.', cause: error });
+  }
 }
 
 /** Validates names first (cheap, pure), then touches the file system. */
