@@ -121,6 +121,11 @@ describe('`get-db seed` says what remains, as a create does', () => {
     const refused = JSON.parse((await runCli(['seed', 'meta.sql', '--json'], { cwd })).stdout).error;
     expect(refused.code).toBe('SEED_UNSUPPORTED');
     expect(refused.hint).not.toMatch(/stopped here/);
+    // Nor for a connection that failed: there is no file to fix.
+    await writeFile(join(cwd, '.env'), 'DATABASE_URL=postgresql://u:p@127.0.0.1:1/db\n');
+    const unreachable = JSON.parse((await runCli(['seed', 'fix.sql', '--json'], { cwd })).stdout).error;
+    expect(unreachable).toMatchObject({ code: 'SEED_FAILED', message: expect.stringMatching(/^Could not connect/) });
+    expect(unreachable.hint).not.toMatch(/stopped here|Fix the file/);
   });
 
   test('Ctrl-C: "Cancelled while seeding; nothing of the seed remains." and how to finish, exit 130', async () => {

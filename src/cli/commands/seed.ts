@@ -37,8 +37,10 @@ export default async function seed(raw: Record<string, unknown>, files: string[]
       signal: cancel.signal,
       onProgress: (p) => progress.seed(p),
     }).catch((error: unknown) => {
-      // The scan refuses a file before anything is sent, and its message says "nothing was run".
-      if (isGetDbError(error) && error.code === 'SEED_UNSUPPORTED') throw error;
+      // Said only when statements were sent: a statement failed (its file named) or a cancel.
+      // A file the scan refused ("nothing was run") or a connection that failed ran nothing.
+      const ran = isGetDbError(error) && (error.code === 'CANCELLED' || (error.code === 'SEED_FAILED' && error.details?.file !== undefined));
+      if (!ran) throw error;
       throw explainSeedFailure(error, options.transaction, { failed: 'Fix the file and run the same command again.', cancelled: 'Run the same command again to seed it.' });
     });
     // A create's seed that never finished is finished now: its note goes.
