@@ -4,7 +4,7 @@ import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli, tempProject } from './helpers/cli.js';
+import { runCli, startCli, tempProject } from './helpers/cli.js';
 import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
 
 let api: FakeApi;
@@ -233,6 +233,18 @@ describe('colour', () => {
     expect(await stderrWith({ FORCE_COLOR: 'false' })).not.toContain(ESC);
     expect(await stderrWith({ FORCE_COLOR: '1' })).toContain(ESC);
     expect(await stderrWith({ FORCE_COLOR: '1', NO_COLOR: '1' })).not.toContain(ESC);
+  });
+});
+
+describe('a reader that closes the pipe early', () => {
+  test('(| head, an agent that stops reading): no EPIPE crash or stack trace; the exit code is the outcome', async () => {
+    const cwd = await tempProject();
+    const run = startCli(['-y', '--json', '--api-url', api.apiUrl], { cwd });
+    run.child.stdout.destroy(); // the read end is gone before the result is written
+    const result = await run.done;
+    expect(result.stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(result.code).toBe(0);
+    expect(parse(await readFile(join(cwd, '.env'), 'utf8')).DATABASE_URL).toMatch(/^postgres/);
   });
 });
 

@@ -34,7 +34,22 @@ export function colorsFor(stream: NodeJS.WriteStream): Colors {
   return pc.createColors(enabled);
 }
 
+/**
+ * A reader that stops reading (`| head -1`, an agent closing the pipe) makes the next write
+ * fail with EPIPE, which Node reports as a crash with a stack trace, after the work is done.
+ * The command's outcome and exit code stand; what is left to print has nobody to read it.
+ */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+}
+
 export function createOutput(json: boolean, stderr: NodeJS.WriteStream = process.stderr): Output {
+  ignoreClosedPipes();
   const colors = colorsFor(stderr);
   const say = (line = '') => {
     if (!json) stderr.write(`${line}\n`);
