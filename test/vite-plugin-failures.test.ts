@@ -95,6 +95,16 @@ describe('failures are logged and the dev server still starts', () => {
     expect((await page()).status).toBe(200);
   });
 
+  test('an option of the wrong type (a plain JS config): one USAGE line naming it; the dev server still starts', async () => {
+    const root = await viteProject();
+    const requests = vite.api.requests.length;
+    const { logger, page } = await startDev(root, [plugin({ dotEnvFile: 5 as unknown as string })]);
+    expect(logger.lines[0]).toBe('error: [get-db] Could not create a database for DATABASE_URL (USAGE): The option dotEnvFile must be a string, not number 5.');
+    expect(vite.api.requests.length).toBe(requests);
+    expect(existsSync(join(root, '.env'))).toBe(false);
+    expect((await page()).status).toBe(200);
+  });
+
   test('bad options (no referrer) are logged before any request', async () => {
     const root = await viteProject();
     const requests = vite.api.requests.length;
