@@ -96,6 +96,11 @@ describe('a failed seed, then the same command again', () => {
     expect((await seedCommand(cwd)).code).toBe(1);
     const plain = await runCli(['-y', '--json', '--api-url', api.apiUrl], { cwd });
     expect(JSON.parse(plain.stdout).warnings).toEqual([expect.stringMatching(/seed of the database in .*\.env never finished/)]);
+    // Another env file and key: the `get-db seed` line names both, or it would seed ./.env's DATABASE_URL.
+    await writeFile(join(cwd, 'schema.sql'), 'select 1/0;\n');
+    expect((await seedCommand(cwd, ['-e', '.env.db', '-k', 'DB'])).code).toBe(1);
+    const other = await runCli(['-y', '--json', '-e', '.env.db', '-k', 'DB', '--api-url', api.apiUrl], { cwd });
+    expect(JSON.parse(other.stdout).warnings).toEqual([expect.stringMatching(/or npx get-db seed -e \S+\.env\.db -k DB <file>\.$/)]);
     await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\n');
     const seeded = await runCli(['seed', 'schema.sql', '--json'], { cwd });
     expect(seeded.code, seeded.stderr).toBe(0);

@@ -173,7 +173,7 @@ function skipWarnings(plan: CreatePlan, pending: boolean): string[] {
     return [`--seed was not applied: ${plan.key} already holds a database. To seed that one: ${reseedCommand(plan)}`];
   }
   if (pending) {
-    return [`The seed of the database in ${plan.envFile} never finished ("# get-db: seed pending for ${plan.key}"). Run the same command with --seed <file> again, or npx get-db seed <file>.`];
+    return [`The seed of the database in ${plan.envFile} never finished ("# get-db: seed pending for ${plan.key}"). Run the same command with --seed <file> again, or ${reseedCommand({ ...plan, seedFiles: [] }).trimEnd()} <file>.`];
   }
   return [];
 }
