@@ -183,6 +183,7 @@ describe('bad input is refused before anything is created (exit 2)', () => {
   const cases: Array<[string, string[], RegExp, string]> = [
     ['a key that is not a name', ['-k', '1-BAD'], /not a valid environment variable name/, 'INVALID_KEY'],
     ['a bad prefix', ['-p', 'NO SPACES'], /not a valid prefix/, 'INVALID_PREFIX'],
+    ["a key that is the claim URL's name", ['-k', 'PUBLIC_INSTAGRES_CLAIM_URL'], /would put the connection string where the claim URL goes/, 'INVALID_KEY'],
     ['an env path that is a folder', ['-e', '.'], /folder|directory/i, 'INVALID_ENV_PATH'],
     ['an env file in a missing folder', ['-e', 'missing/dir/.env'], /folder|directory|exist/i, 'INVALID_ENV_PATH'],
     ['a missing seed file', ['-s', 'nope.sql'], /nope\.sql/, 'SEED_FILE_UNREADABLE'],
@@ -245,6 +246,19 @@ describe('a reader that closes the pipe early', () => {
     expect(result.stderr).not.toMatch(/EPIPE|\n\s+at /);
     expect(result.code).toBe(0);
     expect(parse(await readFile(join(cwd, '.env'), 'utf8')).DATABASE_URL).toMatch(/^postgres/);
+  });
+});
+
+describe('a key under a public prefix', () => {
+  test('is written as asked, with a warning that client code would see the password', async () => {
+    const cwd = await tempProject();
+    const run = await createIn(cwd, ['-k', 'VITE_DB', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      keysWritten: ['VITE_DB', 'VITE_DB_DIRECT', 'PUBLIC_INSTAGRES_CLAIM_URL'],
+      warnings: ['VITE_DB starts with VITE_, which frameworks expose to client code: the connection string and its password could reach the browser. Prefer a name without it, e.g. DATABASE_URL.'],
+    });
+    expect(JSON.parse((await createIn(await tempProject(), ['--json'])).stdout).warnings).toEqual([]);
   });
 });
 

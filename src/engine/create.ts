@@ -14,6 +14,7 @@ import { envKeysFor } from './keys.js';
 import type { ResumedSeed } from './resume.js';
 import { reseedCommand, scanSeedFiles, seedLabels, seedStep } from './seed-step.js';
 import { getDbCommand } from '../report/format.js';
+import { publicPrefixOf } from '../plan/framework.js';
 import { expiryWarnings } from './expiry.js';
 import type { SeedScan } from '../seed/prescan.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
@@ -61,6 +62,13 @@ export type CreateOutcome = CreatedDatabase | SkippedCreate | ResumedSeed;
 function shellShadowWarnings(plan: CreatePlan, fileHasKey: boolean): string[] {
   if (fileHasKey || plan.env[plan.key] === undefined) return [];
   return [`${plan.key} is already set in your shell environment; dotenv will not override it, so your app may keep using the shell's value.`];
+}
+
+/** A key under a public prefix (VITE_DB) is inlined into client code, password and all. */
+function publicKeyWarnings(plan: CreatePlan): string[] {
+  const prefix = publicPrefixOf(plan.key, plan.prefix);
+  if (prefix === undefined) return [];
+  return [`${plan.key} starts with ${prefix}, which frameworks expose to client code: the connection string and its password could reach the browser. Prefer a name without it, e.g. DATABASE_URL.`];
 }
 
 async function provision(plan: CreatePlan, hooks: CreateHooks) {
@@ -122,7 +130,7 @@ async function writeEnv(plan: CreatePlan, created: Provisioned): Promise<string[
 export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): Promise<CreateOutcome> {
   const existing = await readEnvFile(plan.envFile);
   const fileHasKey = existing !== undefined && hasKey(existing, plan.key);
-  const warnings = shellShadowWarnings(plan, fileHasKey);
+  const warnings = [...publicKeyWarnings(plan), ...shellShadowWarnings(plan, fileHasKey)];
   const pending = fileHasKey && hasPendingSeed(existing, plan.key);
   if (pending && plan.seedFiles.length > 0 && plan.ifKeyExists !== 'replace') {
     const { resumeSeed } = await import('./resume.js');

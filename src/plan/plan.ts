@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { GetDbError, isGetDbError } from '../errors.js';
 import { checkEnvPathWritable } from '../env/env-file.js';
+import { claimUrlKey } from '../engine/keys.js';
 import { checkSeedFiles } from '../seed/sources.js';
 import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_PREFIX, DEFAULT_REFERRER } from '../types.js';
 import { validateApiUrl, validateKey, validatePrefix, validateReferrer } from './validate.js';
@@ -61,6 +62,15 @@ export function resolveApiUrl(apiUrl: string | undefined, env: NodeJS.ProcessEnv
   }
 }
 
+/** The connection string and the claim URL must not be written under one name (`<key>_DIRECT` ends otherwise). */
+function checkKeyApart(key: string, prefix: string): void {
+  const claimKey = claimUrlKey(prefix);
+  if (key !== claimKey) return;
+  throw new GetDbError('INVALID_KEY', `--key ${key} would put the connection string where the claim URL goes (${claimKey}).`, {
+    hint: 'Choose another --key (e.g. DATABASE_URL) or another --prefix.',
+  });
+}
+
 /** Validates names first (cheap, pure), then touches the file system. */
 export async function makeCreatePlan(input: CreatePlanInput): Promise<CreatePlan> {
   const cwd = input.cwd ?? process.cwd();
@@ -68,6 +78,7 @@ export async function makeCreatePlan(input: CreatePlanInput): Promise<CreatePlan
   const key = validateKey(input.key ?? DEFAULT_KEY);
   const prefix = validatePrefix(input.prefix ?? DEFAULT_PREFIX);
   const referrer = validateReferrer(input.referrer ?? DEFAULT_REFERRER);
+  checkKeyApart(key, prefix);
   const apiUrl = resolveApiUrl(input.apiUrl, env);
   const envFile = resolve(cwd, input.envFile ?? DEFAULT_ENV_FILE);
   const seedFiles = (input.seedFiles ?? []).map((file) => resolve(cwd, file));
