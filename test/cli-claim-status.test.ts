@@ -100,6 +100,15 @@ describe('get-db claim', () => {
     expect(JSON.parse(json.stdout)).toEqual({ ok: true, action: 'claim', claimUrl: result.claimUrl, status: null, opened: false, warnings: [expect.stringMatching(/^Could not check the database's status/)] });
   });
 
+  test('a bad -p is refused (exit 2), not silently ignored (claim and status)', async () => {
+    const { cwd } = await projectWithDatabase();
+    for (const command of ['claim', 'status']) {
+      const run = await runCli([command, '-p', 'NO SPACES', '--json', '--api-url', api.apiUrl], { cwd });
+      expect(run.code, command).toBe(2);
+      expect(JSON.parse(run.stdout).error.code).toBe('INVALID_PREFIX');
+    }
+  });
+
   test('an env file without a claim URL is named (claim and status)', async () => {
     const cwd = await tempProject();
     await writeFile(join(cwd, '.env.local'), 'DATABASE_URL=postgres://mine@host/db\n');

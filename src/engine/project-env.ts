@@ -2,6 +2,7 @@
 import { parse } from 'dotenv';
 import { GetDbError } from '../errors.js';
 import { readEnvFile } from '../env/env-file.js';
+import { validatePrefix } from '../plan/validate.js';
 import { claimUrlKey, directKey } from './keys.js';
 
 // Newest first: names earlier versions of the tools wrote.
@@ -72,6 +73,7 @@ export function findDatabaseUrl(vars: Record<string, string>, key: string): { ke
  * const claimUrl = await readClaimUrl('/app/.env.local'); // 'https://instagres.com/claim/…'
  */
 export async function readClaimUrl(envFile: string, prefix?: string): Promise<string> {
+  if (prefix !== undefined) validatePrefix(prefix);
   const { url } = findClaimUrl(await readProjectEnv(envFile), prefix, envFile);
   requireHttpUrl(url, 'claim URL');
   return url;
