@@ -35,15 +35,22 @@ function errorCode(error: unknown): string | undefined {
  * const text = (await readEnvFile('/app/.env')) ?? '';
  */
 export async function readEnvFile(path: string): Promise<string | undefined> {
+  // A pipe or a device (-e /dev/stdin, a FIFO) would block the read for ever, or never end.
+  const info = await stat(path).catch(() => undefined);
+  if (info && !info.isFile() && !info.isDirectory()) throw unreadableEnv(path, 'not a regular file');
   try {
     return decodeBytes(await readFile(path));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
-    throw new GetDbError('ENV_READ_FAILED', `Could not read ${path} (${errorCode(error) ?? 'error'}).`, {
-      hint: 'Check that it is a file you can read, or point to another one with --env <path>.',
-      cause: error,
-    });
+    throw unreadableEnv(path, errorCode(error) ?? 'error', error);
   }
+}
+
+function unreadableEnv(path: string, why: string, cause?: unknown): GetDbError {
+  return new GetDbError('ENV_READ_FAILED', `Could not read ${path} (${why}).`, {
+    hint: 'Check that it is a file you can read, or point to another one with --env <path>.',
+    cause,
+  });
 }
 
 /**
@@ -153,6 +160,10 @@ export async function checkEnvPathWritable(path: string): Promise<void> {
   const info = await stat(target).catch(() => undefined);
   if (info?.isDirectory()) {
     throw invalidPath(`${path} is a folder, not an env file.`, 'Pass a file path, e.g. --env .env.local');
+  }
+  // Replacing a pipe or a device by rename would remove it (as root, /dev/null itself).
+  if (info && !info.isFile()) {
+    throw invalidPath(`${path} is not a regular file.`, 'Pass a file path, e.g. --env .env.local');
   }
   if (info && !(await isWritable(target))) {
     throw invalidPath(`${path} exists but is not writable.`, 'Change its permissions or choose another file with --env.');
