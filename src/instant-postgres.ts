@@ -5,6 +5,8 @@
 import { asGetDbError, GetDbError } from './errors.js';
 import { createIntoEnv, type CreateHooks } from './engine/create.js';
 import { makeCreatePlan } from './plan/plan.js';
+import { checkOptionTypes } from './option-checks.js';
+import { inOptionWordsError } from './option-words.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_PREFIX } from './types.js';
 
 export interface InstantPostgresOptions {
@@ -52,18 +54,14 @@ export async function instantPostgres(options: InstantPostgresOptions): Promise<
   try {
     return await createWith(options);
   } catch (error) {
-    throw asGetDbError(error);
+    // The engine names CLI flags (--api-url, --env); a caller here set options.
+    throw inOptionWordsError(asGetDbError(error));
   }
 }
 
 async function createWith(options: InstantPostgresOptions): Promise<InstantPostgresResult> {
   const referrer = requireReferrer(options);
-  if (options.seed && options.seed.type !== 'sql-script') {
-    throw new GetDbError('USAGE', `Unknown seed type "${String(options.seed.type)}"; only "sql-script" is supported.`);
-  }
-  if (options.seed && (typeof options.seed.path !== 'string' || options.seed.path === '')) {
-    throw new GetDbError('USAGE', 'seed.path must name an SQL file, e.g. seed: { type: "sql-script", path: "schema.sql" }.');
-  }
+  checkOptionTypes(options as unknown as Record<string, unknown>);
   const plan = await makeCreatePlan({
     cwd: options.cwd,
     referrer,

@@ -120,6 +120,17 @@ describe('retries', () => {
     api.resetScript();
   });
 
+  test("a 5xx the server gives no hint for: the hint says it was the server, on every attempt", async () => {
+    api.fail(3, 500, { error: 'Failed to create the database.' });
+    const error = await expectCode(create({ retries: 2 }), 'API_ERROR');
+    api.resetScript();
+    const host = new URL(api.apiUrl).host;
+    expect([error.message, error.hint]).toEqual(['Failed to create the database.', `${host} failed (HTTP 500) on all 3 attempts; try again in a minute.`]);
+    api.fail(1, 500, { error: 'Failed to create the database.', hint: 'Theirs.' });
+    expect((await expectCode(create({ retries: 0 }), 'API_ERROR')).hint).toBe('Theirs.');
+    api.resetScript();
+  });
+
   test('reset connections are retried, then reported as a network error', async () => {
     api.reset(1);
     expect(await newRequests(() => create({ retries: 2 }))).toHaveLength(2);

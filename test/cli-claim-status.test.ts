@@ -2,7 +2,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli, tempProject } from './helpers/cli.js';
+import { runCli, startCli, tempProject } from './helpers/cli.js';
 import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
 
 let api: FakeApi;
@@ -89,6 +89,36 @@ describe('get-db claim', () => {
     expect(JSON.parse(expired.stdout).error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/expired/) });
   });
 
+  test('the API unreachable: claim still prints the URL from the file, with one warning, exit 0', async () => {
+    const { cwd, result } = await projectWithDatabase();
+    const run = await runCli(['claim', '--no-open', '--api-url', 'http://127.0.0.1:1/api/v1'], { cwd, env: { GET_DB_HTTP_RETRIES: '0' } });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("▲ Could not check the database's status (Could not reach 127.0.0.1:1: ECONNREFUSED); the URL is from your env file.\n");
+    expect(run.stderr).toContain(`Claim your database here: ${result.claimUrl}`);
+    // --json says it too: status null alone does not say why.
+    const json = await runCli(['claim', '--json', '--api-url', 'http://127.0.0.1:1/api/v1'], { cwd, env: { GET_DB_HTTP_RETRIES: '0' } });
+    expect(JSON.parse(json.stdout)).toEqual({ ok: true, action: 'claim', claimUrl: result.claimUrl, status: null, opened: false, warnings: [expect.stringMatching(/^Could not check the database's status/)] });
+  });
+
+  test('a bad -p is refused (exit 2), not silently ignored (claim and status)', async () => {
+    const { cwd } = await projectWithDatabase();
+    for (const command of ['claim', 'status']) {
+      const run = await runCli([command, '-p', 'NO SPACES', '--json', '--api-url', api.apiUrl], { cwd });
+      expect(run.code, command).toBe(2);
+      expect(JSON.parse(run.stdout).error.code).toBe('INVALID_PREFIX');
+    }
+  });
+
+  test('an env file without a claim URL is named (claim and status)', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, '.env.local'), 'DATABASE_URL=postgres://mine@host/db\n');
+    for (const command of ['claim', 'status']) {
+      const run = await runCli([command, '-e', '.env.local', '--json', '--api-url', api.apiUrl], { cwd });
+      expect(run.code, command).toBe(1);
+      expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'NO_CLAIM_URL', message: `No claim URL found in ${join(cwd, '.env.local')}.` });
+    }
+  });
+
   test('no env file: one clear line with a hint, exit 1 (claim and status)', async () => {
     const cwd = await tempProject();
     for (const command of ['claim', 'status']) {
@@ -119,5 +149,49 @@ describe('get-db status', () => {
     expect(claimedRun.code).toBe(0);
     const after = JSON.parse(claimedRun.stdout);
     expect(after).toMatchObject({ status: 'CLAIMED', connectionStringServed: false });
+  });
+
+  test('an expired database: status says so as claim does, with the way to a new one for that env file', async () => {
+    const { cwd, result } = await projectWithDatabase(['-e', '.env.local']);
+    api.expire(result.id);
+    const human = await runCli(['status', '-e', '.env.local', '--api-url', api.apiUrl], { cwd });
+    expect(human.code).toBe(1);
+    expect(human.stderr).toContain('✖ The database in .env.local has expired or no longer exists.');
+    expect(human.stderr).toContain('Create a new one with: npx get-db --force -e .env.local');
+    const claim = await runCli(['claim', '-e', '.env.local', '--json', '--api-url', api.apiUrl], { cwd });
+    expect(JSON.parse(claim.stdout).error).toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'The database in .env.local has expired or no longer exists, so it cannot be claimed.',
+      hint: 'Create a new one with: npx get-db --force -e .env.local',
+    });
+  });
+
+  test('refuses a claim URL that is not http(s) without sending it to the API', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, '.env'), 'PUBLIC_INSTAGRES_CLAIM_URL=javascript:alert(1)\n');
+    const before = api.requests.length;
+    const run = await runCli(['status', '--json', '--api-url', api.apiUrl], { cwd });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).error).toMatchObject({ code: 'NO_CLAIM_URL', message: expect.stringMatching(/not an http\(s\) URL/) });
+    expect(api.requests.length).toBe(before);
+  });
+});
+
+describe('Ctrl-C while claim or status waits for the API', () => {
+  test.each([['status'], ['claim', '--no-open']])('%s: one CANCELLED object under --json, "Cancelled" for people, exit 130', async (...command) => {
+    const { cwd } = await projectWithDatabase();
+    for (const json of [true, false]) {
+      api.hang(1);
+      const asked = api.requests.length;
+      const run = startCli([...command, ...(json ? ['--json'] : []), '--api-url', api.apiUrl], { cwd });
+      for (let i = 0; i < 200 && api.requests.length === asked; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(api.requests.length, 'the request never reached the API').toBeGreaterThan(asked);
+      run.child.kill('SIGINT');
+      const result = await run.done;
+      api.resetScript();
+      expect(result.code).toBe(130);
+      if (json) expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'CANCELLED', message: 'Cancelled', hint: null } });
+      else expect(result.stderr).toMatch(/■ Cancelled/);
+    }
   });
 });

@@ -96,10 +96,52 @@ describe('a failed seed, then the same command again', () => {
     expect((await seedCommand(cwd)).code).toBe(1);
     const plain = await runCli(['-y', '--json', '--api-url', api.apiUrl], { cwd });
     expect(JSON.parse(plain.stdout).warnings).toEqual([expect.stringMatching(/seed of the database in .*\.env never finished/)]);
+    // Another env file and key: the `get-db seed` line names both, or it would seed ./.env's DATABASE_URL.
+    await writeFile(join(cwd, 'schema.sql'), 'select 1/0;\n');
+    expect((await seedCommand(cwd, ['-e', '.env.db', '-k', 'DB'])).code).toBe(1);
+    const other = await runCli(['-y', '--json', '-e', '.env.db', '-k', 'DB', '--api-url', api.apiUrl], { cwd });
+    expect(JSON.parse(other.stdout).warnings).toEqual([expect.stringMatching(/or npx get-db seed -e \S+\.env\.db -k DB <file>\.$/)]);
     await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\n');
-    const seeded = await runCli(['seed', 'schema.sql'], { cwd });
+    const seeded = await runCli(['seed', 'schema.sql', '--json'], { cwd });
     expect(seeded.code, seeded.stderr).toBe(0);
+    // The README's object, warnings included (as every other success object has them).
+    expect(JSON.parse(seeded.stdout)).toEqual({ ok: true, action: 'seed', statements: 1, rowsCopied: 0, files: 1, durationMs: expect.any(Number), warnings: [] });
     expect((await envOf(cwd)).text).not.toMatch(/seed pending/);
+  });
+});
+
+describe('`get-db seed` says what remains, as a create does', () => {
+  test('a failure: nothing of the seed remains (or, with --no-transaction, what does), and what to do', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\n');
+    expect((await seedCommand(cwd)).code).toBe(0);
+    await writeFile(join(cwd, 'fix.sql'), 'create table u (id int);\nselect 1/0;\n');
+    const failed = await runCli(['seed', 'fix.sql', '--json'], { cwd });
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).error).toMatchObject({ code: 'SEED_FAILED', hint: 'The seed stopped here: nothing of the seed remains. Fix the file and run the same command again.' });
+    const loose = await runCli(['seed', 'fix.sql', '--no-transaction'], { cwd });
+    expect(loose.stderr).toMatch(/The seed stopped here: with --no-transaction what earlier batches ran stays in the database/);
+    // A file the scan refuses ran not at all, and says so: no "stopped here" on top.
+    await writeFile(join(cwd, 'meta.sql'), '\\copy t from data.csv\n');
+    const refused = JSON.parse((await runCli(['seed', 'meta.sql', '--json'], { cwd })).stdout).error;
+    expect(refused.code).toBe('SEED_UNSUPPORTED');
+    expect(refused.hint).not.toMatch(/stopped here/);
+    // Nor for a connection that failed: there is no file to fix.
+    await writeFile(join(cwd, '.env'), 'DATABASE_URL=postgresql://u:p@127.0.0.1:1/db\n');
+    const unreachable = JSON.parse((await runCli(['seed', 'fix.sql', '--json'], { cwd })).stdout).error;
+    expect(unreachable).toMatchObject({ code: 'SEED_FAILED', message: expect.stringMatching(/^Could not connect/) });
+    expect(unreachable.hint).not.toMatch(/stopped here|Fix the file/);
+  });
+
+  test('Ctrl-C: "Cancelled while seeding; nothing of the seed remains." and how to finish, exit 130', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\n');
+    expect((await seedCommand(cwd)).code).toBe(0);
+    await writeFile(join(cwd, 'slow.sql'), 'create table u (id int);\nselect pg_sleep(30);\n');
+    const run = await interruptWhileSeeding(cwd, ['--json'], ['seed', 'slow.sql']);
+    expect(run.code).toBe(130);
+    expect(JSON.parse(run.stdout).error).toEqual({ code: 'CANCELLED', message: 'Cancelled while seeding; nothing of the seed remains.', hint: 'Run the same command again to seed it.' });
+    expect(await tableExists(parse(await readFile(join(cwd, '.env'), 'utf8')).DATABASE_URL_DIRECT!, 'u')).toBe(false);
   });
 });
 
@@ -160,10 +202,10 @@ const SLEEPING = "select pid from pg_stat_activity where query like '%pg_sleep(3
  * must be gone from the server soon after: closing the socket alone would leave pg_sleep(30)
  * running there (with its locks) until it ends, so the next run would wait on them.
  */
-async function interruptWhileSeeding(cwd: string, extra: string[] = []) {
+async function interruptWhileSeeding(cwd: string, extra: string[] = [], command = ['-y', '--api-url', api.apiUrl, '--seed', 'schema.sql']) {
   const admin = pgConfigFromUrl(inject('postgres').adminUrl);
   const sleepers = () => withClient(admin, async (client) => (await client.query(SLEEPING)).rows.map((row) => row.pid as number));
-  const run = startCli(['-y', '--api-url', api.apiUrl, '--seed', 'schema.sql', ...extra], { cwd });
+  const run = startCli([...command, ...extra], { cwd });
   let ours: number[] = [];
   for (let i = 0; i < 200 && ours.length === 0; i++) {
     ours = await sleepers();

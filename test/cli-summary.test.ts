@@ -3,12 +3,14 @@
  * the parts that change per run replaced), and an expiry the server gives in the past:
  * said plainly, and warned about in the text and in --json.
  */
-import { writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from 'vitest';
 import { expiryLine, seedLine } from '../src/report/human.js';
-import { formatCount, formatLocalTime } from '../src/report/format.js';
+import { formatCount, formatLocalTime, getDbCommand, shellArg, sourcePath } from '../src/report/format.js';
 import { runCli, tempProject } from './helpers/cli.js';
+import { randomString, withRandom } from './helpers/random.js';
 import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
 
 const HOUR = 3600_000;
@@ -86,6 +88,20 @@ describe('the create summary', () => {
     expect(result.warnings).toEqual([expect.stringMatching(/^The API says this database expired 2h [45]m ago/)]);
   });
 
+  test('another env file: the Connect and Keep-it lines name it, as sh and get-db need it', async () => {
+    const cwd = await tempProject();
+    const local = await create(cwd, ['-e', '.env.local']);
+    expect(local.code, local.stderr).toBe(0);
+    expect(local.stderr).toContain('(after: set -a; . ./.env.local; set +a)');
+    expect(local.stderr).toContain('Keep it:  npx get-db claim -e .env.local  (');
+    await mkdir(join(cwd, 'app'));
+    const outside = await runCli(['-y', '--api-url', api.apiUrl, '-e', "../my $HOME's.env"], { cwd: join(cwd, 'app') });
+    expect(outside.code, outside.stderr).toBe(0);
+    const quoted = `'${cwd}/my $HOME'\\''s.env'`;
+    expect(outside.stderr).toContain(`(after: set -a; . ${quoted}; set +a)`);
+    expect(outside.stderr).toContain(`Keep it:  npx get-db claim -e ${quoted}  (`);
+  });
+
   test('status says the same about a past expiry', async () => {
     api.expiresIn(-30 * 60_000);
     const cwd = await tempProject();
@@ -116,6 +132,19 @@ describe('formatters', () => {
     expect(text).toMatch(/^(Sun|Mon|Tue|Wed|Thu|Fri|Sat), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2} UTC([+-]\d{2}:\d{2})?$/);
     expect(text).toContain(`${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`);
     expect(text.endsWith(offset === 0 ? 'UTC' : `${offset > 0 ? '+' : '-'}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0')}:${String(Math.abs(offset) % 60).padStart(2, '0')}`)).toBe(true);
+  });
+
+  test('shellArg: sh reads back exactly the path, whatever its characters (randomised)', async () => {
+    await withRandom((random) => {
+      const alphabet = "abc./-_ '\"$`\\!*?~#;&|()<>{}[]%^=+,@:é";
+      const paths = Array.from({ length: 300 }, () => randomString(random, alphabet, 1, 12));
+      const script = `printf '%s\\0' ${paths.map(shellArg).join(' ')}`;
+      const read = execFileSync('sh', ['-c', script], { encoding: 'utf8' }).split('\0').slice(0, -1);
+      expect(read).toEqual(paths);
+    });
+    expect(sourcePath('/app/.env', '/app')).toBe('./.env');
+    expect(getDbCommand('claim', '/app/.env', '/app')).toBe('npx get-db claim');
+    expect(getDbCommand('--force', '/app/.env.local', '/app')).toBe('npx get-db --force -e .env.local');
   });
 
   test('an expiry one minute ahead, exactly now, and one minute past', () => {

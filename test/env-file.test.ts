@@ -1,4 +1,5 @@
 import { chmod, lstat, mkdir, mkdtemp, open, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
@@ -18,6 +19,11 @@ describe('readEnvFile', () => {
   test('a folder is ENV_READ_FAILED with a hint', async () => {
     const dir = await tempDir();
     await expect(readEnvFile(dir)).rejects.toMatchObject({ code: 'ENV_READ_FAILED', hint: expect.any(String) });
+  });
+  test.runIf(posix)('a pipe (FIFO) is ENV_READ_FAILED at once, not a read that waits for ever', async () => {
+    const fifo = join(await tempDir(), '.env');
+    execFileSync('mkfifo', [fifo]);
+    await expect(readEnvFile(fifo)).rejects.toMatchObject({ code: 'ENV_READ_FAILED', message: expect.stringMatching(/not a regular file/) });
   });
 });
 
@@ -108,6 +114,13 @@ describe('checkEnvPathWritable', () => {
     await expect(checkEnvPathWritable(join(dir, '.env'))).resolves.toBeUndefined();
     await writeFile(join(dir, '.env'), '');
     await expect(checkEnvPathWritable(join(dir, '.env'))).resolves.toBeUndefined();
+  });
+  test.runIf(posix)('a pipe or a device is INVALID_ENV_PATH: the rename would replace it (as root, /dev/null itself)', async () => {
+    const fifo = join(await tempDir(), '.env');
+    execFileSync('mkfifo', [fifo]);
+    for (const path of [fifo, '/dev/null']) {
+      await expect(checkEnvPathWritable(path)).rejects.toMatchObject({ code: 'INVALID_ENV_PATH', message: `${path} is not a regular file.` });
+    }
   });
   test('a folder, or a missing folder: INVALID_ENV_PATH with a hint', async () => {
     const dir = await tempDir();

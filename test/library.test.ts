@@ -124,6 +124,42 @@ describe('every error code a library caller can meet', () => {
     expect(api.requests.length).toBe(before);
   });
 
+  test('options of the wrong type (plain JavaScript, a config file): USAGE naming the option, nothing created or written', async () => {
+    const cwd = await tempProject();
+    await writeFile(join(cwd, '.env'), 'DATABASE_URL=postgres://x@y/z\n');
+    const before = api.requests.length;
+    const wrong: Array<[Record<string, unknown>, string]> = [
+      [{ force: 'no' }, 'The option force must be true or false, not the string "no".'],
+      [{ gitignore: 'false' }, 'The option gitignore must be true or false, not the string "false".'],
+      [{ dotEnvFile: 5 }, 'The option dotEnvFile must be a string, not number 5.'],
+      [{ cwd: 7 }, 'The option cwd must be a string, not number 7.'],
+      [{ apiUrl: 12 }, 'The option apiUrl must be a string, not number 12.'],
+      [{ settings: { logicalReplication: 'yes' } }, 'The option settings.logicalReplication must be true or false, not the string "yes".'],
+      [{ seed: 'schema.sql' }, 'The option seed must be an object, e.g. { type: "sql-script", path: "schema.sql" }, not the string "schema.sql".'],
+      [{ seed: { path: 'schema.sql' } }, 'The option seed.type must be "sql-script" (the one kind there is), not missing.'],
+      [{ signal: 'x' }, 'The option signal must be an AbortSignal, not the string "x".'],
+      [{ onStep: 'x' }, 'The option onStep must be a function, not the string "x".'],
+    ];
+    for (const [options, message] of wrong) {
+      const error = await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, ...options } as never), 'USAGE');
+      expect(error.message).toBe(message);
+    }
+    expect(api.requests.length).toBe(before);
+    expect(await readFile(join(cwd, '.env'), 'utf8')).toBe('DATABASE_URL=postgres://x@y/z\n');
+  });
+
+  test("errors name the library's options, not the CLI's flags", async () => {
+    const cwd = await tempProject();
+    const referrer = await expectCode(instantPostgres({ referrer: 'x'.repeat(201), cwd, apiUrl: api.apiUrl }), 'INVALID_REFERRER');
+    expect([referrer.message, referrer.hint]).toEqual(['The referrer must be a non-empty name of at most 200 printable characters.', "e.g. referrer: 'my-app'"]);
+    const scheme = await expectCode(instantPostgres({ ...base, cwd, apiUrl: 'ftp://example.com' }), 'INVALID_API_URL');
+    expect(scheme.hint).toBe("e.g. apiUrl: 'https://instagres.com/api/v1' (or http://127.0.0.1:3000/api/v1 for get-db serve)");
+    const folder = await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, dotEnvFile: '.' }), 'INVALID_ENV_PATH');
+    expect(folder.hint).toBe("Pass a file path, e.g. dotEnvFile: '.env.local'");
+    const network = await expectCode(instantPostgres({ ...base, cwd, apiUrl: 'http://127.0.0.1:1/api/v1' }), 'NETWORK');
+    expect(network.hint).toBe('Check your connection, HTTPS_PROXY / NO_PROXY, or point apiUrl (INSTAGRES_API_URL) at a reachable server.');
+  });
+
   test('KEY_EXISTS unless force', async () => {
     const cwd = await tempProject();
     await writeFile(join(cwd, '.env'), 'DATABASE_URL=postgres://x@y/z\n');

@@ -158,6 +158,8 @@ describe('seed sources', () => {
     writeFileSync(path, 'not gzip at all');
     const read = async () => { for await (const _ of openSeedSource(path)); };
     await expect(read()).rejects.toMatchObject({ code: 'SEED_FILE_UNREADABLE', message: expect.stringContaining('not valid gzip') });
+    // The file is found and readable: the hint is about its bytes, not its path or permissions.
+    await expect(read()).rejects.toMatchObject({ hint: expect.stringMatching(/^A \.gz seed must be gzip-compressed SQL/) });
   });
 });
 

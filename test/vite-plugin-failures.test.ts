@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { describe, expect, test } from 'vitest';
 import { postgres } from '../src/vite.js';
+import { inPluginWords } from '../src/vite/messages.js';
 import { countRows } from './helpers/postgres.js';
 import { useViteHarness } from './helpers/vite.js';
 
@@ -30,6 +31,21 @@ describe('messages name the plugin options, not CLI flags', () => {
     const text = logger.lines.join('\n');
     expect(text).toContain('The plugin needs a referrer: postgres({ referrer: "your-app-name" })');
     expect(text).not.toMatch(/--[a-z]|instantPostgres/);
+  });
+
+  test("an API that cannot be reached: the hint names apiUrl, not apiUrl: '(…)'", async () => {
+    const root = await viteProject();
+    const { logger } = await startDev(root, [plugin({ apiUrl: 'http://127.0.0.1:1/api/v1' })]);
+    const text = logger.lines.join('\n');
+    expect(text).toContain('NETWORK');
+    expect(text).toContain('or point apiUrl (INSTAGRES_API_URL) at a reachable server.');
+    expect(text).not.toMatch(/--[a-z]|apiUrl: '\(/);
+  });
+
+  test('words that only look like flags stay as they are', () => {
+    expect(inPluginWords('sh, dotenv, Vite and node --env-file would read differently')).toBe('sh, dotenv, Vite and node --env-file would read differently');
+    expect(inPluginWords('Is --api-url (or INSTAGRES_API_URL) an Instagres-compatible API?')).toBe('Is apiUrl (or INSTAGRES_API_URL) an Instagres-compatible API?');
+    expect(inPluginWords('choose another path with --env.')).toBe('choose another path with dotEnvFile.');
   });
 });
 
@@ -76,6 +92,16 @@ describe('failures are logged and the dev server still starts', () => {
     ]);
     expect(vite.api.requests.length).toBe(requests);
     expect(await readFile(join(root, '.env'), 'utf8')).toBe('DATABASE_URL=\n');
+    expect((await page()).status).toBe(200);
+  });
+
+  test('an option of the wrong type (a plain JS config): one USAGE line naming it; the dev server still starts', async () => {
+    const root = await viteProject();
+    const requests = vite.api.requests.length;
+    const { logger, page } = await startDev(root, [plugin({ dotEnvFile: 5 as unknown as string })]);
+    expect(logger.lines[0]).toBe('error: [get-db] Could not create a database for DATABASE_URL (USAGE): The option dotEnvFile must be a string, not number 5.');
+    expect(vite.api.requests.length).toBe(requests);
+    expect(existsSync(join(root, '.env'))).toBe(false);
     expect((await page()).status).toBe(200);
   });
 

@@ -7,6 +7,7 @@ import type { Command, CommanderError } from 'commander';
 import { setFlagsFromString } from 'node:v8';
 import { GetDbError } from '../errors.js';
 import { createOutput } from './output.js';
+import type { UsageContext } from './main.js';
 
 export type CommandName = 'create' | 'claim' | 'status' | 'seed' | 'serve';
 type Action = (options: Record<string, unknown>, args: string[], command: Command) => Promise<number>;
@@ -46,9 +47,24 @@ export async function runCommand(name: CommandName, command: Command): Promise<n
   }
 }
 
-/** Commander's own usage errors: one line, a hint, exit 2. */
-export function reportUsageError(error: CommanderError, argv: string[]): number {
+/**
+ * Commander's own usage errors: one line, a hint naming the help that fits, exit 2. A word the
+ * create command does not take is most likely a mistyped command.
+ *
+ * @example
+ * reportUsageError(error, process.argv, { command: 'seed' }); // hint: Run get-db seed --help for its options.
+ */
+export function reportUsageError(error: CommanderError, argv: string[], context: UsageContext = {}): number {
   const message = error.message.replace(/^error:\s*/i, '');
-  const usage = new GetDbError('USAGE', message.charAt(0).toUpperCase() + message.slice(1), { hint: 'Run get-db --help for the options.' });
+  let usage = new GetDbError('USAGE', message.charAt(0).toUpperCase() + message.slice(1), {
+    hint: context.command ? `Run get-db ${context.command} --help for its options.` : 'Run get-db --help for the options.',
+  });
+  if (!context.command && context.stray !== undefined) {
+    usage = new GetDbError('USAGE', `Unknown command '${context.stray}'.`, {
+      hint: `The commands are ${COMMAND_WORDS}; get-db alone creates a database and takes options only (get-db --help).`,
+    });
+  }
   return createOutput(argv.includes('--json')).fail(usage);
 }
+
+const COMMAND_WORDS = 'claim, status, seed and serve';

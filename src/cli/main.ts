@@ -3,7 +3,7 @@
  * starts faster than ES modules, so `get-db --help` costs little more than bare Node.
  * Everything else is ESM in ./commands.js, loaded when a command runs.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import type { CommandName } from './commands.js';
 
@@ -25,7 +25,29 @@ function addEnvOption(command: Command): Command {
 function addOutputOptions(command: Command): Command {
   return command
     .option('--json', 'print one JSON object on stdout (for scripts and agents)')
-    .addOption(new Option('--api-url <url>', 'Instagres-compatible API').env('INSTAGRES_API_URL'));
+    // Not commander's .env(): resolveApiUrl reads INSTAGRES_API_URL itself, so a bad value is
+    // named as the variable's, not as an --api-url the user never typed.
+    .option('--api-url <url>', 'Instagres-compatible API (env: INSTAGRES_API_URL)');
+}
+
+/** Where a usage error came from, for its hint: a subcommand, or a word the root does not take. */
+export interface UsageContext {
+  command?: string;
+  stray?: string;
+}
+
+/** Records which command failed before the error reaches main (commander's error does not say). */
+function recordUsageContext(program: Command, context: UsageContext): void {
+  program.exitOverride((error) => {
+    if (error.code === 'commander.excessArguments') context.stray = program.args[0];
+    throw error;
+  });
+  for (const command of program.commands) {
+    command.exitOverride((error) => {
+      context.command = command.name();
+      throw error;
+    });
+  }
 }
 
 function buildProgram(): Command {
@@ -43,7 +65,7 @@ function buildProgram(): Command {
     .option('-p, --prefix <prefix>', 'prefix for generated public vars (default: from your framework, else PUBLIC_)')
     .option('-s, --seed <path>', 'SQL file to seed the database (repeatable; .sql.gz too)', collect)
     .option('-L, --logical-replication', 'enable logical replication')
-    .option('-r, --ref <id>', 'referrer ID for the affiliates program')
+    .option('-r, --ref <id>', 'referrer ID for the affiliates program (default: npm:get-db)')
     .option('--force', 'replace a key already in the env file (old lines kept as comments)')
     .option('--no-gitignore', 'do not add the env file to .gitignore')
     .option('--no-transaction', 'seed without wrapping the files in one transaction');
@@ -93,11 +115,14 @@ function buildProgram(): Command {
 const DONE_CODES = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);
 
 export async function main(argv: string[] = process.argv): Promise<void> {
+  const context: UsageContext = {};
   try {
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    recordUsageContext(program, context);
+    await program.parseAsync(argv);
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    process.exitCode = DONE_CODES.has(error.code) ? 0 : (await loadCommands()).reportUsageError(error, argv);
+    process.exitCode = DONE_CODES.has(error.code) ? 0 : (await loadCommands()).reportUsageError(error, argv, context);
   }
 }
 

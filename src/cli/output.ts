@@ -21,12 +21,35 @@ export interface Output {
 
 const debugEnabled = () => /(^|,)\s*get-db\s*(,|$)/.test(process.env.DEBUG ?? '');
 
+/**
+ * NO_COLOR (any value) wins; FORCE_COLOR forces colour on, except `0` and `false`, which
+ * force it off as Node and supports-color read them; else colour on a terminal only.
+ * @example
+ * colorsFor(process.stderr).red('✖');
+ */
 export function colorsFor(stream: NodeJS.WriteStream): Colors {
-  const enabled = !process.env.NO_COLOR && (Boolean(process.env.FORCE_COLOR) || (stream.isTTY === true && process.env.TERM !== 'dumb'));
+  const force = process.env.FORCE_COLOR;
+  const forced = force === undefined || force === '' ? undefined : !/^(0|false)$/i.test(force);
+  const enabled = !process.env.NO_COLOR && (forced ?? (stream.isTTY === true && process.env.TERM !== 'dumb'));
   return pc.createColors(enabled);
 }
 
+/**
+ * A reader that stops reading (`| head -1`, an agent closing the pipe) makes the next write
+ * fail with EPIPE, which Node reports as a crash with a stack trace, after the work is done.
+ * The command's outcome and exit code stand; what is left to print has nobody to read it.
+ */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+}
+
 export function createOutput(json: boolean, stderr: NodeJS.WriteStream = process.stderr): Output {
+  ignoreClosedPipes();
   const colors = colorsFor(stderr);
   const say = (line = '') => {
     if (!json) stderr.write(`${line}\n`);

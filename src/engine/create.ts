@@ -13,6 +13,8 @@ import type { InstagresDatabase } from '../types.js';
 import { envKeysFor } from './keys.js';
 import type { ResumedSeed } from './resume.js';
 import { reseedCommand, scanSeedFiles, seedLabels, seedStep } from './seed-step.js';
+import { getDbCommand } from '../report/format.js';
+import { publicPrefixOf } from '../plan/framework.js';
 import { expiryWarnings } from './expiry.js';
 import type { SeedScan } from '../seed/prescan.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
@@ -60,6 +62,13 @@ export type CreateOutcome = CreatedDatabase | SkippedCreate | ResumedSeed;
 function shellShadowWarnings(plan: CreatePlan, fileHasKey: boolean): string[] {
   if (fileHasKey || plan.env[plan.key] === undefined) return [];
   return [`${plan.key} is already set in your shell environment; dotenv will not override it, so your app may keep using the shell's value.`];
+}
+
+/** A key under a public prefix (VITE_DB) is inlined into client code, password and all. */
+function publicKeyWarnings(plan: CreatePlan): string[] {
+  const prefix = publicPrefixOf(plan.key, plan.prefix);
+  if (prefix === undefined) return [];
+  return [`${plan.key} starts with ${prefix}, which frameworks expose to client code: the connection string and its password could reach the browser. Prefer a name without it, e.g. DATABASE_URL.`];
 }
 
 async function provision(plan: CreatePlan, hooks: CreateHooks) {
@@ -121,14 +130,14 @@ async function writeEnv(plan: CreatePlan, created: Provisioned): Promise<string[
 export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): Promise<CreateOutcome> {
   const existing = await readEnvFile(plan.envFile);
   const fileHasKey = existing !== undefined && hasKey(existing, plan.key);
-  const warnings = shellShadowWarnings(plan, fileHasKey);
+  const warnings = [...publicKeyWarnings(plan), ...shellShadowWarnings(plan, fileHasKey)];
   const pending = fileHasKey && hasPendingSeed(existing, plan.key);
   if (pending && plan.seedFiles.length > 0 && plan.ifKeyExists !== 'replace') {
     const { resumeSeed } = await import('./resume.js');
     return resumeSeed(plan, existing, hooks, warnings);
   }
   if (fileHasKey && plan.ifKeyExists === 'skip') {
-    warnings.push(...skipWarnings(plan, pending));
+    warnings.push(...skipWarnings(plan, pending), ...(await emptyKeyWarnings(plan, existing)));
     return { action: 'skipped', reason: 'key-exists', envFile: plan.envFile, key: plan.key, warnings };
   }
   if (fileHasKey && plan.ifKeyExists === 'error') {
@@ -136,17 +145,27 @@ export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): 
       hint: 'Pass force: true (CLI: --force) to replace it; the old lines are kept as comments.',
     });
   }
-  const scan = await checkSeed(plan, hooks);
+  const scan = await checkSeed(plan, hooks).catch(untouchedIfCancelled(plan, 'Cancelled while checking the seed files'));
   // git's answer (one or two short processes) is asked while the API works, and acted on
   // only once the database exists and the env file is written.
   const ignoreTarget = plan.gitignore ? gitIgnoreTarget(plan.envFile) : undefined;
   hooks.onStep?.('provision');
-  const created = await provision(plan, hooks);
+  const created = await provision(plan, hooks).catch(untouchedIfCancelled(plan, 'Cancelled before the API answered'));
   try {
     return await finishCreate(plan, created, { replaced: fileHasKey, warnings, ignoreTarget, scan }, hooks);
   } catch (error) {
     throw withDetails(error, { databaseId: created.database.id, claimUrl: created.database.claim_url, envFile: plan.envFile });
   }
+}
+
+/** A cancel before the database is ours says that the env file was left as it was. */
+function untouchedIfCancelled(plan: CreatePlan, what: string) {
+  return (error: unknown): never => {
+    if (isGetDbError(error) && error.code === 'CANCELLED') {
+      throw new GetDbError('CANCELLED', `${what}; ${plan.envFile} was not changed.`, { cause: error });
+    }
+    throw error;
+  };
 }
 
 /** Validates the seed files' contents before the API call: a refused file costs no database. */
@@ -162,9 +181,19 @@ function skipWarnings(plan: CreatePlan, pending: boolean): string[] {
     return [`--seed was not applied: ${plan.key} already holds a database. To seed that one: ${reseedCommand(plan)}`];
   }
   if (pending) {
-    return [`The seed of the database in ${plan.envFile} never finished ("# get-db: seed pending for ${plan.key}"). Run the same command with --seed <file> again, or npx get-db seed <file>.`];
+    return [`The seed of the database in ${plan.envFile} never finished ("# get-db: seed pending for ${plan.key}"). Run the same command with --seed <file> again, or ${reseedCommand({ ...plan, seedFiles: [] }).trimEnd()} <file>.`];
   }
   return [];
+}
+
+/**
+ * `DATABASE_URL=` (an .env.example copied as it is) reads as "not set" to the app, yet the
+ * key is in the file, so it is skipped like any other: say so, or "already set" misleads.
+ */
+async function emptyKeyWarnings(plan: CreatePlan, text: string): Promise<string[]> {
+  const { parse } = await import('dotenv');
+  if (parse(text)[plan.key] !== '') return [];
+  return [`${plan.key} is in ${plan.envFile} but empty, and was left so. To fill it with a new database: ${getDbCommand('--force', plan.envFile, process.cwd())} (the empty line stays as a comment).`];
 }
 
 interface CreateState {

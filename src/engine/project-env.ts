@@ -2,6 +2,7 @@
 import { parse } from 'dotenv';
 import { GetDbError } from '../errors.js';
 import { readEnvFile } from '../env/env-file.js';
+import { validatePrefix } from '../plan/validate.js';
 import { claimUrlKey, directKey } from './keys.js';
 
 // Newest first: names earlier versions of the tools wrote.
@@ -17,14 +18,21 @@ export async function readProjectEnv(envFile: string): Promise<Record<string, st
   return parse(text);
 }
 
-export function findClaimUrl(vars: Record<string, string>, prefix?: string): { key: string; url: string } {
+/**
+ * The claim URL's variable and value: `<prefix>INSTAGRES_CLAIM_URL` first, else any name an
+ * Instagres tool writes. `envFile` names the file in the error when there is none.
+ *
+ * @example
+ * const { url } = findClaimUrl(parse(text), 'PUBLIC_', '/app/.env');
+ */
+export function findClaimUrl(vars: Record<string, string>, prefix?: string, envFile?: string): { key: string; url: string } {
   const preferred = prefix === undefined ? undefined : claimUrlKey(prefix);
   const keys = Object.keys(vars).filter((k) => vars[k]);
   const key =
     (preferred && keys.includes(preferred) ? preferred : undefined) ??
     CLAIM_URL_SUFFIXES.map((suffix) => keys.find((k) => k.endsWith(suffix))).find(Boolean);
   if (!key) {
-    throw new GetDbError('NO_CLAIM_URL', 'No claim URL found in the env file.', {
+    throw new GetDbError('NO_CLAIM_URL', `No claim URL found in ${envFile ?? 'the env file'}.`, {
       hint: 'get-db writes it as PUBLIC_INSTAGRES_CLAIM_URL; was the database created with another --env file?',
     });
   }
@@ -56,6 +64,19 @@ export function findDatabaseUrl(vars: Record<string, string>, key: string): { ke
   throw new GetDbError('NO_DATABASE_URL', `No ${key} in the env file.`, {
     hint: 'Run npx get-db first, or name the variable with -k and the file with -e.',
   });
+}
+
+/**
+ * What `claim` and `status` start from: the env file's claim URL, which must be a web page.
+ *
+ * @example
+ * const claimUrl = await readClaimUrl('/app/.env.local'); // 'https://instagres.com/claim/…'
+ */
+export async function readClaimUrl(envFile: string, prefix?: string): Promise<string> {
+  if (prefix !== undefined) validatePrefix(prefix);
+  const { url } = findClaimUrl(await readProjectEnv(envFile), prefix, envFile);
+  requireHttpUrl(url, 'claim URL');
+  return url;
 }
 
 /** Only web pages are opened or followed: never file:, javascript: or a custom scheme. */

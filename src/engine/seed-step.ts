@@ -8,7 +8,7 @@ import { GetDbError, isGetDbError } from '../errors.js';
 import { readEnvFile, writeFileAtomic } from '../env/env-file.js';
 import { removePendingSeed } from '../env/seed-pending.js';
 import type { CreatePlan } from '../plan/plan.js';
-import { displayPath } from '../report/format.js';
+import { displayPath, shellArg } from '../report/format.js';
 import type { SeedScan } from '../seed/prescan.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY } from '../types.js';
@@ -62,16 +62,27 @@ export async function seedStep(plan: CreatePlan, directUrl: string, hooks: SeedS
 
 /** What is left after a failed or cancelled seed, and the two ways to finish it. */
 function seedFailure(plan: CreatePlan, error: unknown): unknown {
+  const finish = `${plan.envFile} keeps the database, marked "seed pending": run the same command again to seed it (no new database is made), or: ${reseedCommand(plan)}`;
+  return explainSeedFailure(error, plan.seedTransaction, { failed: finish, cancelled: finish });
+}
+
+/**
+ * A failed or cancelled seed, saying what of it remains in the database and how to finish
+ * (`finish`, after a failure or a cancel); anything that is not a GetDbError is returned as it is.
+ *
+ * @example
+ * throw explainSeedFailure(error, true, { failed: 'Fix the file and run the same command again.', cancelled: 'Run it again.' });
+ */
+export function explainSeedFailure(error: unknown, transaction: boolean, finish: { failed: string; cancelled: string }): unknown {
   if (!isGetDbError(error)) return error;
-  const remains = plan.seedTransaction
+  const remains = transaction
     ? 'nothing of the seed remains'
     : 'with --no-transaction what earlier batches ran stays in the database (the failing batch is rolled back), and a re-run starts again from the first statement';
-  const finish = `${plan.envFile} keeps the database, marked "seed pending": run the same command again to seed it (no new database is made), or: ${reseedCommand(plan)}`;
   if (error.code === 'CANCELLED') {
-    return new GetDbError('CANCELLED', `Cancelled while seeding; ${remains}.`, { hint: finish, cause: error, details: error.details });
+    return new GetDbError('CANCELLED', `Cancelled while seeding; ${remains}.`, { hint: finish.cancelled, cause: error, details: error.details });
   }
   return new GetDbError(error.code, error.message, {
-    hint: `${error.hint ? `${error.hint}\n` : ''}The seed stopped here: ${remains}. ${finish}`,
+    hint: `${error.hint ? `${error.hint}\n` : ''}The seed stopped here: ${remains}. ${finish.failed}`,
     cause: error,
     details: error.details,
   });
@@ -98,16 +109,12 @@ export async function clearPendingSeed(envFile: string, key: string): Promise<st
 
 /** `get-db seed` reads ./.env unless told otherwise: name the file when it is another one. */
 export function reseedCommand(plan: Pick<CreatePlan, 'envFile' | 'key' | 'seedFiles'>): string {
-  const envArg = plan.envFile === resolve(DEFAULT_ENV_FILE) ? '' : ` -e ${quoteArg(plan.envFile)}`;
+  const envArg = plan.envFile === resolve(DEFAULT_ENV_FILE) ? '' : ` -e ${shellArg(plan.envFile)}`;
   const keyArg = plan.key === DEFAULT_KEY ? '' : ` -k ${plan.key}`;
-  return `npx get-db seed${envArg}${keyArg} ${plan.seedFiles.map(quoteArg).join(' ')}`;
+  return `npx get-db seed${envArg}${keyArg} ${plan.seedFiles.map(shellArg).join(' ')}`;
 }
 
 /** The seed files as the note names them: relative to the env file's folder when inside it. */
 export function seedLabels(plan: Pick<CreatePlan, 'envFile' | 'seedFiles'>): string[] {
   return plan.seedFiles.map((file) => displayPath(file, dirname(plan.envFile)));
-}
-
-function quoteArg(path: string): string {
-  return /^[\w./\\:-]+$/.test(path) ? path : JSON.stringify(path);
 }

@@ -1,6 +1,8 @@
 /** What the API says now about the database a claim URL points to. */
 import { getDatabase, databaseIdFromClaimUrl } from '../provision/api.js';
 import type { InstagresDatabase } from '../types.js';
+import { GetDbError, isGetDbError } from '../errors.js';
+import { displayPath, getDbCommand } from '../report/format.js';
 
 export interface DatabaseStatus {
   id: string;
@@ -21,4 +23,34 @@ export async function fetchStatus(opts: { apiUrl: string; claimUrl: string; sign
     connectionStringServed: typeof database.connection_string === 'string' && database.connection_string !== '',
     claimUrl: database.claim_url || opts.claimUrl,
   };
+}
+
+/**
+ * The API no longer knows the database an env file names: it expired (unclaimed, after
+ * 72 h) or was deleted. Said the same way by `status` and `claim`, with the way to a new one.
+ *
+ * @example
+ * throw databaseGone('/app/.env.local', '/app', error, ', so it cannot be claimed');
+ */
+function databaseGone(envFile: string, cwd: string, cause: GetDbError, consequence = ''): GetDbError {
+  return new GetDbError('NOT_FOUND', `The database in ${displayPath(envFile, cwd)} has expired or no longer exists${consequence}.`, {
+    hint: `Create a new one with: ${getDbCommand('--force', envFile, cwd)}`,
+    cause,
+    details: cause.details,
+  });
+}
+
+/**
+ * `fetchStatus`, with "not found" said as {@link databaseGone} says it.
+ *
+ * @example
+ * const status = await fetchStatusOf('/app/.env', '/app', { apiUrl, claimUrl, signal });
+ */
+export async function fetchStatusOf(envFile: string, cwd: string, opts: Parameters<typeof fetchStatus>[0], consequence?: string): Promise<DatabaseStatus> {
+  try {
+    return await fetchStatus(opts);
+  } catch (error) {
+    if (isGetDbError(error) && error.code === 'NOT_FOUND') throw databaseGone(envFile, cwd, error, consequence);
+    throw error;
+  }
 }

@@ -35,15 +35,22 @@ function errorCode(error: unknown): string | undefined {
  * const text = (await readEnvFile('/app/.env')) ?? '';
  */
 export async function readEnvFile(path: string): Promise<string | undefined> {
+  // A pipe or a device (-e /dev/stdin, a FIFO) would block the read for ever, or never end.
+  const info = await stat(path).catch(() => undefined);
+  if (info && !info.isFile() && !info.isDirectory()) throw unreadableEnv(path, 'not a regular file');
   try {
     return decodeBytes(await readFile(path));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
-    throw new GetDbError('ENV_READ_FAILED', `Could not read ${path} (${errorCode(error) ?? 'error'}).`, {
-      hint: 'Check that it is a file you can read, or point to another one with -e <path>.',
-      cause: error,
-    });
+    throw unreadableEnv(path, errorCode(error) ?? 'error', error);
   }
+}
+
+function unreadableEnv(path: string, why: string, cause?: unknown): GetDbError {
+  return new GetDbError('ENV_READ_FAILED', `Could not read ${path} (${why}).`, {
+    hint: 'Check that it is a file you can read, or point to another one with --env <path>.',
+    cause,
+  });
 }
 
 /**
@@ -148,22 +155,26 @@ async function isWritable(path: string): Promise<boolean> {
 export async function checkEnvPathWritable(path: string): Promise<void> {
   // A link that points to itself (ELOOP) or through a file (ENOTDIR) is a bad path, not a crash.
   const target = await resolveTarget(path).catch((error: unknown) => {
-    throw invalidPath(`${path} cannot be followed (${errorCode(error) ?? 'error'}).`, 'Check the symbolic links on the way to it, or choose another path with -e.', error);
+    throw invalidPath(`${path} cannot be followed (${errorCode(error) ?? 'error'}).`, 'Check the symbolic links on the way to it, or choose another path with --env.', error);
   });
   const info = await stat(target).catch(() => undefined);
   if (info?.isDirectory()) {
-    throw invalidPath(`${path} is a folder, not an env file.`, 'Pass a file path with -e, e.g. -e .env.local.');
+    throw invalidPath(`${path} is a folder, not an env file.`, 'Pass a file path, e.g. --env .env.local');
+  }
+  // Replacing a pipe or a device by rename would remove it (as root, /dev/null itself).
+  if (info && !info.isFile()) {
+    throw invalidPath(`${path} is not a regular file.`, 'Pass a file path, e.g. --env .env.local');
   }
   if (info && !(await isWritable(target))) {
-    throw invalidPath(`${path} exists but is not writable.`, 'Change its permissions or choose another file with -e.');
+    throw invalidPath(`${path} exists but is not writable.`, 'Change its permissions or choose another file with --env.');
   }
   const folder = dirname(target);
   const folderInfo = await stat(folder).catch(() => undefined);
   if (!folderInfo?.isDirectory()) {
-    throw invalidPath(`The folder ${dirname(path)} does not exist.`, 'Create it first, or choose another path with -e.');
+    throw invalidPath(`The folder ${dirname(path)} does not exist.`, 'Create it first, or choose another path with --env.');
   }
   // The temp file and the rename both need the folder to be writable.
   if (!(await isWritable(folder))) {
-    throw invalidPath(`Cannot write in the folder ${dirname(path)}.`, 'Change its permissions or choose another path with -e.');
+    throw invalidPath(`Cannot write in the folder ${dirname(path)}.`, 'Change its permissions or choose another path with --env.');
   }
 }

@@ -15,6 +15,16 @@ const FRAMEWORK_PREFIXES: ReadonlyArray<readonly [dependency: string, prefix: st
   ['vite', 'VITE_'],
 ];
 
+/**
+ * The public prefix `key` starts with, if any: frameworks put such variables into client code.
+ * @example
+ * publicPrefixOf('VITE_DB', 'PUBLIC_') // 'VITE_'
+ */
+export function publicPrefixOf(key: string, prefix: string): string | undefined {
+  const prefixes = [prefix, ...FRAMEWORK_PREFIXES.map(([, known]) => known)].filter((known) => known !== '');
+  return prefixes.sort((a, b) => b.length - a.length).find((known) => key.startsWith(known));
+}
+
 export function prefixForDependencies(dependencies: Iterable<string>): string {
   const names = new Set(dependencies);
   return FRAMEWORK_PREFIXES.find(([dependency]) => names.has(dependency))?.[1] ?? DEFAULT_PREFIX;

@@ -3,7 +3,9 @@
  * bad input stops here with exit code 2 and no database made.
  */
 import { resolve } from 'node:path';
+import { GetDbError, isGetDbError } from '../errors.js';
 import { checkEnvPathWritable } from '../env/env-file.js';
+import { claimUrlKey } from '../engine/keys.js';
 import { checkSeedFiles } from '../seed/sources.js';
 import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_PREFIX, DEFAULT_REFERRER } from '../types.js';
 import { validateApiUrl, validateKey, validatePrefix, validateReferrer } from './validate.js';
@@ -43,8 +45,30 @@ export interface CreatePlan {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * The API URL given, else INSTAGRES_API_URL, else Instagres; a bad one from the environment
+ * is named as such (the user typed no --api-url to fix).
+ *
+ * @example
+ * resolveApiUrl(undefined, { INSTAGRES_API_URL: 'http://127.0.0.1:3000/api/v1/' }); // 'http://127.0.0.1:3000/api/v1'
+ */
 export function resolveApiUrl(apiUrl: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return validateApiUrl(apiUrl ?? (env.INSTAGRES_API_URL || DEFAULT_API_URL));
+  const fromEnv = apiUrl === undefined && Boolean(env.INSTAGRES_API_URL);
+  try {
+    return validateApiUrl(apiUrl ?? (env.INSTAGRES_API_URL || DEFAULT_API_URL));
+  } catch (error) {
+    if (!fromEnv || !isGetDbError(error)) throw error;
+    throw new GetDbError(error.code, `INSTAGRES_API_URL: ${error.message}`, { hint: 'Fix or unset INSTAGRES_API_URL in your environment, or pass --api-url.', cause: error });
+  }
+}
+
+/** The connection string and the claim URL must not be written under one name (`<key>_DIRECT` ends otherwise). */
+function checkKeyApart(key: string, prefix: string): void {
+  const claimKey = claimUrlKey(prefix);
+  if (key !== claimKey) return;
+  throw new GetDbError('INVALID_KEY', `--key ${key} would put the connection string where the claim URL goes (${claimKey}).`, {
+    hint: 'Choose another --key (e.g. DATABASE_URL) or another --prefix.',
+  });
 }
 
 /** Validates names first (cheap, pure), then touches the file system. */
@@ -54,6 +78,7 @@ export async function makeCreatePlan(input: CreatePlanInput): Promise<CreatePlan
   const key = validateKey(input.key ?? DEFAULT_KEY);
   const prefix = validatePrefix(input.prefix ?? DEFAULT_PREFIX);
   const referrer = validateReferrer(input.referrer ?? DEFAULT_REFERRER);
+  checkKeyApart(key, prefix);
   const apiUrl = resolveApiUrl(input.apiUrl, env);
   const envFile = resolve(cwd, input.envFile ?? DEFAULT_ENV_FILE);
   const seedFiles = (input.seedFiles ?? []).map((file) => resolve(cwd, file));

@@ -32,6 +32,8 @@ export function validateReferrer(ref: string): string {
   return trimmed;
 }
 
+const API_URL_EXAMPLE = 'e.g. --api-url https://instagres.com/api/v1 (or http://127.0.0.1:3000/api/v1 for get-db serve)';
+
 /** Returns the API base URL without a trailing slash. */
 export function validateApiUrl(raw: string): string {
   let url: URL;
@@ -39,11 +41,11 @@ export function validateApiUrl(raw: string): string {
     url = new URL(raw);
   } catch {
     throw new GetDbError('INVALID_API_URL', `"${raw}" is not a valid API URL.`, {
-      hint: 'e.g. --api-url https://instagres.com/api/v1 or http://127.0.0.1:3000/api/v1',
+      hint: API_URL_EXAMPLE,
     });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new GetDbError('INVALID_API_URL', `The API URL must use http or https, not ${url.protocol.replace(':', '')}.`);
+    throw new GetDbError('INVALID_API_URL', `The API URL must use http or https, not ${url.protocol.replace(':', '')}.`, { hint: API_URL_EXAMPLE });
   }
   if (url.username || url.password) {
     throw new GetDbError('INVALID_API_URL', 'The API URL must not contain a user name or password.');

@@ -31,10 +31,20 @@ export function unexpectedResponse(host: string, status: number, why?: string): 
   });
 }
 
-/** An HTTP error status: the server's words when it gave some, else "unexpected response". */
-export function errorFromStatus(host: string, status: number, body: unknown, retryAfterMs?: number): GetDbError {
+/**
+ * An HTTP error status: the server's words when it gave some, else "unexpected response".
+ * Without a hint of the server's own, a 5xx says it was the server's failure and how often
+ * it was asked (retries happen in silence, so "Failed to create the database." alone reads as
+ * a one-off).
+ *
+ * @example
+ * errorFromStatus('instagres.com', 500, { error: 'Failed to create the database.' }, undefined, 4);
+ * // hint: 'instagres.com failed (HTTP 500) on all 4 attempts; try again in a minute.'
+ */
+export function errorFromStatus(host: string, status: number, body: unknown, retryAfterMs?: number, attempts = 1): GetDbError {
   const said = readApiErrorBody(body);
   if (said === undefined) return unexpectedResponse(host, status);
   const waitHint = retryAfterMs === undefined ? undefined : `The API asks to try again in ${Math.ceil(retryAfterMs / 1000)} s.`;
-  return new GetDbError('API_ERROR', said.message, { hint: said.hint ?? waitHint, details: { status } });
+  const serverHint = status >= 500 ? `${host} failed (HTTP ${status})${attempts > 1 ? ` on all ${attempts} attempts` : ''}; try again in a minute.` : undefined;
+  return new GetDbError('API_ERROR', said.message, { hint: said.hint ?? waitHint ?? serverHint, details: { status } });
 }

@@ -60,7 +60,7 @@ export async function requestJson(req: JsonRequest): Promise<JsonResponse> {
     if (status >= 200 && status < 300) return result.response;
     const host = new URL(req.url).host;
     const tooLong = result.retryAfterMs !== undefined && result.retryAfterMs > MAX_RETRY_AFTER_MS;
-    if (last || !isRetryableStatus(status) || tooLong) throw errorFromStatus(host, status, body, result.retryAfterMs);
+    if (last || !isRetryableStatus(status) || tooLong) throw errorFromStatus(host, status, body, result.retryAfterMs, attempt + 1);
     await wait(result.retryAfterMs ?? backoffDelay(attempt), req.signal);
   }
 }

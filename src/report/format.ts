@@ -7,6 +7,43 @@ export function displayPath(file: string, from: string): string {
   return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel;
 }
 
+/**
+ * A path as one shell word: bare when it is plain; "double-quoted" when it only has spaces,
+ * Windows' backslashes and the like (read the same by sh, cmd and PowerShell); 'single-quoted'
+ * when sh would change it inside double quotes ($, backquote, ", !, a doubled or final
+ * backslash).
+ * @example
+ * shellArg('.env.local') // '.env.local'
+ * shellArg('my env/.env') // '"my env/.env"'
+ * shellArg("/tmp/$HOME's.env") // `'/tmp/$HOME'\''s.env'`
+ */
+export function shellArg(path: string): string {
+  if (/^[\w./:@+=,-]+$/.test(path)) return path;
+  if (!/[$`"!]|\\\\|\\$/.test(path)) return `"${path}"`;
+  return `'${path.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * `npx get-db <command>` for this env file: `-e` only when it is not the default `./.env`,
+ * named as the user would (relative to `cwd` when inside it).
+ * @example
+ * getDbCommand('claim', '/app/.env.local', '/app') // 'npx get-db claim -e .env.local'
+ */
+export function getDbCommand(command: string, envFile: string, cwd: string): string {
+  const env = relative(cwd, envFile) === '.env' ? '' : ` -e ${shellArg(displayPath(envFile, cwd))}`;
+  return `npx get-db${command ? ` ${command}` : ''}${env}`;
+}
+
+/**
+ * The env file as sh's `.` needs it: a relative path starts with ./ (else `.` searches PATH).
+ * @example
+ * sourcePath('/app/.env', '/app') // './.env'
+ */
+export function sourcePath(envFile: string, cwd: string): string {
+  const shown = displayPath(envFile, cwd).replaceAll('\\', '/');
+  return shellArg(isAbsolute(shown) || /^[A-Za-z]:\//.test(shown) ? shown : `./${shown}`);
+}
+
 /** The URL with its password replaced by ****: the password lives in the env file only. */
 export function maskPassword(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)([^@/?#]*)@/i, (_, head: string) => `${head}****@`);

@@ -3,7 +3,7 @@ import type { Colors } from 'picocolors/types.js';
 import type { CreatedDatabase, ResumedSeed } from '../engine/create.js';
 import type { SeedSummary } from '../seed/types.js';
 import { directKey } from '../engine/keys.js';
-import { displayPath, expiredAgo, formatDuration, formatLocalTime, formatTimeLeft, maskPassword, plural } from './format.js';
+import { displayPath, expiredAgo, formatDuration, formatLocalTime, formatTimeLeft, getDbCommand, maskPassword, plural, sourcePath } from './format.js';
 
 export interface SummaryContext {
   cwd: string;
@@ -49,8 +49,8 @@ export function createdSummary(outcome: CreatedDatabase, ctx: SummaryContext): s
   if (outcome.gitignoreAdded) lines.push(`  ${label('Git')}added ${file} to ${displayPath(outcome.gitignoreAdded, ctx.cwd)}`);
   lines.push(
     '',
-    `  Connect:  ${c.bold(`psql "$${directKey(outcome.keysWritten[0] ?? 'DATABASE_URL')}"`)}  ${c.dim(`(after: set -a; . ./${file.replaceAll('\\', '/')}; set +a)`)}`,
-    `  Keep it:  ${c.bold('npx get-db claim')}  ${c.dim('(unclaimed, it is deleted when it expires)')}`,
+    `  Connect:  ${c.bold(`psql "$${directKey(outcome.keysWritten[0] ?? 'DATABASE_URL')}"`)}  ${c.dim(`(after: set -a; . ${sourcePath(outcome.envFile, ctx.cwd)}; set +a)`)}`,
+    `  Keep it:  ${c.bold(getDbCommand('claim', outcome.envFile, ctx.cwd))}  ${c.dim('(unclaimed, it is deleted when it expires)')}`,
   );
   return lines;
 }

@@ -11,12 +11,12 @@ import { GetDbError } from '../errors.js';
 // mmap'd and unmapped one by one, which cost a 150 MB dump ~40% more CPU (mostly sys).
 const READ_CHUNK_BYTES = 64 * 1024;
 
-function unreadable(path: string, reason: string, cause?: unknown): GetDbError {
-  return new GetDbError('SEED_FILE_UNREADABLE', `Seed file ${path} ${reason}.`, {
-    hint: 'Check the path (it is relative to the current folder) and its permissions.',
-    cause,
-    details: { file: path },
-  });
+const PATH_HINT = 'Check the path (it is relative to the current folder) and its permissions.';
+// The file is there and readable: its bytes are the problem, not where it is.
+const GZIP_HINT = 'A .gz seed must be gzip-compressed SQL (gzip schema.sql); plain SQL goes in a file without .gz.';
+
+function unreadable(path: string, reason: string, cause?: unknown, hint = PATH_HINT): GetDbError {
+  return new GetDbError('SEED_FILE_UNREADABLE', `Seed file ${path} ${reason}.`, { hint, cause, details: { file: path } });
 }
 
 function errorReason(error: unknown): string {
@@ -72,8 +72,8 @@ async function* readText(path: string, file: Readable): AsyncGenerator<string> {
       if (text !== '') yield text;
     }
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code?.startsWith('Z_') ? 'is not valid gzip data' : errorReason(error);
-    throw unreadable(path, reason, error);
+    if ((error as NodeJS.ErrnoException).code?.startsWith('Z_')) throw unreadable(path, 'is not valid gzip data', error, GZIP_HINT);
+    throw unreadable(path, errorReason(error), error);
   } finally {
     file.destroy();
   }

@@ -12,6 +12,7 @@ import { readEnvFile } from '../env/env-file.js';
 import { hasPendingSeed } from '../env/seed-pending.js';
 import { asGetDbError, type GetDbError } from '../errors.js';
 import { instantPostgres } from '../instant-postgres.js';
+import { checkOptionTypes } from '../option-checks.js';
 import { displayPath } from '../report/format.js';
 import { remindToClaim, reportFailure, type PluginLog } from './messages.js';
 import { exportToProcess, findExpiry, lookUpEnv, withdrawExports, type LoadEnv, type ProjectPaths } from './project-env.js';
@@ -45,6 +46,8 @@ export function startDevDatabase(start: Start): Promise<() => void> {
 
 async function ensureDatabase(start: Start): Promise<void> {
   try {
+    // Before anything is read or said: an option of the wrong type is the one line to show.
+    checkOptionTypes(start.options as unknown as Record<string, unknown>);
     withdrawExports();
     let vars = await lookUpEnv(start.loadEnv, start.mode, start.paths);
     const resuming = Boolean(vars[start.key]) && (await seedPending(start));

@@ -5,6 +5,7 @@
 import type { Logger } from 'vite';
 import type { GetDbError } from '../errors.js';
 import { formatTimeLeft } from '../report/format.js';
+import { inOptionWords } from '../option-words.js';
 
 export type PluginLog = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -29,35 +30,27 @@ export interface FailureContext {
   envFile: string;
 }
 
-// The engine's messages name CLI flags; here the same settings are plugin options.
-const OPTION_WORDING: ReadonlyArray<readonly [RegExp, string]> = [
-  [/--api-url (\S+)/g, "apiUrl: '$1'"],
-  [/--api-url\b/g, 'apiUrl'],
-  [/--ref (\S+)/g, "referrer: '$1'"],
-  [/\(--ref\)/g, '(option referrer)'],
-  [/--ref\b/g, 'referrer'],
-  [/--env\b/g, 'dotEnvFile'],
-  [/--key\b/g, 'dotEnvKey'],
-  [/--prefix\b/g, 'envPrefix'],
-  // The library's own wording: here the options go to the plugin.
+// The library's own wording (errors reach the plugin in option words already): here the
+// options go to the plugin.
+const PLUGIN_WORDING: ReadonlyArray<readonly [RegExp, string]> = [
   [/instantPostgres\(\{/g, 'postgres({'],
   [/instantPostgres needs/g, 'The plugin needs'],
 ];
 
 /**
  * A message worded for plugin users: `--api-url` reads `apiUrl`, `--ref my-app` reads
- * `referrer: 'my-app'`.
+ * `referrer: 'my-app'`, `instantPostgres({` reads `postgres({`.
  * @example
- * inOptionWords('Is --api-url (or INSTAGRES_API_URL) …'); // 'Is apiUrl (or INSTAGRES_API_URL) …'
+ * inPluginWords('Is --api-url (or INSTAGRES_API_URL) …'); // 'Is apiUrl (or INSTAGRES_API_URL) …'
  */
-export function inOptionWords(text: string): string {
-  return OPTION_WORDING.reduce((out, [pattern, words]) => out.replace(pattern, words), text);
+export function inPluginWords(text: string): string {
+  return PLUGIN_WORDING.reduce((out, [pattern, words]) => out.replace(pattern, words), inOptionWords(text));
 }
 
 /** One clear line, then what to do. The dev server starts either way. */
 export function reportFailure(log: PluginLog, raw: GetDbError, ctx: FailureContext): void {
   const { key, envFile } = ctx;
-  const error = { code: raw.code, details: raw.details, message: inOptionWords(raw.message), hint: raw.hint === undefined ? undefined : inOptionWords(raw.hint) };
+  const error = { code: raw.code, details: raw.details, message: inPluginWords(raw.message), hint: raw.hint === undefined ? undefined : inPluginWords(raw.hint) };
   switch (error.code) {
     case 'KEY_EXISTS':
       log.error(`${key} is assigned in ${envFile} but reads as empty; no database was created.`);

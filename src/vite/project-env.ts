@@ -8,6 +8,7 @@ import { parse } from 'dotenv';
 import type { UserConfig } from 'vite';
 import { findClaimExpiry } from '../engine/project-env.js';
 import { readEnvFile } from '../env/env-file.js';
+import { DEFAULT_ENV_FILE } from '../types.js';
 
 export type LoadEnv = (mode: string, envDir: string | false, prefixes?: string | string[]) => Record<string, string>;
 
@@ -23,7 +24,10 @@ export interface ProjectPaths {
 export function resolvePaths(config: UserConfig & { envFile?: false }, dotEnvFile: string): ProjectPaths {
   const root = resolve(config.root ?? '.');
   const envDir = config.envDir === false || config.envFile === false ? false : resolve(root, config.envDir ?? '.');
-  return { root, envDir, envFile: resolve(envDir === false ? root : envDir, dotEnvFile) };
+  // A dotEnvFile that is not a string (plain JS config) must not crash the dev server here:
+  // the start's option check reports it, and nothing is created or written.
+  const file = typeof dotEnvFile === 'string' ? dotEnvFile : DEFAULT_ENV_FILE;
+  return { root, envDir, envFile: resolve(envDir === false ? root : envDir, file) };
 }
 
 /** Vite's own order: later files win. */

@@ -1,11 +1,12 @@
 /** `get-db claim`: print (and open) the page that keeps the database. */
 import { resolve } from 'node:path';
-import { isGetDbError, GetDbError } from '../../errors.js';
-import { findClaimUrl, readProjectEnv, requireHttpUrl } from '../../engine/project-env.js';
-import { fetchStatus, type DatabaseStatus } from '../../engine/status.js';
+import { isGetDbError } from '../../errors.js';
+import { readClaimUrl } from '../../engine/project-env.js';
+import { fetchStatusOf, type DatabaseStatus } from '../../engine/status.js';
 import { resolveApiUrl } from '../../plan/plan.js';
 import { chooseBrowser, openBrowser, surroundings } from '../browser.js';
 import { createOutput, type Output } from '../output.js';
+import { abortOnSignals } from '../terminal.js';
 
 interface ClaimOptions {
   env: string;
@@ -16,17 +17,17 @@ interface ClaimOptions {
 }
 
 /** The API's word is advice: if it can't be reached, the URL is still worth opening. */
-async function tryStatus(apiUrl: string, claimUrl: string, out: Output): Promise<DatabaseStatus | undefined> {
+async function tryStatus(envFile: string, apiUrl: string, claimUrl: string, warnings: string[]): Promise<DatabaseStatus | undefined> {
+  const cancel = abortOnSignals();
   try {
-    return await fetchStatus({ apiUrl, claimUrl });
+    return await fetchStatusOf(envFile, process.cwd(), { apiUrl, claimUrl, signal: cancel.signal }, ', so it cannot be claimed');
   } catch (error) {
-    if (isGetDbError(error) && error.code === 'NOT_FOUND') {
-      throw new GetDbError('NOT_FOUND', 'This database has expired or no longer exists, so it cannot be claimed.', {
-        hint: 'Create a new one with: npx get-db --force',
-      });
-    }
-    out.warn(`Could not check the database's status (${error instanceof Error ? error.message : String(error)}).`);
+    if (isGetDbError(error) && (error.code === 'CANCELLED' || error.code === 'NOT_FOUND')) throw error;
+    const why = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+    warnings.push(`Could not check the database's status (${why}); the URL is from your env file.`);
     return undefined;
+  } finally {
+    cancel.dispose();
   }
 }
 
@@ -43,18 +44,19 @@ export default async function claim(raw: Record<string, unknown>): Promise<numbe
   const options = raw as unknown as ClaimOptions;
   const out = createOutput(options.json === true);
   const apiUrl = resolveApiUrl(options.apiUrl);
-  const vars = await readProjectEnv(resolve(options.env));
-  const { url } = findClaimUrl(vars, options.prefix);
-  requireHttpUrl(url, 'claim URL');
-  const status = await tryStatus(apiUrl, url, out);
+  const envFile = resolve(options.env);
+  const url = await readClaimUrl(envFile, options.prefix);
+  const warnings: string[] = [];
+  const status = await tryStatus(envFile, apiUrl, url, warnings);
+  for (const warning of warnings) out.warn(warning);
   if (status?.status === 'CLAIMED') {
     out.say(`${out.colors.green('✔')} This database is already claimed; manage it in your Neon console.`);
-    out.result({ ok: true, action: 'claim', claimUrl: url, status: status.status, opened: false });
+    out.result({ ok: true, action: 'claim', claimUrl: url, status: status.status, opened: false, warnings });
     return 0;
   }
   out.say(`Claim your database here: ${out.colors.cyan(url)}`);
   const opened = options.open && !out.json ? await tryOpen(url, out) : false;
   if (opened) out.say(out.colors.dim('Opened it in your browser.'));
-  out.result({ ok: true, action: 'claim', claimUrl: url, status: status?.status ?? null, opened });
+  out.result({ ok: true, action: 'claim', claimUrl: url, status: status?.status ?? null, opened, warnings });
   return 0;
 }

@@ -1,7 +1,8 @@
 /** `get-db seed <files…>`: seed the database already in the env file (e.g. after fixing a file). */
 import { resolve } from 'node:path';
+import { isGetDbError } from '../../errors.js';
 import { findDatabaseUrl, readProjectEnv } from '../../engine/project-env.js';
-import { clearPendingSeed } from '../../engine/seed-step.js';
+import { clearPendingSeed, explainSeedFailure } from '../../engine/seed-step.js';
 import { validateKey } from '../../plan/validate.js';
 import { seedLine } from '../../report/human.js';
 import { checkSeedFiles } from '../../seed/sources.js';
@@ -35,13 +36,19 @@ export default async function seed(raw: Record<string, unknown>, files: string[]
       transaction: options.transaction,
       signal: cancel.signal,
       onProgress: (p) => progress.seed(p),
+    }).catch((error: unknown) => {
+      // Said only when statements were sent: a statement failed (its file named) or a cancel.
+      // A file the scan refused ("nothing was run") or a connection that failed ran nothing.
+      const ran = isGetDbError(error) && (error.code === 'CANCELLED' || (error.code === 'SEED_FAILED' && error.details?.file !== undefined));
+      if (!ran) throw error;
+      throw explainSeedFailure(error, options.transaction, { failed: 'Fix the file and run the same command again.', cancelled: 'Run the same command again to seed it.' });
     });
     // A create's seed that never finished is finished now: its note goes.
     const warnings = await clearPendingSeed(envFile, key);
     progress.done();
     for (const warning of warnings) out.warn(warning);
     out.say(`${out.colors.green('✔')} Seeded: ${seedLine(summary)}`);
-    out.result({ ok: true, action: 'seed', ...summary });
+    out.result({ ok: true, action: 'seed', ...summary, warnings });
     return 0;
   } finally {
     progress.done();

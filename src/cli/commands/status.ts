@@ -1,11 +1,13 @@
 /** `get-db status`: claimed or not, time left, and whether the API still serves the URL. */
 import { resolve } from 'node:path';
-import { findClaimUrl, readProjectEnv } from '../../engine/project-env.js';
+import { readClaimUrl } from '../../engine/project-env.js';
 import { expiryWarnings } from '../../engine/expiry.js';
-import { fetchStatus } from '../../engine/status.js';
+import { fetchStatusOf } from '../../engine/status.js';
 import { resolveApiUrl } from '../../plan/plan.js';
 import { expiryLine } from '../../report/human.js';
+import { getDbCommand } from '../../report/format.js';
 import { createOutput } from '../output.js';
+import { abortOnSignals } from '../terminal.js';
 
 interface StatusOptions {
   env: string;
@@ -18,9 +20,12 @@ export default async function status(raw: Record<string, unknown>): Promise<numb
   const options = raw as unknown as StatusOptions;
   const out = createOutput(options.json === true);
   const apiUrl = resolveApiUrl(options.apiUrl);
-  const { url } = findClaimUrl(await readProjectEnv(resolve(options.env)), options.prefix);
+  const envFile = resolve(options.env);
+  const cwd = process.cwd();
+  const url = await readClaimUrl(envFile, options.prefix);
+  const cancel = abortOnSignals();
+  const result = await fetchStatusOf(envFile, cwd, { apiUrl, claimUrl: url, signal: cancel.signal }).finally(() => cancel.dispose());
   const now = new Date();
-  const result = await fetchStatus({ apiUrl, claimUrl: url });
   const warnings = result.expiresAt ? expiryWarnings(result.expiresAt, now) : [];
   for (const warning of warnings) out.warn(warning);
   const c = out.colors;
@@ -29,7 +34,7 @@ export default async function status(raw: Record<string, unknown>): Promise<numb
   out.say(`  ${label('Status')}${result.status === 'CLAIMED' ? c.green(result.status) : c.yellow(result.status)}`);
   out.say(`  ${label('Expires')}${result.expiresAt ? expiryLine(result.expiresAt, now) : 'never'}`);
   out.say(`  ${label('Connection')}${result.connectionStringServed ? 'served by the API' : 'no longer served by the API (use the Neon console)'}`);
-  if (result.status !== 'CLAIMED') out.say(`  ${label('Claim')}${c.cyan(result.claimUrl)}  ${c.dim('(npx get-db claim)')}`);
+  if (result.status !== 'CLAIMED') out.say(`  ${label('Claim')}${c.cyan(result.claimUrl)}  ${c.dim(`(${getDbCommand('claim', envFile, cwd)})`)}`);
   out.result({
     ok: true,
     action: 'status',
