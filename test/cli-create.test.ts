@@ -4,7 +4,7 @@ import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli, tempProject } from './helpers/cli.js';
+import { createWith, runCli, tempProject } from './helpers/cli.js';
 import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
 
 let api: FakeApi;
@@ -13,10 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-
-async function createIn(cwd: string, args: string[] = [], env: Record<string, string | undefined> = {}) {
-  return runCli(['-y', '--api-url', api.apiUrl, ...args], { cwd, env });
-}
+const createIn = (cwd: string, args?: string[], env?: Record<string, string | undefined>) => createWith(api, cwd, args, env);
 
 describe('get-db -y', () => {
   test('writes the documented block with the server claim URL and expiry, and a 0600 file', async () => {

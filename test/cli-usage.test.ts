@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli, startCli, tempProject } from './helpers/cli.js';
+import { createWith, runCli, startCli, tempProject } from './helpers/cli.js';
 import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
 
 let api: FakeApi;
@@ -12,9 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-async function createIn(cwd: string, args: string[] = [], env: Record<string, string | undefined> = {}) {
-  return runCli(['-y', '--api-url', api.apiUrl, ...args], { cwd, env });
-}
+const createIn = (cwd: string, args?: string[], env?: Record<string, string | undefined>) => createWith(api, cwd, args, env);
 
 describe('bad input is refused before anything is created (exit 2)', () => {
   const cases: Array<[string, string[], RegExp, string]> = [

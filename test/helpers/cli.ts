@@ -77,3 +77,12 @@ export function runCli(args: string[], options: RunOptions): Promise<CliResult> 
 export async function tempProject(prefix = 'get-db-test-'): Promise<string> {
   return realpath(await mkdtemp(join(tmpdir(), prefix)));
 }
+
+/**
+ * `get-db -y --api-url <api>` plus `args`, in `cwd`: a create as a script runs it.
+ * @example
+ * const result = await createWith(api, await tempProject(), ['--json']);
+ */
+export function createWith(api: { apiUrl: string }, cwd: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return runCli(['-y', '--api-url', api.apiUrl, ...args], { cwd, env });
+}
