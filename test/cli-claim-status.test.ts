@@ -100,6 +100,18 @@ describe('get-db claim', () => {
     expect(JSON.parse(json.stdout)).toEqual({ ok: true, action: 'claim', claimUrl: result.claimUrl, status: null, opened: false, warnings: [expect.stringMatching(/^Could not check the database's status/)] });
   });
 
+  test('an API that hangs: claim gives the URL after one short attempt (not a create’s four 15 s ones), with a warning', async () => {
+    const { cwd, result } = await projectWithDatabase();
+    api.hang(4);
+    const asked = api.requests.length;
+    const started = Date.now();
+    const run = await runCli(['claim', '--json', '--api-url', api.apiUrl], { cwd });
+    api.resetScript();
+    expect(Date.now() - started).toBeLessThan(15_000); // one 15 s attempt alone would not fit, four took a minute
+    expect(api.requests.length - asked).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, claimUrl: result.claimUrl, status: null, warnings: [expect.stringMatching(/did not answer within 5 s/)] });
+  });
+
   test('a bad -p is refused (exit 2), not silently ignored (claim and status)', async () => {
     const { cwd } = await projectWithDatabase();
     for (const command of ['claim', 'status']) {

@@ -1,5 +1,5 @@
 /** What the API says now about the database a claim URL points to. */
-import { getDatabase, databaseIdFromClaimUrl } from '../provision/api.js';
+import { getDatabase, databaseIdFromClaimUrl, type ApiCallOptions } from '../provision/api.js';
 import type { InstagresDatabase } from '../types.js';
 import { GetDbError, isGetDbError } from '../errors.js';
 import { displayPath, getDbCommand } from '../report/format.js';
@@ -12,9 +12,10 @@ export interface DatabaseStatus {
   claimUrl: string;
 }
 
-export async function fetchStatus(opts: { apiUrl: string; claimUrl: string; signal?: AbortSignal }): Promise<DatabaseStatus> {
-  const id = databaseIdFromClaimUrl(opts.claimUrl);
-  const database = await getDatabase({ apiUrl: opts.apiUrl, id, signal: opts.signal });
+export async function fetchStatus(opts: ApiCallOptions & { claimUrl: string }): Promise<DatabaseStatus> {
+  const { claimUrl, ...call } = opts;
+  const id = databaseIdFromClaimUrl(claimUrl);
+  const database = await getDatabase({ ...call, id });
   const expires = database.expires_at ? new Date(database.expires_at) : undefined;
   return {
     id: database.id,

@@ -16,11 +16,17 @@ interface ClaimOptions {
   apiUrl?: string;
 }
 
+/**
+ * The status is advice and the URL is already known: one short attempt, so an API that
+ * hangs costs seconds, not the minute of a create's four 15 s attempts.
+ */
+const STATUS_CHECK = { timeoutMs: 5_000, retries: 0 };
+
 /** The API's word is advice: if it can't be reached, the URL is still worth opening. */
 async function tryStatus(envFile: string, apiUrl: string, claimUrl: string, warnings: string[]): Promise<DatabaseStatus | undefined> {
   const cancel = abortOnSignals();
   try {
-    return await fetchStatusOf(envFile, process.cwd(), { apiUrl, claimUrl, signal: cancel.signal }, ', so it cannot be claimed');
+    return await fetchStatusOf(envFile, process.cwd(), { apiUrl, claimUrl, signal: cancel.signal, ...STATUS_CHECK }, ', so it cannot be claimed');
   } catch (error) {
     if (isGetDbError(error) && (error.code === 'CANCELLED' || error.code === 'NOT_FOUND')) throw error;
     const why = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
