@@ -145,6 +145,18 @@ describe('`get-db seed` says what remains, as a create does', () => {
   });
 });
 
+test('`get-db seed` with only a pooled DATABASE_URL (pasted from the console) seeds through its direct host', async () => {
+  const cwd = await tempProject();
+  await writeFile(join(cwd, 'schema.sql'), 'create table t (id int);\n');
+  expect((await seedCommand(cwd)).code).toBe(0);
+  const { vars } = await envOf(cwd);
+  await writeFile(join(cwd, '.env'), `DATABASE_URL=${vars.DATABASE_URL}\n`);
+  await writeFile(join(cwd, 'more.sql'), 'create table u (id int);\n');
+  const seeded = await runCli(['seed', 'more.sql', '--json'], { cwd });
+  expect(seeded.code, seeded.stderr).toBe(0);
+  expect(await tableExists(vars.DATABASE_URL_DIRECT!, 'u')).toBe(true);
+});
+
 describe('--no-transaction', () => {
   test('a failure leaves what earlier batches ran, and says so; the note stays for the re-run', async () => {
     const cwd = await tempProject();

@@ -3,6 +3,7 @@ import { parse } from 'dotenv';
 import { GetDbError } from '../errors.js';
 import { readEnvFile } from '../env/env-file.js';
 import { validatePrefix } from '../plan/validate.js';
+import { toDirectUrl } from '../provision/direct-url.js';
 import { claimUrlKey, directKey } from './keys.js';
 
 // Newest first: names earlier versions of the tools wrote.
@@ -55,12 +56,16 @@ export function findClaimExpiry(text: string, claimUrl: string): Date | undefine
   return found;
 }
 
-/** The direct URL when there is one: seeding through a pooler breaks session state. */
+/**
+ * The direct URL: seeding through a pooler breaks session state. With only `key` in the
+ * file (a URL pasted from Neon's console), its direct host is derived as at create.
+ *
+ * @example
+ * findDatabaseUrl({ DATABASE_URL: 'postgresql://u:p@ep-x-pooler.neon.tech/db' }, 'DATABASE_URL'); // { key: 'DATABASE_URL', url: 'postgresql://u:p@ep-x.neon.tech/db' }
+ */
 export function findDatabaseUrl(vars: Record<string, string>, key: string): { key: string; url: string } {
-  for (const candidate of [directKey(key), key]) {
-    const url = vars[candidate];
-    if (url) return { key: candidate, url };
-  }
+  if (vars[directKey(key)]) return { key: directKey(key), url: vars[directKey(key)]! };
+  if (vars[key]) return { key, url: toDirectUrl(vars[key]) };
   throw new GetDbError('NO_DATABASE_URL', `No ${key} in the env file.`, {
     hint: 'Run npx get-db first, or name the variable with -k and the file with -e.',
   });
