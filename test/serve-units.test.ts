@@ -71,6 +71,7 @@ describe('serve options', () => {
 
   test.each([
     [{}, /needs a PostgreSQL/],
+    [{ port: 'abc' }, /--port must be a number/], // a typo is named before what is missing
     [{ postgresUrl: ADMIN, embedded: true }, /either --postgres-url or --embedded/],
     [{ postgresUrl: ADMIN, dataDir: '/tmp/x' }, /--data-dir goes with --embedded/],
     [{ postgresUrl: 'mysql://x@y/z' }, /--postgres-url is not usable: the scheme is mysql/],

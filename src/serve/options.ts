@@ -180,17 +180,10 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
   const given = list(raw.postgresUrl);
   const postgresUrls = given.length > 0 ? given : env.GET_DB_SERVE_POSTGRES_URL ? [env.GET_DB_SERVE_POSTGRES_URL] : [];
   const embedded = raw.embedded === true;
-  if (embedded && postgresUrls.length > 0) throw usage('Give either --postgres-url or --embedded, not both.');
-  if (!embedded && postgresUrls.length === 0) {
-    throw usage('get-db serve needs a PostgreSQL to provision on.', 'Pass --postgres-url <admin URL> (or GET_DB_SERVE_POSTGRES_URL), or --embedded to start one.');
-  }
-  if (raw.dataDir !== undefined && !embedded) throw usage('--data-dir goes with --embedded.');
   const host = text(raw.host) ?? '127.0.0.1';
   const metricsToken = env.GET_DB_SERVE_METRICS_TOKEN || undefined;
-  checkServers(postgresUrls.map(checkPostgresUrl), list(raw.publicHost).map(checkPublicHost));
-  if (metricsToken !== undefined && raw.metrics !== true) throw usage('GET_DB_SERVE_METRICS_TOKEN is set but --metrics is not given.', 'Add --metrics to serve GET /metrics.');
-  if (host.trim() === '') throw usage('--host must not be empty.');
-  return {
+  // Each value is checked first, so a typo is named before what is missing is.
+  const options: ServeOptions = {
     port: parsePort(text(raw.port) ?? '3000'),
     host,
     postgresUrls: postgresUrls.map(checkPostgresUrl),
@@ -212,4 +205,13 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     metrics: raw.metrics === true,
     metricsToken,
   };
+  if (embedded && postgresUrls.length > 0) throw usage('Give either --postgres-url or --embedded, not both.');
+  if (!embedded && postgresUrls.length === 0) {
+    throw usage('get-db serve needs a PostgreSQL to provision on.', 'Pass --postgres-url <admin URL> (or GET_DB_SERVE_POSTGRES_URL), or --embedded to start one.');
+  }
+  if (raw.dataDir !== undefined && !embedded) throw usage('--data-dir goes with --embedded.');
+  checkServers(options.postgresUrls, options.publicHosts);
+  if (metricsToken !== undefined && raw.metrics !== true) throw usage('GET_DB_SERVE_METRICS_TOKEN is set but --metrics is not given.', 'Add --metrics to serve GET /metrics.');
+  if (host.trim() === '') throw usage('--host must not be empty.');
+  return options;
 }
