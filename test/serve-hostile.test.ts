@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import pg from 'pg';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
 import { createRoleAndDatabase, dropRoleAndDatabase, TEMPLATE } from '../src/serve/postgres/cluster.js';
-import { inDatabaseVia } from '../src/serve/postgres/prepare.js';
+import { inDatabaseVia, openClient } from '../src/serve/postgres/prepare.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/postgres/embedded.js';
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
 import { connectError, createDb, eventually, postJson, withClient } from './helpers/serve-http.js';
@@ -76,10 +76,8 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
       expect((await fetch(owner.claim_url, { method: 'POST' })).status).toBe(200);
       const neighbourRole = decodeURIComponent(new URL(neighbour.connection_string!).username);
       await withClient(owner.connection_string!, (c) => c.query(`CREATE TABLE bait (i int); GRANT SELECT ON bait TO ${neighbourRole}`));
-      const held = new pg.Client(pgConfigFromUrl(owner.connection_string!));
-      held.on('error', () => {});
+      const held = await openClient(pgConfigFromUrl(owner.connection_string!));
       try {
-        await held.connect();
         await held.query('BEGIN; ALTER TABLE bait ADD COLUMN j int'); // DROP OWNED's REVOKE waits for bait's row
         await eventually(async () => gone(neighbourRole));
       } finally {
@@ -139,10 +137,8 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
     if (major < 15) test('REVOKE its own role FROM serve’s admin, with a session open: its login and database still go', async () => {
       const db = await createDb(serve.apiUrl);
       const role = decodeURIComponent(new URL(db.connection_string!).username);
-      const held = new pg.Client(pgConfigFromUrl(db.connection_string!));
-      held.on('error', () => {});
+      const held = await openClient(pgConfigFromUrl(db.connection_string!));
       try {
-        await held.connect();
         await held.query(`REVOKE ${role} FROM ${admin.name}`);
         await eventually(async () => gone(role));
         expect(await held.query('SELECT 1').then(() => 'alive', () => 'ended')).toBe('ended');
@@ -204,10 +200,8 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
       expect((await fetch(claimed.claim_url, { method: 'POST' })).status).toBe(200);
       const own = dbName(holder.connection_string!);
       const neighbourRole = decodeURIComponent(new URL(neighbour.connection_string!).username);
-      const held = [new pg.Client(pgConfigFromUrl(holder.connection_string!)), new pg.Client(pgConfigFromUrl(claimed.connection_string!))];
+      const held = await Promise.all([holder, claimed].map((db) => openClient(pgConfigFromUrl(db.connection_string!))));
       try {
-        for (const c of held) c.on('error', () => {});
-        await Promise.all(held.map((c) => c.connect()));
         await held[0]!.query(`BEGIN; ALTER ROLE CURRENT_USER PASSWORD 'mine now'; ALTER DATABASE ${own} SET work_mem = '1MB';
           ALTER ROLE CURRENT_USER IN DATABASE ${own} SET work_mem = '1MB'`);
         await held[1]!.query(`BEGIN; CREATE TABLE bait (i int); GRANT SELECT ON bait TO ${neighbourRole}`);
@@ -222,9 +216,7 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
       const limited = await spawnServe(serveArgs(['--sweep-interval', '300ms', '--connections-per-database', '2']));
       const events = () => [...limited.logs(), ...serve.logs()];
       const grip = async (url: string, sql: string) => {
-        const c = new pg.Client(pgConfigFromUrl(url));
-        c.on('error', () => {});
-        await c.connect();
+        const c = await openClient(pgConfigFromUrl(url));
         await c.query('SET default_transaction_read_only = off');
         await c.query(`BEGIN; ${sql}`);
         return c;
