@@ -51,7 +51,8 @@ export function postgres(options: PostgresPluginOptions): GetDbAstroIntegration 
           await startDevDatabase({
             options,
             key: options.dotEnvKey ?? DEFAULT_KEY,
-            prefix: options.envPrefix ?? (Array.isArray(envPrefix) ? envPrefix[0] : envPrefix) ?? 'PUBLIC_',
+            prefix: options.envPrefix ?? (Array.isArray(envPrefix) ? envPrefix[0] : envPrefix),
+            fallbackPrefix: 'PUBLIC_',
             mode: 'development',
             paths: resolvePaths({ root: fileURLToPath(config.root), envDir: config.vite?.envDir }, options.dotEnvFile ?? DEFAULT_ENV_FILE),
             log: logger, // Astro's logger already tags lines with the integration's name

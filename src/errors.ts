@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   // After the database exists (exit 1).
   ENV_WRITE_FAILED: 1,
   ENV_READ_FAILED: 1,
+  // Another get-db run held the env file's lock for longer than this run would wait.
+  ENV_LOCKED: 1,
   NO_CLAIM_URL: 1,
   NO_DATABASE_URL: 1,
   SEED_FAILED: 1,

@@ -3,11 +3,11 @@
  * It never prints, prompts or exits; every failure is a GetDbError with a stable code.
  */
 import { asGetDbError, GetDbError } from './errors.js';
-import { createIntoEnv, type CreateHooks } from './engine/create.js';
-import { makeCreatePlan } from './plan/plan.js';
+import { createIntoEnv, type CreateHooks, type CreateOutcome } from './engine/create.js';
+import { makeCreatePlan, type IfKeyExists } from './plan/plan.js';
 import { checkOptionTypes } from './option-checks.js';
 import { inOptionWordsError } from './option-words.js';
-import { DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_PREFIX } from './types.js';
+import { DEFAULT_ENV_FILE, DEFAULT_KEY } from './types.js';
 
 export interface InstantPostgresOptions {
   /** Names your app or template to Instagres (required). */
@@ -16,7 +16,10 @@ export interface InstantPostgresOptions {
   dotEnvFile?: string;
   /** Default `DATABASE_URL`; `<key>_DIRECT` is written too. */
   dotEnvKey?: string;
-  /** Default `PUBLIC_`: the claim URL is written as `<prefix>INSTAGRES_CLAIM_URL`. */
+  /**
+   * The claim URL is written as `<prefix>INSTAGRES_CLAIM_URL`. Default: the public prefix of
+   * the framework in `cwd`'s package.json (`NEXT_PUBLIC_`, `VITE_`…), else `PUBLIC_`: the CLI's rule.
+   */
   envPrefix?: string;
   seed?: { type: 'sql-script'; path: string };
   settings?: { logicalReplication?: boolean };
@@ -25,7 +28,10 @@ export interface InstantPostgresOptions {
   /** Default `process.cwd()`. */
   cwd?: string;
   signal?: AbortSignal;
-  /** Replace a key already in the file (old lines kept as comments). Default false: KEY_EXISTS. */
+  /**
+   * Replace a key already in the file (old lines kept as comments). Default false: KEY_EXISTS,
+   * unless the database there has expired and the API no longer knows it (then it is replaced).
+   */
   force?: boolean;
   /** Add an env file git does not ignore to .gitignore. Default true. */
   gitignore?: boolean;
@@ -34,6 +40,13 @@ export interface InstantPostgresOptions {
 }
 
 export interface InstantPostgresResult {
+  /**
+   * `created`; `resumed`: a pending seed of the database in the file was finished; `skipped`
+   * (reason `another-run`): another get-db run on this env file made it while this call waited.
+   */
+  action: 'created' | 'resumed' | 'skipped';
+  /** `expired` (created: the one in the file was gone), `seed-pending`, `another-run`, or null. */
+  reason: 'expired' | 'seed-pending' | 'another-run' | null;
   id: string;
   databaseUrl: string;
   databaseUrlDirect: string;
@@ -50,16 +63,50 @@ function requireReferrer(options: InstantPostgresOptions | undefined): string {
   return options.referrer;
 }
 
+/**
+ * Creates a claimable Postgres database and writes it into the env file; never prints,
+ * prompts or exits.
+ *
+ * @example
+ * const db = await instantPostgres({ referrer: 'my-app', dotEnvFile: '.env.local' });
+ * console.log(db.claimUrl);
+ */
 export async function instantPostgres(options: InstantPostgresOptions): Promise<InstantPostgresResult> {
+  const outcome = await createOutcome(options, options?.force ? 'replace' : 'error');
+  if (outcome.action === 'skipped' && (outcome.reason === 'key-exists' || outcome.database === undefined)) {
+    // A key that was there already is KEY_EXISTS from the engine; this is one another run wrote that is not get-db's block.
+    throw new GetDbError('KEY_EXISTS', `${outcome.key} is already set in ${outcome.envFile}; nothing was created.`);
+  }
+  const db = outcome.action === 'skipped' ? outcome.database! : outcome.action === 'created' ? { ...outcome, id: outcome.database.id } : outcome;
+  return {
+    action: outcome.action,
+    reason: (outcome.reason ?? null) as InstantPostgresResult['reason'],
+    id: db.id,
+    databaseUrl: db.databaseUrl,
+    databaseUrlDirect: db.databaseUrlDirect,
+    claimUrl: db.claimUrl,
+    claimExpiresAt: db.expiresAt,
+    envFile: outcome.envFile,
+  };
+}
+
+/**
+ * The engine's whole outcome for library options, errors in option words: what
+ * instantPostgres reports from, and what the plugins read (`skip` for a start that found the key).
+ *
+ * @example
+ * const outcome = await createOutcome({ referrer: 'my-app' }, 'skip', 'VITE_');
+ */
+export async function createOutcome(options: InstantPostgresOptions, ifKeyExists: IfKeyExists, fallbackPrefix?: string): Promise<CreateOutcome> {
   try {
-    return await createWith(options);
+    return await createWith(options, ifKeyExists, fallbackPrefix);
   } catch (error) {
     // The engine names CLI flags (--api-url, --env); a caller here set options.
     throw inOptionWordsError(asGetDbError(error));
   }
 }
 
-async function createWith(options: InstantPostgresOptions): Promise<InstantPostgresResult> {
+async function createWith(options: InstantPostgresOptions, ifKeyExists: IfKeyExists, fallbackPrefix: string | undefined): Promise<CreateOutcome> {
   const referrer = requireReferrer(options);
   checkOptionTypes(options as unknown as Record<string, unknown>);
   const plan = await makeCreatePlan({
@@ -68,23 +115,12 @@ async function createWith(options: InstantPostgresOptions): Promise<InstantPostg
     apiUrl: options.apiUrl,
     envFile: options.dotEnvFile ?? DEFAULT_ENV_FILE,
     key: options.dotEnvKey ?? DEFAULT_KEY,
-    prefix: options.envPrefix ?? DEFAULT_PREFIX,
+    prefix: options.envPrefix,
+    fallbackPrefix,
     logicalReplication: options.settings?.logicalReplication ?? false,
     seedFiles: options.seed ? [options.seed.path] : [],
-    ifKeyExists: options.force ? 'replace' : 'error',
+    ifKeyExists,
     gitignore: options.gitignore ?? true,
   });
-  const outcome = await createIntoEnv(plan, { signal: options.signal, onStep: options.onStep });
-  if (outcome.action === 'skipped') {
-    // makeCreatePlan never asks to skip; kept for the type checker.
-    throw new GetDbError('KEY_EXISTS', `${plan.key} is already set in ${plan.envFile}.`);
-  }
-  return {
-    id: outcome.action === 'created' ? outcome.database.id : outcome.id,
-    databaseUrl: outcome.databaseUrl,
-    databaseUrlDirect: outcome.databaseUrlDirect,
-    claimUrl: outcome.claimUrl,
-    claimExpiresAt: outcome.expiresAt,
-    envFile: outcome.envFile,
-  };
+  return createIntoEnv(plan, { signal: options.signal, onStep: options.onStep });
 }

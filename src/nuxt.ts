@@ -5,6 +5,7 @@
  */
 import { DEFAULT_ENV_FILE, DEFAULT_KEY } from './types.js';
 import { claimUrlKey } from './engine/keys.js';
+import { choosePrefix } from './plan/framework.js';
 import { startDevDatabase } from './vite/ensure.js';
 import { tagged } from './vite/messages.js';
 import type { PostgresPluginOptions } from './vite/options.js';
@@ -47,7 +48,8 @@ const console_ = tagged({
  */
 export default async function getDbModule(inline: Partial<PostgresPluginOptions> | undefined, nuxt: NuxtLike): Promise<void> {
   const options = { ...nuxt.options.getDb, ...inline } as PostgresPluginOptions;
-  const prefix = options.envPrefix ?? 'NUXT_PUBLIC_';
+  // The CLI's rule (package.json names nuxt: NUXT_PUBLIC_), which Nuxt maps to runtimeConfig.public.
+  const prefix = await choosePrefix(options.envPrefix, nuxt.options.rootDir, 'NUXT_PUBLIC_');
   const { public: publicConfig } = nuxt.options.runtimeConfig;
   // Declared in every build, so NUXT_PUBLIC_INSTAGRES_CLAIM_URL fills it at runtime too.
   publicConfig.instagresClaimUrl ??= '';
@@ -56,6 +58,7 @@ export default async function getDbModule(inline: Partial<PostgresPluginOptions>
     options,
     key: options.dotEnvKey ?? DEFAULT_KEY,
     prefix,
+    fallbackPrefix: prefix,
     mode: 'development',
     paths: resolvePaths({ root: nuxt.options.rootDir }, options.dotEnvFile ?? DEFAULT_ENV_FILE),
     log: console_,

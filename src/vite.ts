@@ -61,9 +61,10 @@ export function postgres(options: PostgresPluginOptions): Plugin[] {
       ? { root: resolve(config.root ?? '.'), envDir: early.envDir, envFile: resolve(early.envDir, options.dotEnvFile ?? DEFAULT_ENV_FILE) }
       : resolvePaths(config, options.dotEnvFile ?? DEFAULT_ENV_FILE);
     const log = await logFor(config);
-    const prefix = options.envPrefix ?? early?.publicPrefix ?? firstPrefix(config.envPrefix) ?? 'VITE_';
+    // Vite's envPrefix (or SvelteKit's) is what client code sees: it counts as given.
+    const prefix = options.envPrefix ?? early?.publicPrefix ?? firstPrefix(config.envPrefix);
     const key = options.dotEnvKey ?? DEFAULT_KEY;
-    releases.push(await startDevDatabase({ options, key, prefix, mode, paths, log, loadEnv: vite.loadEnv }));
+    releases.push(await startDevDatabase({ options, key, prefix, fallbackPrefix: 'VITE_', mode, paths, log, loadEnv: vite.loadEnv }));
   }
 
   return [

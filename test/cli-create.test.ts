@@ -66,6 +66,7 @@ describe('get-db -y', () => {
       envFile: join(cwd, '.env'),
       keysWritten: ['DATABASE_URL', 'DATABASE_URL_DIRECT', 'PUBLIC_INSTAGRES_CLAIM_URL'],
       replaced: false,
+      reason: null,
       gitignoreAdded: null,
       seed: null,
       warnings: [],

@@ -41,6 +41,8 @@ describe('instantPostgres', () => {
     const result = await instantPostgres({ referrer: 'lib-test', cwd, dotEnvFile: '.env.local', apiUrl: api.apiUrl });
     const db = api.lastCreated()!;
     expect(result).toEqual({
+      action: 'created',
+      reason: null,
       id: db.id,
       databaseUrl: db.connection_string,
       databaseUrlDirect: db.connection_string!.replace('-pooler.', '.'),

@@ -6,24 +6,29 @@ import { GetDbError, isGetDbError, withDetails } from '../errors.js';
 import { formatEnvBlock } from '../env/env-block.js';
 import { applyEnvBlock, hasKey } from '../env/env-edit.js';
 import { readEnvFile, writeFileAtomic } from '../env/env-file.js';
-import { hasPendingSeed } from '../env/seed-pending.js';
+import { lockEnvFile } from '../env/env-lock.js';
 import type { IgnoreTarget } from '../env/gitignore.js';
 import type { CreatePlan } from '../plan/plan.js';
-import type { InstagresDatabase } from '../types.js';
+import { DEFAULT_API_URL, type InstagresDatabase } from '../types.js';
 import { envKeysFor } from './keys.js';
 import type { ResumedSeed } from './resume.js';
-import { reseedCommand, scanSeedFiles, seedLabels, seedStep } from './seed-step.js';
-import { getDbCommand } from '../report/format.js';
+import { scanSeedFiles, seedLabels, seedStep } from './seed-step.js';
 import { publicPrefixOf } from '../plan/framework.js';
 import { expiryWarnings } from './expiry.js';
+import { decide, type Intent } from './decide.js';
+import { changedMeanwhile, lookForKey, shadowWarnings } from './existing.js';
+import { readDatabaseInFile, type DatabaseInFile } from './project-env.js';
 import type { SeedScan } from '../seed/prescan.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
 
 export type { ResumedSeed } from './resume.js';
 
 
-/** `check`: the seed files are pre-scanned (only when seeding), before anything is created. */
-export type CreateStep = 'check' | 'provision' | 'write' | 'seed';
+/**
+ * `wait`: another get-db run holds the env file (said once it has lasted a second);
+ * `check`: the seed files are pre-scanned (only when seeding), before anything is created.
+ */
+export type CreateStep = 'wait' | 'check' | 'provision' | 'write' | 'seed';
 
 export interface CreateHooks {
   signal?: AbortSignal;
@@ -40,8 +45,10 @@ export interface CreatedDatabase {
   expiresAt: Date;
   envFile: string;
   keysWritten: string[];
-  /** True when earlier values were kept as comments (--force). */
+  /** True when earlier values were kept as comments (--force, or an expired database). */
   replaced: boolean;
+  /** 'expired': the key held a database the API no longer knows, so it was replaced. */
+  reason: 'expired' | undefined;
   /** The .gitignore that now lists the env file, when this run added it. */
   gitignoreAdded: string | undefined;
   seed: SeedSummary | undefined;
@@ -50,9 +57,13 @@ export interface CreatedDatabase {
 
 export interface SkippedCreate {
   action: 'skipped';
-  reason: 'key-exists';
+  /** `another-run`: another get-db run on this env file made (or seeded) the database while this one waited. */
+  reason: 'key-exists' | 'another-run';
+  /** The file that sets the key: the env file, or another one the framework reads. */
   envFile: string;
   key: string;
+  /** `another-run`: the database that run wrote, as get-db's block describes it. */
+  database: DatabaseInFile | undefined;
   warnings: string[];
 }
 
@@ -90,7 +101,7 @@ async function provision(plan: CreatePlan, hooks: CreateHooks) {
 type Provisioned = Awaited<ReturnType<typeof provision>>;
 
 /** Re-reads the file just before writing, so edits made while we provisioned survive. */
-async function writeEnv(plan: CreatePlan, created: Provisioned): Promise<string[]> {
+async function writeEnv(plan: CreatePlan, created: Provisioned, replace: boolean): Promise<string[]> {
   const values = {
     key: plan.key,
     prefix: plan.prefix,
@@ -98,6 +109,8 @@ async function writeEnv(plan: CreatePlan, created: Provisioned): Promise<string[
     databaseUrlDirect: created.databaseUrlDirect,
     claimUrl: created.database.claim_url,
     expiresAt: created.expiresAt,
+    // Recorded so that status and claim ask the server that made it.
+    apiUrl: plan.apiUrl === DEFAULT_API_URL ? undefined : plan.apiUrl,
     // Written with the block, removed once the seed commits: a re-run then knows to finish it.
     seedPending: seedLabels(plan),
   };
@@ -106,7 +119,7 @@ async function writeEnv(plan: CreatePlan, created: Provisioned): Promise<string[
   try {
     block = formatEnvBlock(values);
     const current = (await readEnvFile(plan.envFile)) ?? '';
-    const next = applyEnvBlock(current, { key: plan.key, prefix: plan.prefix, block, replace: plan.ifKeyExists === 'replace', now: new Date() });
+    const next = applyEnvBlock(current, { key: plan.key, prefix: plan.prefix, block, replace, now: new Date() });
     await writeFileAtomic(plan.envFile, next);
   } catch (error) {
     // The database exists: whatever went wrong, hand its lines over rather than lose them.
@@ -122,29 +135,44 @@ async function writeEnv(plan: CreatePlan, created: Provisioned): Promise<string[
 
 /**
  * The whole pipeline: skip, resume a pending seed, or provision → write env → gitignore → seed.
- * Every failure once the database exists carries its id, claim URL and env file in `details`.
+ * Whatever writes runs under the env file's lock, so runs at once on one file make one
+ * database: the others wait, then report it. Every failure once the database exists carries
+ * its id, claim URL and env file in `details`.
  *
  * @example
  * const outcome = await createIntoEnv(await makeCreatePlan({ referrer: 'my-app', ifKeyExists: 'skip' }));
  */
 export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): Promise<CreateOutcome> {
-  const existing = await readEnvFile(plan.envFile);
-  const fileHasKey = existing !== undefined && hasKey(existing, plan.key);
-  const warnings = [...publicKeyWarnings(plan), ...shellShadowWarnings(plan, fileHasKey)];
-  const pending = fileHasKey && hasPendingSeed(existing, plan.key);
-  if (pending && plan.seedFiles.length > 0 && plan.ifKeyExists !== 'replace') {
-    const { resumeSeed } = await import('./resume.js');
-    return resumeSeed(plan, existing, hooks, warnings);
+  const look = await lookForKey(plan);
+  const warnings = [...publicKeyWarnings(plan), ...shellShadowWarnings(plan, look.found !== undefined)];
+  const intent = await decide(plan, look, warnings, hooks).catch(untouchedIfCancelled(plan, 'Cancelled while asking the API about the database in it'));
+  if ('action' in intent) return intent;
+  const lock = await lockEnvFile(plan.envFile, { signal: hooks.signal, onWait: () => hooks.onStep?.('wait') }).catch(
+    untouchedIfCancelled(plan, 'Cancelled while waiting for another get-db run'),
+  );
+  try {
+    const now = await readEnvFile(plan.envFile);
+    if (now !== undefined && hasKey(now, plan.key) && changedMeanwhile(look.text, now, plan.key)) return anotherRun(plan, now, warnings);
+    if (intent.kind === 'resume') {
+      const { resumeSeed } = await import('./resume.js');
+      return await resumeSeed(plan, now ?? '', hooks, warnings);
+    }
+    const replaced = intent.replace && look.found?.file === plan.envFile;
+    return await createNew({ ...plan, apiUrl: intent.apiUrl }, { ...intent, replaced }, warnings, hooks);
+  } finally {
+    await lock.release();
   }
-  if (fileHasKey && plan.ifKeyExists === 'skip') {
-    warnings.push(...skipWarnings(plan, pending), ...(await emptyKeyWarnings(plan, existing)));
-    return { action: 'skipped', reason: 'key-exists', envFile: plan.envFile, key: plan.key, warnings };
-  }
-  if (fileHasKey && plan.ifKeyExists === 'error') {
-    throw new GetDbError('KEY_EXISTS', `${plan.key} is already set in ${plan.envFile}; nothing was created.`, {
-      hint: 'Pass force: true (CLI: --force) to replace it; the old lines are kept as comments.',
-    });
-  }
+}
+
+/** While this run waited, another wrote the key: its database is the answer. */
+function anotherRun(plan: CreatePlan, text: string, warnings: string[]): SkippedCreate {
+  const database = readDatabaseInFile(text, plan.key, plan.prefix);
+  return { action: 'skipped', reason: 'another-run', envFile: plan.envFile, key: plan.key, database: typeof database === 'string' ? undefined : database, warnings };
+}
+
+type CreateIntent = Extract<Intent, { kind: 'create' }> & { replaced: boolean };
+
+async function createNew(plan: CreatePlan, intent: CreateIntent, warnings: string[], hooks: CreateHooks): Promise<CreatedDatabase> {
   const scan = await checkSeed(plan, hooks).catch(untouchedIfCancelled(plan, 'Cancelled while checking the seed files'));
   // git's answer (one or two short processes) is asked while the API works, and acted on
   // only once the database exists and the env file is written.
@@ -152,7 +180,9 @@ export async function createIntoEnv(plan: CreatePlan, hooks: CreateHooks = {}): 
   hooks.onStep?.('provision');
   const created = await provision(plan, hooks).catch(untouchedIfCancelled(plan, 'Cancelled before the API answered'));
   try {
-    return await finishCreate(plan, created, { replaced: fileHasKey, warnings, ignoreTarget, scan }, hooks);
+    if (intent.replace) warnings.push(...(await shadowWarnings(plan)));
+    const state = { replace: intent.replace, replaced: intent.replaced, reason: intent.reason, warnings, ignoreTarget, scan };
+    return await finishCreate(plan, created, state, hooks);
   } catch (error) {
     throw withDetails(error, { databaseId: created.database.id, claimUrl: created.database.claim_url, envFile: plan.envFile });
   }
@@ -175,29 +205,12 @@ async function checkSeed(plan: CreatePlan, hooks: CreateHooks): Promise<SeedScan
   return scanSeedFiles(plan, hooks.signal);
 }
 
-/** A skip is never silent about a seed: one that was asked for, or one still pending. */
-function skipWarnings(plan: CreatePlan, pending: boolean): string[] {
-  if (plan.seedFiles.length > 0) {
-    return [`--seed was not applied: ${plan.key} already holds a database. To seed that one: ${reseedCommand(plan)}`];
-  }
-  if (pending) {
-    return [`The seed of the database in ${plan.envFile} never finished ("# get-db: seed pending for ${plan.key}"). Run the same command with --seed <file> again, or ${reseedCommand({ ...plan, seedFiles: [] }).trimEnd()} <file>.`];
-  }
-  return [];
-}
-
-/**
- * `DATABASE_URL=` (an .env.example copied as it is) reads as "not set" to the app, yet the
- * key is in the file, so it is skipped like any other: say so, or "already set" misleads.
- */
-async function emptyKeyWarnings(plan: CreatePlan, text: string): Promise<string[]> {
-  const { parse } = await import('dotenv');
-  if (parse(text)[plan.key] !== '') return [];
-  return [`${plan.key} is in ${plan.envFile} but empty, and was left so. To fill it with a new database: ${getDbCommand('--force', plan.envFile, process.cwd())} (the empty line stays as a comment).`];
-}
-
 interface CreateState {
+  /** Comment out the key's earlier lines. */
+  replace: boolean;
+  /** There were some in the env file. */
   replaced: boolean;
+  reason: CreatedDatabase['reason'];
   warnings: string[];
   /** git's answer, asked while the API worked. */
   ignoreTarget: Promise<IgnoreTarget | undefined> | undefined;
@@ -207,7 +220,7 @@ interface CreateState {
 
 async function finishCreate(plan: CreatePlan, created: Provisioned, state: CreateState, hooks: CreateHooks): Promise<CreatedDatabase> {
   hooks.onStep?.('write');
-  const keysWritten = await writeEnv(plan, created);
+  const keysWritten = await writeEnv(plan, created, state.replace);
   const gitignoreAdded = await addToGitignore(plan.envFile, state.ignoreTarget, state.warnings);
   let seed: SeedSummary | undefined;
   if (plan.seedFiles.length > 0) {
@@ -223,6 +236,7 @@ async function finishCreate(plan: CreatePlan, created: Provisioned, state: Creat
     envFile: plan.envFile,
     keysWritten,
     replaced: state.replaced,
+    reason: state.reason,
     gitignoreAdded,
     seed,
     warnings: [...state.warnings, ...expiryWarnings(created.expiresAt, new Date())],

@@ -3,20 +3,31 @@ import { parse } from 'dotenv';
 import { GetDbError } from '../errors.js';
 import { readEnvFile } from '../env/env-file.js';
 import { validatePrefix } from '../plan/validate.js';
+import { databaseIdFromClaimUrl } from '../provision/api.js';
 import { toDirectUrl } from '../provision/direct-url.js';
 import { claimUrlKey, directKey } from './keys.js';
 
 // Newest first: names earlier versions of the tools wrote.
 const CLAIM_URL_SUFFIXES = ['INSTAGRES_CLAIM_URL', 'POSTGRES_CLAIM_URL', 'NEON_LAUNCHPAD_CLAIM_URL'];
 
-export async function readProjectEnv(envFile: string): Promise<Record<string, string>> {
+/** The env file's text; ENV_READ_FAILED when there is none. */
+async function readProjectText(envFile: string): Promise<string> {
   const text = await readEnvFile(envFile);
   if (text === undefined) {
     throw new GetDbError('ENV_READ_FAILED', `There is no env file at ${envFile}.`, {
       hint: 'Run npx get-db first, or point to your file with -e <path>.',
     });
   }
-  return parse(text);
+  return text;
+}
+
+/**
+ * The env file's variables, as dotenv reads them; ENV_READ_FAILED when there is no file.
+ * @example
+ * const vars = await readProjectEnv('/app/.env'); // { DATABASE_URL: 'postgresql://…', … }
+ */
+export async function readProjectEnv(envFile: string): Promise<Record<string, string>> {
+  return parse(await readProjectText(envFile));
 }
 
 /**
@@ -56,6 +67,39 @@ export function findClaimExpiry(text: string, claimUrl: string): Date | undefine
   return found;
 }
 
+/** A database as get-db's block in an env file describes it. */
+export interface DatabaseInFile {
+  id: string;
+  databaseUrl: string;
+  databaseUrlDirect: string;
+  claimUrl: string;
+  expiresAt: Date;
+}
+
+/**
+ * The database in `key`, read from get-db's block (the expiry to the second, as written);
+ * when a part is missing, what it is, for the caller's message.
+ *
+ * @example
+ * const found = readDatabaseInFile(text, 'DATABASE_URL', 'PUBLIC_');
+ * if (typeof found === 'string') throw new Error(`${found} is missing`);
+ */
+export function readDatabaseInFile(text: string, key: string, prefix: string): DatabaseInFile | string {
+  const vars = parse(text);
+  const databaseUrl = vars[key];
+  if (!databaseUrl) return `a value for ${key}`;
+  let claimUrl: string;
+  try {
+    claimUrl = findClaimUrl(vars, prefix).url;
+  } catch {
+    return 'its claim URL';
+  }
+  const expiresAt = findClaimExpiry(text, claimUrl);
+  if (!expiresAt) return 'the "# Claimable DB expires at" comment';
+  const id = databaseIdFromClaimUrl(claimUrl);
+  return { id, databaseUrl, databaseUrlDirect: findDatabaseUrl(vars, key).url, claimUrl, expiresAt };
+}
+
 /**
  * The direct URL: seeding through a pooler breaks session state. With only `key` in the
  * file (a URL pasted from Neon's console), its direct host is derived as at create.
@@ -71,17 +115,44 @@ export function findDatabaseUrl(vars: Record<string, string>, key: string): { ke
   });
 }
 
+// get-db's claim comment, and the notes that follow it in the same block.
+const CLAIM_AND_NOTES = /^# Claim it now to your account: (\S+)\r?\n((?:# get-db: [^\r\n]*(?:\r?\n|$))*)/gm;
+
 /**
- * What `claim` and `status` start from: the env file's claim URL, which must be a web page.
+ * The API recorded in the block of this claim URL (`# get-db: api …`), if any: written for a
+ * database made by a server other than Instagres.
  *
  * @example
- * const claimUrl = await readClaimUrl('/app/.env.local'); // 'https://instagres.com/claim/…'
+ * findRecordedApi(text, 'http://127.0.0.1:3000/claim/0190…'); // 'http://127.0.0.1:3000/api/v1'
  */
-export async function readClaimUrl(envFile: string, prefix?: string): Promise<string> {
+export function findRecordedApi(text: string, claimUrl: string): string | undefined {
+  let found: string | undefined;
+  for (const [, url, notes] of text.matchAll(CLAIM_AND_NOTES)) {
+    if (url !== claimUrl) continue;
+    found = /^# get-db: api (\S+)/m.exec(notes ?? '')?.[1];
+  }
+  return found;
+}
+
+/** What `claim` and `status` start from. */
+export interface DatabaseRef {
+  claimUrl: string;
+  /** The API the env file says made it; undefined for Instagres (or a file from before it was recorded). */
+  apiUrl: string | undefined;
+}
+
+/**
+ * The env file's claim URL, which must be a web page, and the API that made it.
+ *
+ * @example
+ * const { claimUrl, apiUrl } = await readDatabaseRef('/app/.env.local'); // 'https://instagres.com/claim/…', undefined
+ */
+export async function readDatabaseRef(envFile: string, prefix?: string): Promise<DatabaseRef> {
   if (prefix !== undefined) validatePrefix(prefix);
-  const { url } = findClaimUrl(await readProjectEnv(envFile), prefix, envFile);
+  const text = await readProjectText(envFile);
+  const { url } = findClaimUrl(parse(text), prefix, envFile);
   requireHttpUrl(url, 'claim URL');
-  return url;
+  return { claimUrl: url, apiUrl: findRecordedApi(text, url) };
 }
 
 /** Only web pages are opened or followed: never file:, javascript: or a custom scheme. */

@@ -3,12 +3,10 @@
  * file holds the database and a "seed pending" note, and a seed is asked for again. The seed
  * runs on that database; no new one is made.
  */
-import { parse } from 'dotenv';
 import { GetDbError, withDetails } from '../errors.js';
 import type { CreatePlan } from '../plan/plan.js';
-import { databaseIdFromClaimUrl } from '../provision/api.js';
 import type { SeedSummary } from '../seed/types.js';
-import { findClaimExpiry, findClaimUrl, findDatabaseUrl } from './project-env.js';
+import { readDatabaseInFile, type DatabaseInFile } from './project-env.js';
 import { seedStep, type SeedStepHooks } from './seed-step.js';
 
 export interface ResumedSeed {
@@ -25,27 +23,13 @@ export interface ResumedSeed {
   warnings: string[];
 }
 
-type PendingDatabase = Omit<ResumedSeed, 'action' | 'reason' | 'envFile' | 'key' | 'seed' | 'warnings'>;
-
 /** The database the note belongs to, from get-db's own block; refuses to guess when it was edited away. */
-function pendingDatabase(plan: CreatePlan, text: string): PendingDatabase {
-  const vars = parse(text);
-  const broken = (what: string) =>
-    new GetDbError('ENV_READ_FAILED', `${plan.envFile} says a seed is pending for ${plan.key}, but ${what} is missing, so get-db will not guess which database it is.`, {
-      hint: `Seed it with npx get-db seed, then delete the line "# get-db: seed pending for ${plan.key}: …"; or pass --force for a new database.`,
-    });
-  const databaseUrl = vars[plan.key];
-  if (!databaseUrl) throw broken(`a value for ${plan.key}`);
-  let claimUrl: string;
-  try {
-    claimUrl = findClaimUrl(vars, plan.prefix).url;
-  } catch {
-    throw broken('its claim URL');
-  }
-  const expiresAt = findClaimExpiry(text, claimUrl);
-  if (!expiresAt) throw broken('the "# Claimable DB expires at" comment');
-  const id = databaseIdFromClaimUrl(claimUrl);
-  return { id, databaseUrl, databaseUrlDirect: findDatabaseUrl(vars, plan.key).url, claimUrl, expiresAt };
+function pendingDatabase(plan: CreatePlan, text: string): DatabaseInFile {
+  const found = readDatabaseInFile(text, plan.key, plan.prefix);
+  if (typeof found !== 'string') return found;
+  throw new GetDbError('ENV_READ_FAILED', `${plan.envFile} says a seed is pending for ${plan.key}, but ${found} is missing, so get-db will not guess which database it is.`, {
+    hint: `Seed it with npx get-db seed, then delete the line "# get-db: seed pending for ${plan.key}: …"; or pass --force for a new database.`,
+  });
 }
 
 /**

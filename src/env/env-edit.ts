@@ -19,8 +19,8 @@ export interface ApplyEnvBlockOptions {
 }
 
 const BOM = '\uFEFF';
-// The comment lines formatEnvBlock writes above the values (the seed note included).
-const OUR_COMMENT = /^# (?:Claimable DB expires at|Claim it now to your account|get-db: seed pending for [\w.-]+): .*(?:\r\n|\r|\n)?$/;
+// The comment lines formatEnvBlock writes above the values (the API and seed notes included).
+const OUR_COMMENT = /^# (?:(?:Claimable DB expires at|Claim it now to your account|get-db: seed pending for [\w.-]+): |get-db: api ).*(?:\r\n|\r|\n)?$/;
 
 export function hasKey(text: string, key: string): boolean {
   return findAssignments(text, key).length > 0;

@@ -56,8 +56,11 @@ function unreadableEnv(path: string, why: string, cause?: unknown): GetDbError {
 /**
  * Where the bytes really go: the target of a symlink (so the link stays a link), even when
  * that target does not exist yet (a dangling link, e.g. into a secrets folder).
+ *
+ * @example
+ * await resolveTarget('/app/.env'); // '/secrets/app.env' when .env links there
  */
-async function resolveTarget(path: string): Promise<string> {
+export async function resolveTarget(path: string): Promise<string> {
   let current = path;
   for (let hops = 0; hops < 40; hops++) {
     try {

@@ -1,18 +1,35 @@
 /**
- * The prefix that makes the claim URL visible to the project's client code, from the
- * framework its package.json names. `--prefix` always wins over this guess.
+ * The project's framework, from the dependencies its package.json names: the public prefix
+ * that makes the claim URL visible to client code, and the env files its dev server reads.
+ * `--prefix` always wins over this guess.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_PREFIX } from '../types.js';
 
+export interface Framework {
+  name: string;
+  /** Its public prefix: client code sees only variables under it. */
+  prefix: string;
+  /**
+   * The env files its dev server reads (mode "development"), the one whose value wins first.
+   * From the frameworks' own loaders: @next/env's loadEnvConfig (the first file to set a key
+   * wins), Vite's loadEnv (the last one wins; SvelteKit, Astro and React Router use it), and
+   * Nuxt's CLI, which reads `.env` alone (c12's setupDotenv) unless given `--dotenv`.
+   */
+  envFiles: readonly string[];
+}
+
+const NEXT_FILES = ['.env.development.local', '.env.local', '.env.development', '.env'];
+const VITE_FILES = ['.env.development.local', '.env.development', '.env.local', '.env'];
+
 // Order matters: a Nuxt or Next.js project may also list vite.
-const FRAMEWORK_PREFIXES: ReadonlyArray<readonly [dependency: string, prefix: string]> = [
-  ['next', 'NEXT_PUBLIC_'],
-  ['nuxt', 'NUXT_PUBLIC_'],
-  ['@sveltejs/kit', 'PUBLIC_'],
-  ['astro', 'PUBLIC_'],
-  ['vite', 'VITE_'],
+const FRAMEWORKS: ReadonlyArray<readonly [dependency: string, framework: Framework]> = [
+  ['next', { name: 'Next.js', prefix: 'NEXT_PUBLIC_', envFiles: NEXT_FILES }],
+  ['nuxt', { name: 'Nuxt', prefix: 'NUXT_PUBLIC_', envFiles: ['.env'] }],
+  ['@sveltejs/kit', { name: 'SvelteKit', prefix: 'PUBLIC_', envFiles: VITE_FILES }],
+  ['astro', { name: 'Astro', prefix: 'PUBLIC_', envFiles: VITE_FILES }],
+  ['vite', { name: 'Vite', prefix: 'VITE_', envFiles: VITE_FILES }],
 ];
 
 /**
@@ -21,24 +38,54 @@ const FRAMEWORK_PREFIXES: ReadonlyArray<readonly [dependency: string, prefix: st
  * publicPrefixOf('VITE_DB', 'PUBLIC_') // 'VITE_'
  */
 export function publicPrefixOf(key: string, prefix: string): string | undefined {
-  const prefixes = [prefix, ...FRAMEWORK_PREFIXES.map(([, known]) => known)].filter((known) => known !== '');
+  const prefixes = [prefix, ...FRAMEWORKS.map(([, known]) => known.prefix)].filter((known) => known !== '');
   return prefixes.sort((a, b) => b.length - a.length).find((known) => key.startsWith(known));
 }
 
-export function prefixForDependencies(dependencies: Iterable<string>): string {
+/**
+ * The framework among these dependency names, if get-db knows one.
+ * @example
+ * frameworkOf(['react', 'next'])?.name // 'Next.js'
+ */
+export function frameworkOf(dependencies: Iterable<string>): Framework | undefined {
   const names = new Set(dependencies);
-  return FRAMEWORK_PREFIXES.find(([dependency]) => names.has(dependency))?.[1] ?? DEFAULT_PREFIX;
+  return FRAMEWORKS.find(([dependency]) => names.has(dependency))?.[1];
 }
 
-export async function detectPrefix(projectDir: string): Promise<string> {
+/**
+ * The framework `projectDir/package.json` depends on; undefined without one (or a package.json).
+ * @example
+ * (await detectFramework('/app'))?.envFiles // ['.env.development.local', '.env.local', …] in a Next.js app
+ */
+export async function detectFramework(projectDir: string): Promise<Framework | undefined> {
   try {
     const pkg = JSON.parse(await readFile(join(projectDir, 'package.json'), 'utf8')) as Record<string, unknown>;
     const names = ['dependencies', 'devDependencies', 'peerDependencies'].flatMap((field) => {
       const deps = pkg[field];
       return deps && typeof deps === 'object' ? Object.keys(deps) : [];
     });
-    return prefixForDependencies(names);
+    return frameworkOf(names);
   } catch {
-    return DEFAULT_PREFIX;
+    return undefined;
   }
+}
+
+/**
+ * The one rule every face picks the claim URL's prefix by: the one given (an option, a flag, or
+ * a plugin's framework config), else the framework in package.json, else the face's own
+ * framework (a plugin knows it runs in Vite), else PUBLIC_.
+ * @example
+ * prefixFor(undefined, frameworkOf(['next'])) // 'NEXT_PUBLIC_'
+ */
+export function prefixFor(given: string | undefined, framework: Framework | undefined, fallback = DEFAULT_PREFIX): string {
+  return given ?? framework?.prefix ?? fallback;
+}
+
+/**
+ * {@link prefixFor}, reading the framework from `projectDir/package.json`.
+ * @example
+ * await choosePrefix(undefined, '/next-app') // 'NEXT_PUBLIC_'
+ */
+export async function choosePrefix(given: string | undefined, projectDir: string, fallback = DEFAULT_PREFIX): Promise<string> {
+  return given ?? prefixFor(undefined, await detectFramework(projectDir), fallback);
 }

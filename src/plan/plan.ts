@@ -2,12 +2,13 @@
  * Everything a create needs, resolved and validated before anything is created:
  * bad input stops here with exit code 2 and no database made.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { GetDbError, isGetDbError } from '../errors.js';
 import { checkEnvPathWritable } from '../env/env-file.js';
 import { claimUrlKey } from '../engine/keys.js';
 import { checkSeedFiles } from '../seed/sources.js';
-import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_PREFIX, DEFAULT_REFERRER } from '../types.js';
+import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_REFERRER } from '../types.js';
+import { detectFramework, prefixFor, type Framework } from './framework.js';
 import { validateApiUrl, validateKey, validatePrefix, validateReferrer } from './validate.js';
 
 /** What to do when the env file already assigns the key. */
@@ -21,7 +22,10 @@ export interface CreatePlanInput {
   logicalReplication?: boolean;
   envFile?: string;
   key?: string;
+  /** Default: the framework's public prefix (package.json in `cwd`), else `fallbackPrefix`. */
   prefix?: string;
+  /** The prefix when no framework is found: a plugin's own framework's. Default PUBLIC_. */
+  fallbackPrefix?: string;
   seedFiles?: string[];
   seedTransaction?: boolean;
   ifKeyExists?: IfKeyExists;
@@ -43,6 +47,15 @@ export interface CreatePlan {
   gitignore: boolean;
   /** The environment the app will run in: a key already set there wins over dotenv. */
   env: NodeJS.ProcessEnv;
+  /** The framework in package.json (`cwd`), if get-db knows it. */
+  framework: Framework | undefined;
+  /**
+   * The other env files that framework's dev server reads, beside the env file, the one whose
+   * value wins first: a key set there is found too.
+   */
+  frameworkEnvFiles: string[];
+  /** The API was chosen (option, flag or INSTAGRES_API_URL), not the default. */
+  apiUrlGiven: boolean;
 }
 
 /**
@@ -62,6 +75,26 @@ export function resolveApiUrl(apiUrl: string | undefined, env: NodeJS.ProcessEnv
   }
 }
 
+/**
+ * The API for a command about the database already in an env file: `--api-url`, else the one
+ * the file records (where the database was made), else as {@link resolveApiUrl}.
+ *
+ * @example
+ * apiUrlForFile(undefined, { recorded: 'http://127.0.0.1:3000/api/v1', envFile: '/app/.env' }); // 'http://127.0.0.1:3000/api/v1'
+ */
+export function apiUrlForFile(apiUrl: string | undefined, file: { recorded: string | undefined; envFile: string }, env: NodeJS.ProcessEnv = process.env): string {
+  if (apiUrl !== undefined || file.recorded === undefined) return resolveApiUrl(apiUrl, env);
+  try {
+    return validateApiUrl(file.recorded);
+  } catch (error) {
+    if (!isGetDbError(error)) throw error;
+    throw new GetDbError(error.code, `${file.envFile} records the API "${file.recorded}": ${error.message}`, {
+      hint: 'Fix or delete its "# get-db: api" line, or pass --api-url.',
+      cause: error,
+    });
+  }
+}
+
 /** The connection string and the claim URL must not be written under one name (`<key>_DIRECT` ends otherwise). */
 function checkKeyApart(key: string, prefix: string): void {
   const claimKey = claimUrlKey(prefix);
@@ -76,10 +109,13 @@ export async function makeCreatePlan(input: CreatePlanInput): Promise<CreatePlan
   const cwd = input.cwd ?? process.cwd();
   const env = input.env ?? process.env;
   const key = validateKey(input.key ?? DEFAULT_KEY);
-  const prefix = validatePrefix(input.prefix ?? DEFAULT_PREFIX);
+  if (input.prefix !== undefined) validatePrefix(input.prefix);
   const referrer = validateReferrer(input.referrer ?? DEFAULT_REFERRER);
-  checkKeyApart(key, prefix);
   const apiUrl = resolveApiUrl(input.apiUrl, env);
+  // The framework's, unless one is given: the same rule for the CLI, the library and the plugins.
+  const framework = await detectFramework(cwd);
+  const prefix = validatePrefix(prefixFor(input.prefix, framework, input.fallbackPrefix));
+  checkKeyApart(key, prefix);
   const envFile = resolve(cwd, input.envFile ?? DEFAULT_ENV_FILE);
   const seedFiles = (input.seedFiles ?? []).map((file) => resolve(cwd, file));
   await checkEnvPathWritable(envFile);
@@ -96,5 +132,8 @@ export async function makeCreatePlan(input: CreatePlanInput): Promise<CreatePlan
     ifKeyExists: input.ifKeyExists ?? 'error',
     gitignore: input.gitignore ?? true,
     env,
+    framework,
+    frameworkEnvFiles: (framework?.envFiles ?? []).map((name) => resolve(dirname(envFile), name)),
+    apiUrlGiven: input.apiUrl !== undefined || Boolean(env.INSTAGRES_API_URL),
   };
 }

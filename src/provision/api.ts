@@ -62,3 +62,20 @@ export function databaseIdFromClaimUrl(claimUrl: string): string {
     return id;
   }
 }
+
+/**
+ * Is this Instagres itself (whose claimed databases live in a Neon account), rather than an
+ * Instagres-compatible server such as `get-db serve`? Only then do messages name Neon.
+ *
+ * @example
+ * isInstagres('https://instagres.com/api/v1'); // true
+ * isInstagres('http://127.0.0.1:3000/api/v1'); // false
+ */
+export function isInstagres(apiUrl: string): boolean {
+  try {
+    const host = new URL(apiUrl).hostname;
+    return ['instagres.com', 'neon.new'].some((known) => host === known || host.endsWith(`.${known}`));
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,6 @@
 /** The human summaries (stderr). Pure: they return lines; the CLI prints them. */
 import type { Colors } from 'picocolors/types.js';
-import type { CreatedDatabase, ResumedSeed } from '../engine/create.js';
+import type { CreatedDatabase, ResumedSeed, SkippedCreate } from '../engine/create.js';
 import type { SeedSummary } from '../seed/types.js';
 import { directKey } from '../engine/keys.js';
 import { displayPath, expiredAgo, formatDuration, formatLocalTime, formatTimeLeft, getDbCommand, maskPassword, plural, sourcePath } from './format.js';
@@ -34,12 +34,46 @@ export function expiryLine(expiresAt: Date, now: Date): string {
   return `${when} (${formatTimeLeft(expiresAt.getTime() - now.getTime())} left)`;
 }
 
+function readyNote(outcome: CreatedDatabase, file: string): string {
+  if (outcome.reason === 'expired') return ` (the one in ${file} had expired and is gone; its lines are kept as comments)`;
+  return outcome.replaced ? ' (previous values kept as comments)' : '';
+}
+
+/**
+ * The key is already set: which file sets it, and how to replace it there.
+ * @example
+ * skippedSummary(outcome, '/app/.env', ctx) // ['● DATABASE_URL is already set in .env.local; …', '  Use --force -e .env.local …']
+ */
+export function skippedSummary(outcome: SkippedCreate, target: string, ctx: SummaryContext): string[] {
+  const { colors: c } = ctx;
+  const file = displayPath(outcome.envFile, ctx.cwd);
+  const how = outcome.envFile === target ? 'Use --force to replace it' : `Your framework reads it there; to replace it: ${getDbCommand('--force', outcome.envFile, ctx.cwd)}`;
+  return [
+    `${c.yellow('●')} ${outcome.key} is already set in ${file}; left it as it is and created no database.`,
+    c.dim(`  ${how} (the old lines stay as comments).`),
+  ];
+}
+
+/**
+ * Another run on the same env file made the database while this one waited: that one is it.
+ * @example
+ * anotherRunSummary(outcome, ctx) // ['✔ Another get-db run wrote the database into .env while this one waited; no other was made', …]
+ */
+export function anotherRunSummary(outcome: SkippedCreate, ctx: SummaryContext): string[] {
+  const { colors: c } = ctx;
+  const label = (text: string) => c.dim(text.padEnd(9));
+  const lines = [`${c.green('✔')} Another get-db run wrote the database into ${displayPath(outcome.envFile, ctx.cwd)} while this one waited; no other was made`];
+  const db = outcome.database;
+  if (db) lines.push(`  ${label('Database')}${db.id}`, `  ${label('Expires')}${expiryLine(db.expiresAt, ctx.now)}`, `  ${label('Claim')}${c.cyan(db.claimUrl)}`);
+  return lines;
+}
+
 export function createdSummary(outcome: CreatedDatabase, ctx: SummaryContext): string[] {
   const { colors: c } = ctx;
   const file = displayPath(outcome.envFile, ctx.cwd);
   const label = (text: string) => c.dim(text.padEnd(9));
   const lines = [
-    `${c.green('✔')} Database ready${outcome.replaced ? ' (previous values kept as comments)' : ''}`,
+    `${c.green('✔')} Database ready${readyNote(outcome, file)}`,
     `  ${label('File')}${file}  ${c.dim(outcome.keysWritten.join(', '))}`,
     `  ${label('URL')}${maskPassword(outcome.databaseUrl)}`,
     `  ${label('Expires')}${expiryLine(outcome.expiresAt, ctx.now)}`,

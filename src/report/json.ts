@@ -7,12 +7,15 @@ import type { CreateOutcome } from '../engine/create.js';
 
 export function createdJson(outcome: CreateOutcome): Record<string, unknown> {
   if (outcome.action === 'skipped') {
+    const db = outcome.database;
     return {
       ok: true,
       action: 'skipped',
       reason: outcome.reason,
       envFile: outcome.envFile,
       key: outcome.key,
+      // another-run: the database that run made, so a waiting script has it at once.
+      ...(db ? { id: db.id, databaseUrl: db.databaseUrl, databaseUrlDirect: db.databaseUrlDirect, claimUrl: db.claimUrl, expiresAt: db.expiresAt.toISOString() } : {}),
       warnings: outcome.warnings,
     };
   }
@@ -44,6 +47,7 @@ export function createdJson(outcome: CreateOutcome): Record<string, unknown> {
     envFile: outcome.envFile,
     keysWritten: outcome.keysWritten,
     replaced: outcome.replaced,
+    reason: outcome.reason ?? null,
     gitignoreAdded: outcome.gitignoreAdded ?? null,
     seed: outcome.seed ?? null,
     warnings: outcome.warnings,

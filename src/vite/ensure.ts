@@ -6,25 +6,35 @@
  */
 import { resolve } from 'node:path';
 import { parse } from 'dotenv';
+import type { CreateOutcome } from '../engine/create.js';
 import { envKeysFor } from '../engine/keys.js';
 import { findClaimUrl } from '../engine/project-env.js';
+import { readBlockFacts } from '../env/env-block.js';
 import { readEnvFile } from '../env/env-file.js';
 import { hasPendingSeed } from '../env/seed-pending.js';
 import { asGetDbError, type GetDbError } from '../errors.js';
-import { instantPostgres } from '../instant-postgres.js';
+import { createOutcome } from '../instant-postgres.js';
 import { checkOptionTypes } from '../option-checks.js';
 import { displayPath } from '../report/format.js';
 import { remindToClaim, reportFailure, type PluginLog } from './messages.js';
 import { exportToProcess, findExpiry, lookUpEnv, withdrawExports, type LoadEnv, type ProjectPaths } from './project-env.js';
 import type { PostgresPluginOptions } from './options.js';
 import { openSession } from './sessions.js';
+import { DEFAULT_API_URL } from '../types.js';
+import { choosePrefix } from '../plan/framework.js';
+import { isInstagres } from '../provision/api.js';
 
 /** One dev server start of one project, as its framework sees it. */
 export interface Start {
   options: PostgresPluginOptions;
   key: string;
-  /** Where the claim URL goes: the framework's public prefix unless `envPrefix` is given. */
-  prefix: string;
+  /**
+   * Where the claim URL goes: `envPrefix`, or the framework's configured public prefix; when
+   * neither is given, the CLI's rule (package.json), then `fallbackPrefix`.
+   */
+  prefix: string | undefined;
+  /** The face's own framework's prefix (VITE_ for the Vite plugin). */
+  fallbackPrefix: string;
   mode: string;
   paths: ProjectPaths;
   log: PluginLog;
@@ -40,35 +50,50 @@ export interface Start {
  * const release = await startDevDatabase(start); // in a config hook
  * release();                                      // when that dev server closes
  */
-export function startDevDatabase(start: Start): Promise<() => void> {
-  return openSession(start.paths.envFile, () => ensureDatabase(start), () => readAgain(start));
+export async function startDevDatabase(start: Start): Promise<() => void> {
+  const resolved = { ...start, prefix: await choosePrefix(start.prefix, start.paths.root, start.fallbackPrefix) };
+  return openSession(start.paths.envFile, () => ensureDatabase(resolved), () => readAgain(resolved));
 }
 
-async function ensureDatabase(start: Start): Promise<void> {
+/** A start with its prefix settled. */
+type Settled = Start & { prefix: string };
+
+/** What this start does about the key: nothing (it is set), create, finish a seed, or check an expired database. */
+type Need = 'none' | 'create' | 'resume' | 'expired';
+
+async function ensureDatabase(start: Settled): Promise<void> {
   try {
     // Before anything is read or said: an option of the wrong type is the one line to show.
     checkOptionTypes(start.options as unknown as Record<string, unknown>);
     withdrawExports();
     let vars = await lookUpEnv(start.loadEnv, start.mode, start.paths);
-    const resuming = Boolean(vars[start.key]) && (await seedPending(start));
-    if (!vars[start.key] || resuming) {
-      await provision(start, resuming);
+    const need = await needFor(start, vars);
+    if (need !== 'none') {
+      await provision(start, need);
       vars = await lookUpEnv(start.loadEnv, start.mode, start.paths);
     }
     exportToProcess(vars, envKeysFor(start.key, start.prefix));
-    await remind(start, vars);
+    // An expired one was asked about just now: what there is to say was said.
+    if (need !== 'expired') await remind(start, vars);
   } catch (error) {
     fail(start, asGetDbError(error));
   }
 }
 
-/** The last start created the database but its seed never finished: this start finishes it. */
-async function seedPending({ options, key, paths }: Start): Promise<boolean> {
-  return options.seed !== undefined && hasPendingSeed((await readEnvFile(paths.envFile)) ?? '', key);
+/**
+ * Missing: create. In our own file with a seed pending (the last start's seed never
+ * finished): finish it. In our own block past its expiry: ask the API, as `get-db -y` does.
+ */
+async function needFor({ options, key, paths }: Settled, vars: Record<string, string>): Promise<Need> {
+  if (!vars[key]) return 'create';
+  const own = (await readEnvFile(paths.envFile)) ?? '';
+  if (options.seed !== undefined && hasPendingSeed(own, key)) return 'resume';
+  const facts = readBlockFacts(own, key);
+  return facts && facts.expiresAt.getTime() <= Date.now() ? 'expired' : 'none';
 }
 
 /** What a joining compiler needs: this process sees the file as it is now. Never throws. */
-async function readAgain(start: Start): Promise<void> {
+async function readAgain(start: Settled): Promise<void> {
   try {
     withdrawExports();
     exportToProcess(await lookUpEnv(start.loadEnv, start.mode, start.paths), envKeysFor(start.key, start.prefix));
@@ -77,27 +102,46 @@ async function readAgain(start: Start): Promise<void> {
   }
 }
 
-async function provision({ options, key, prefix, paths, log }: Start, resuming: boolean): Promise<void> {
-  log.info(resuming ? `The seed of the database in ${displayPath(paths.envFile, paths.root)} never finished: seeding it now…` : `${key} is not set: creating a claimable Postgres database…`);
+async function provision(start: Settled, need: Exclude<Need, 'none'>): Promise<void> {
+  const { options, key, prefix, paths, log } = start;
+  if (need === 'create') log.info(`${key} is not set: creating a claimable Postgres database…`);
+  if (need === 'resume') log.info(`The seed of the database in ${displayPath(paths.envFile, paths.root)} never finished: seeding it now…`);
   // Relative to the project root, like every path in a Vite config; anything else is left
-  // for instantPostgres to reject as USAGE.
+  // for the library to reject as USAGE.
   const seedPath = typeof options.seed?.path === 'string' && options.seed.path !== '' ? resolve(paths.root, options.seed.path) : undefined;
-  const result = await instantPostgres({
-    referrer: options.referrer,
-    cwd: paths.root,
-    dotEnvFile: paths.envFile,
-    dotEnvKey: key,
-    envPrefix: prefix,
-    seed: options.seed && seedPath ? { ...options.seed, path: seedPath } : options.seed,
-    settings: options.settings,
-    apiUrl: options.apiUrl,
-  });
-  const seeded = seedPath ? `, seeded from ${displayPath(seedPath, paths.root)}` : '';
-  if (resuming) return log.info(`Seeded database ${result.id} from ${displayPath(seedPath ?? '', paths.root)}.`);
-  log.info(`Created database ${result.id}: wrote ${envKeysFor(key, prefix).join(', ')} to ${displayPath(result.envFile, paths.root)}${seeded}.`);
+  const outcome = await createOutcome(
+    {
+      referrer: options.referrer,
+      cwd: paths.root,
+      dotEnvFile: paths.envFile,
+      dotEnvKey: key,
+      envPrefix: prefix,
+      seed: options.seed && seedPath ? { ...options.seed, path: seedPath } : options.seed,
+      settings: options.settings,
+      apiUrl: options.apiUrl,
+      onStep: (step) => step === 'wait' && log.info(`Another get-db run is writing ${displayPath(paths.envFile, paths.root)}: waiting for it…`),
+    },
+    // An expired database the API still knows (claimed) is kept: a skip, not a failure.
+    need === 'expired' ? 'skip' : 'error',
+  );
+  tell(start, outcome, seedPath);
 }
 
-async function remind({ mode, paths, prefix, log }: Start, vars: Record<string, string>): Promise<void> {
+/** One line for what the start did. */
+function tell({ key, prefix, paths, log }: Settled, outcome: CreateOutcome, seedPath: string | undefined): void {
+  const file = displayPath(outcome.envFile, paths.root);
+  const seeded = seedPath ? `, seeded from ${displayPath(seedPath, paths.root)}` : '';
+  if (outcome.action === 'resumed') return log.info(`Seeded database ${outcome.id} from ${displayPath(seedPath ?? '', paths.root)}.`);
+  if (outcome.action === 'skipped') {
+    for (const warning of outcome.warnings) log.warn(warning);
+    if (outcome.reason === 'another-run') log.info(`Another get-db run wrote database ${outcome.database?.id ?? ''} into ${file} meanwhile; using it.`);
+    return;
+  }
+  const gone = outcome.reason === 'expired' ? `The database in ${file} had expired and is gone (its lines are kept as comments): ` : '';
+  log.info(`${gone}Created database ${outcome.database.id}: wrote ${envKeysFor(key, prefix).join(', ')} to ${file}${seeded}.`);
+}
+
+async function remind({ mode, paths, prefix, log }: Settled, vars: Record<string, string>): Promise<void> {
   let claimUrl: string;
   try {
     claimUrl = findClaimUrl(vars, prefix).url;
@@ -107,8 +151,9 @@ async function remind({ mode, paths, prefix, log }: Start, vars: Record<string, 
   remindToClaim(log, claimUrl, await findExpiry(mode, paths, claimUrl));
 }
 
-function fail({ key, prefix, paths, log }: Start, error: GetDbError): void {
-  reportFailure(log, error, { key, envFile: displayPath(paths.envFile, paths.root) });
+function fail({ options, key, prefix, paths, log }: Settled, error: GetDbError): void {
+  const instagres = isInstagres(String(options.apiUrl ?? (process.env.INSTAGRES_API_URL || DEFAULT_API_URL)));
+  reportFailure(log, error, { key, envFile: displayPath(paths.envFile, paths.root), instagres });
   // The database exists but is in no file: this session can still use it.
   const lines = error.code === 'ENV_WRITE_FAILED' ? error.details?.lines : undefined;
   if (Array.isArray(lines)) exportToProcess(parse(lines.join('\n')), envKeysFor(key, prefix));

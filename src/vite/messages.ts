@@ -28,6 +28,8 @@ export interface FailureContext {
   key: string;
   /** As displayPath shows it. */
   envFile: string;
+  /** Names Neon's console only for Instagres; a compatible server's claim page shows the URL once. */
+  instagres: boolean;
 }
 
 // The library's own wording (errors reach the plugin in option words already): here the
@@ -49,7 +51,7 @@ export function inPluginWords(text: string): string {
 
 /** One clear line, then what to do. The dev server starts either way. */
 export function reportFailure(log: PluginLog, raw: GetDbError, ctx: FailureContext): void {
-  const { key, envFile } = ctx;
+  const { key, envFile, instagres } = ctx;
   const error = { code: raw.code, details: raw.details, message: inPluginWords(raw.message), hint: raw.hint === undefined ? undefined : inPluginWords(raw.hint) };
   switch (error.code) {
     case 'KEY_EXISTS':
@@ -58,7 +60,8 @@ export function reportFailure(log: PluginLog, raw: GetDbError, ctx: FailureConte
       return;
     case 'ENV_WRITE_FAILED':
       log.error(`A database was created, but ${envFile} could not be written: ${error.message}`);
-      log.info(`This dev session uses it; the next start creates another. To keep it, claim it (the Neon console then shows its connection string): ${String(error.details?.claimUrl ?? '')}`);
+      const where = instagres ? 'the Neon console then shows its connection string' : 'the claim page then shows its connection string once';
+      log.info(`This dev session uses it; the next start creates another. To keep it, claim it (${where}): ${String(error.details?.claimUrl ?? '')}`);
       return;
     case 'SEED_FAILED':
     case 'SEED_UNSUPPORTED':

@@ -1,9 +1,10 @@
 /** `get-db claim`: print (and open) the page that keeps the database. */
 import { resolve } from 'node:path';
 import { isGetDbError } from '../../errors.js';
-import { readClaimUrl } from '../../engine/project-env.js';
+import { readDatabaseRef } from '../../engine/project-env.js';
 import { fetchStatusOf, type DatabaseStatus } from '../../engine/status.js';
-import { resolveApiUrl } from '../../plan/plan.js';
+import { apiUrlForFile } from '../../plan/plan.js';
+import { isInstagres } from '../../provision/api.js';
 import { chooseBrowser, openBrowser, surroundings } from '../browser.js';
 import { createOutput, type Output } from '../output.js';
 import { abortOnSignals } from '../terminal.js';
@@ -46,17 +47,24 @@ async function tryOpen(url: string, out: Output): Promise<boolean> {
   return opened;
 }
 
+/** What claimed means depends on who made it: a Neon project, or a database kept on a compatible server. */
+function claimedText(apiUrl: string): string {
+  if (isInstagres(apiUrl)) return 'This database is already claimed; manage it in your Neon console.';
+  return `This database is already claimed on ${new URL(apiUrl).host}: it no longer expires, and the connection string in your env file keeps working.`;
+}
+
 export default async function claim(raw: Record<string, unknown>): Promise<number> {
   const options = raw as unknown as ClaimOptions;
   const out = createOutput(options.json === true);
-  const apiUrl = resolveApiUrl(options.apiUrl);
   const envFile = resolve(options.env);
-  const url = await readClaimUrl(envFile, options.prefix);
+  const { claimUrl: url, apiUrl: recorded } = await readDatabaseRef(envFile, options.prefix);
+  // The server that made it, as the file records it, unless --api-url says otherwise.
+  const apiUrl = apiUrlForFile(options.apiUrl, { recorded, envFile });
   const warnings: string[] = [];
   const status = await tryStatus(envFile, apiUrl, url, warnings);
   for (const warning of warnings) out.warn(warning);
   if (status?.status === 'CLAIMED') {
-    out.say(`${out.colors.green('✔')} This database is already claimed; manage it in your Neon console.`);
+    out.say(`${out.colors.green('✔')} ${claimedText(apiUrl)}`);
     out.result({ ok: true, action: 'claim', claimUrl: url, status: status.status, opened: false, warnings });
     return 0;
   }

@@ -1,7 +1,9 @@
 /** `get-db seed <files…>`: seed the database already in the env file (e.g. after fixing a file). */
 import { resolve } from 'node:path';
 import { isGetDbError } from '../../errors.js';
-import { findDatabaseUrl, readProjectEnv } from '../../engine/project-env.js';
+import { findDatabaseUrl, readDatabaseRef, readProjectEnv } from '../../engine/project-env.js';
+import { fetchStatusOf } from '../../engine/status.js';
+import { apiUrlForFile } from '../../plan/plan.js';
 import { clearPendingSeed, explainSeedFailure } from '../../engine/seed-step.js';
 import { validateKey } from '../../plan/validate.js';
 import { seedLine } from '../../report/human.js';
@@ -15,6 +17,22 @@ interface SeedOptions {
   key: string;
   transaction: boolean;
   json?: boolean;
+}
+
+/**
+ * A database that refuses the connection may be gone (expired, unclaimed): the server that made
+ * it (the env file records which) can say so, and then the error says how to get a new one.
+ */
+async function goneOrAsIs(error: unknown, envFile: string): Promise<unknown> {
+  if (!isGetDbError(error) || error.code !== 'SEED_FAILED' || !error.message.startsWith('Could not connect')) return error;
+  try {
+    const { claimUrl, apiUrl: recorded } = await readDatabaseRef(envFile);
+    const apiUrl = apiUrlForFile(undefined, { recorded, envFile });
+    await fetchStatusOf(envFile, process.cwd(), { apiUrl, claimUrl, timeoutMs: 5_000, retries: 0 });
+  } catch (check) {
+    if (isGetDbError(check) && check.code === 'NOT_FOUND') return check;
+  }
+  return error;
 }
 
 export default async function seed(raw: Record<string, unknown>, files: string[]): Promise<number> {
@@ -36,11 +54,11 @@ export default async function seed(raw: Record<string, unknown>, files: string[]
       transaction: options.transaction,
       signal: cancel.signal,
       onProgress: (p) => progress.seed(p),
-    }).catch((error: unknown) => {
+    }).catch(async (error: unknown) => {
       // Said only when statements were sent: a statement failed (its file named) or a cancel.
       // A file the scan refused ("nothing was run") or a connection that failed ran nothing.
       const ran = isGetDbError(error) && (error.code === 'CANCELLED' || (error.code === 'SEED_FAILED' && error.details?.file !== undefined));
-      if (!ran) throw error;
+      if (!ran) throw await goneOrAsIs(error, envFile);
       throw explainSeedFailure(error, options.transaction, { failed: 'Fix the file and run the same command again.', cancelled: 'Run the same command again to seed it.' });
     });
     // A create's seed that never finished is finished now: its note goes.

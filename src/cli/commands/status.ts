@@ -1,9 +1,10 @@
 /** `get-db status`: claimed or not, time left, and whether the API still serves the URL. */
 import { resolve } from 'node:path';
-import { readClaimUrl } from '../../engine/project-env.js';
+import { readDatabaseRef } from '../../engine/project-env.js';
 import { expiryWarnings } from '../../engine/expiry.js';
 import { fetchStatusOf } from '../../engine/status.js';
-import { resolveApiUrl } from '../../plan/plan.js';
+import { apiUrlForFile } from '../../plan/plan.js';
+import { isInstagres } from '../../provision/api.js';
 import { expiryLine } from '../../report/human.js';
 import { getDbCommand } from '../../report/format.js';
 import { createOutput } from '../output.js';
@@ -19,10 +20,11 @@ interface StatusOptions {
 export default async function status(raw: Record<string, unknown>): Promise<number> {
   const options = raw as unknown as StatusOptions;
   const out = createOutput(options.json === true);
-  const apiUrl = resolveApiUrl(options.apiUrl);
   const envFile = resolve(options.env);
   const cwd = process.cwd();
-  const url = await readClaimUrl(envFile, options.prefix);
+  const { claimUrl: url, apiUrl: recorded } = await readDatabaseRef(envFile, options.prefix);
+  // The server that made it, as the file records it, unless --api-url says otherwise.
+  const apiUrl = apiUrlForFile(options.apiUrl, { recorded, envFile });
   const cancel = abortOnSignals();
   const result = await fetchStatusOf(envFile, cwd, { apiUrl, claimUrl: url, signal: cancel.signal }).finally(() => cancel.dispose());
   const now = new Date();
@@ -33,7 +35,8 @@ export default async function status(raw: Record<string, unknown>): Promise<numb
   out.say(`  ${label('Database')}${result.id}`);
   out.say(`  ${label('Status')}${result.status === 'CLAIMED' ? c.green(result.status) : c.yellow(result.status)}`);
   out.say(`  ${label('Expires')}${result.expiresAt ? expiryLine(result.expiresAt, now) : 'never'}`);
-  out.say(`  ${label('Connection')}${result.connectionStringServed ? 'served by the API' : 'no longer served by the API (use the Neon console)'}`);
+  const elsewhere = isInstagres(apiUrl) ? 'use the Neon console' : 'the one in your env file keeps working';
+  out.say(`  ${label('Connection')}${result.connectionStringServed ? 'served by the API' : `no longer served by the API (${elsewhere})`}`);
   if (result.status !== 'CLAIMED') out.say(`  ${label('Claim')}${c.cyan(result.claimUrl)}  ${c.dim(`(${getDbCommand('claim', envFile, cwd)})`)}`);
   out.result({
     ok: true,
