@@ -33,18 +33,43 @@ test('asks for the file, key and prefix (Vite default from package.json), then w
   expect(Object.keys(vars)).toEqual(['DATABASE_URL', 'DATABASE_URL_DIRECT', 'VITE_INSTAGRES_CLAIM_URL']);
 });
 
-test('asks before replacing a key already in the file; "No" leaves it', async () => {
+test('a key already in the file is said before any question; "No" leaves it and asks nothing more', async () => {
   const cwd = await tempProject();
   await writeFile(join(cwd, '.env'), 'DATABASE_URL=postgres://mine@host/db\n');
   const before = api.requests.length;
-  const pty = startPty(['-e', '.env', '-k', 'DATABASE_URL', '-p', 'PUBLIC_', '--api-url', api.apiUrl], { cwd });
-  await pty.waitFor('Seed it from an SQL file?');
-  pty.type(KEY.enter);
+  const pty = startPty(['--api-url', api.apiUrl], { cwd });
   await pty.waitFor('already set in .env');
+  expect(pty.screen()).not.toContain('Where should the connection string go?');
   pty.type(KEY.enter); // default answer: No
   expect(await pty.exit).toBe(0);
+  expect(pty.screen()).not.toMatch(/Where should|Name of the connection|Prefix for public|Seed it from/);
   expect(await readFile(join(cwd, '.env'), 'utf8')).toBe('DATABASE_URL=postgres://mine@host/db\n');
   expect(api.requests.length).toBe(before);
+});
+
+test('"Yes" to replacing: only the prefix and seed are asked, then the old lines become comments', async () => {
+  const cwd = await tempProject();
+  await writeFile(join(cwd, '.env'), 'DATABASE_URL=postgres://mine@host/db\n');
+  const pty = startPty(['--api-url', api.apiUrl], { cwd });
+  await pty.waitFor('already set in .env');
+  pty.type(KEY.down);
+  pty.type(KEY.enter);
+  await pty.waitFor('Prefix for public variables?');
+  pty.type(KEY.enter);
+  await pty.waitFor('Seed it from an SQL file?');
+  pty.type(KEY.enter);
+  expect(await pty.exit).toBe(0);
+  expect(pty.screen()).not.toMatch(/Where should|Name of the connection/);
+  expect(await readFile(join(cwd, '.env'), 'utf8')).toMatch(/^# replaced by get-db on .*: DATABASE_URL=postgres:\/\/mine@host\/db$/m);
+});
+
+test('a --seed file that does not exist is refused before any question', async () => {
+  const cwd = await tempProject();
+  const pty = startPty(['-s', 'missing.sql', '--api-url', api.apiUrl], { cwd });
+  await pty.waitFor(/missing\.sql|Where should/);
+  expect(await pty.exit).toBe(2);
+  expect(pty.screen()).toContain('missing.sql');
+  expect(pty.screen()).not.toContain('Where should the connection string go?');
 });
 
 test('Ctrl-C at a prompt: "Cancelled", exit 130, nothing written', async () => {

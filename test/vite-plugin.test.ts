@@ -76,19 +76,28 @@ describe('vite dev', () => {
     expect(existsSync(join(other, '.env'))).toBe(false);
   });
 
-  test('the claim reminder comes from the file, so a database past its expiry gets a warning, not a request', async () => {
+  test('past the expiry in the file: the API is asked; a database it no longer knows is replaced, one it cannot check is kept with a warning', async () => {
     const root = await viteProject();
     const claimUrl = `${vite.api.baseUrl}/claim/01900000-0000-7000-8000-000000000000`;
-    await writeFile(
-      join(root, '.env'),
-      `# Claimable DB expires at: Sat, 01 Feb 2025 12:00:00 GMT\n# Claim it now to your account: ${claimUrl}\nDATABASE_URL='postgres://me@localhost/app'\nVITE_INSTAGRES_CLAIM_URL='${claimUrl}'\n`,
-    );
-    const requests = vite.api.requests.length;
-    const { logger } = await startDev(root, [plugin()]);
-    expect(vite.api.requests.length).toBe(requests);
-    expect(logger.lines).toEqual([
-      `warn: [get-db] The claim window ended Sat, 01 Feb 2025 12:00:00 GMT; unless you claimed it, the database is gone (delete its lines from your env file for a new one): ${claimUrl}`,
-    ]);
+    const expired = `# Claimable DB expires at: Sat, 01 Feb 2025 12:00:00 GMT\n# Claim it now to your account: ${claimUrl}\nDATABASE_URL='postgres://me@localhost/app'\nVITE_INSTAGRES_CLAIM_URL='${claimUrl}'\n`;
+    await writeFile(join(root, '.env'), expired);
+    const creates = vite.api.createRequests().length;
+    const { logger, server } = await startDev(root, [plugin()]);
+    expect(vite.api.createRequests().length).toBe(creates + 1);
+    const db = vite.api.lastCreated()!;
+    expect(logger.lines).toContainEqual(`info: [get-db] The database in .env had expired and is gone (its lines are kept as comments): Created database ${db.id}: wrote DATABASE_URL, DATABASE_URL_DIRECT, VITE_INSTAGRES_CLAIM_URL to .env.`);
+    expect(server.config.env.VITE_INSTAGRES_CLAIM_URL).toBe(db.claim_url);
+    expect(await readFile(join(root, '.env'), 'utf8')).toContain("# replaced by get-db on ");
+    await server.close();
+
+    const away = await viteProject();
+    // Made by a server that is away now: the block says which.
+    await writeFile(join(away, '.env'), expired.replace('\nDATABASE_URL=', '\n# get-db: api http://127.0.0.1:1/api/v1\nDATABASE_URL='));
+    const kept = await startDev(away, [plugin()]);
+    expect(vite.api.createRequests().length).toBe(creates + 1);
+    expect(kept.logger.lines).toEqual([expect.stringMatching(/^warn: \[get-db\] The database in .*\.env expired on Sat, 01 Feb 2025 .* by its comment, but whether it still exists could not be checked \(Could not reach 127\.0\.0\.1:1: ECONNREFUSED\), so it was left as it is\./)]);
+    expect(await readFile(join(away, '.env'), 'utf8')).toContain("DATABASE_URL='postgres://me@localhost/app'");
+    expect(await readFile(join(away, '.env'), 'utf8')).not.toContain('# replaced by get-db');
   });
 
   test('a restart reads the edited file again, not the copy this process got from the first start', async () => {
