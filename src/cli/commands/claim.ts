@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { isGetDbError } from '../../errors.js';
 import { readDatabaseRef } from '../../engine/project-env.js';
 import { fetchStatusOf, type DatabaseStatus } from '../../engine/status.js';
-import { apiUrlForFile } from '../../plan/plan.js';
+import { apiUrlForFile, resolveApiUrl } from '../../plan/plan.js';
 import { isInstagres } from '../../provision/api.js';
 import { chooseBrowser, openBrowser, surroundings } from '../browser.js';
 import { createOutput, type Output } from '../output.js';
@@ -56,6 +56,8 @@ function claimedText(apiUrl: string): string {
 export default async function claim(raw: Record<string, unknown>): Promise<number> {
   const options = raw as unknown as ClaimOptions;
   const out = createOutput(options.json === true);
+  // A bad --api-url or INSTAGRES_API_URL is bad input: said before the file is read.
+  resolveApiUrl(options.apiUrl);
   const envFile = resolve(options.env);
   const { claimUrl: url, apiUrl: recorded } = await readDatabaseRef(envFile, options.prefix);
   // The server that made it, as the file records it, unless --api-url says otherwise.

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { readDatabaseRef } from '../../engine/project-env.js';
 import { expiryWarnings } from '../../engine/expiry.js';
 import { fetchStatusOf } from '../../engine/status.js';
-import { apiUrlForFile } from '../../plan/plan.js';
+import { apiUrlForFile, resolveApiUrl } from '../../plan/plan.js';
 import { isInstagres } from '../../provision/api.js';
 import { expiryLine } from '../../report/human.js';
 import { getDbCommand } from '../../report/format.js';
@@ -20,6 +20,8 @@ interface StatusOptions {
 export default async function status(raw: Record<string, unknown>): Promise<number> {
   const options = raw as unknown as StatusOptions;
   const out = createOutput(options.json === true);
+  // A bad --api-url or INSTAGRES_API_URL is bad input: said before the file is read.
+  resolveApiUrl(options.apiUrl);
   const envFile = resolve(options.env);
   const cwd = process.cwd();
   const { claimUrl: url, apiUrl: recorded } = await readDatabaseRef(envFile, options.prefix);
