@@ -54,7 +54,11 @@ interface Holder {
 
 const errorCode = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code;
 
-/** The lock file for an env file: `<env file>.get-db.lock`, beside its real target. */
+/**
+ * The lock file for an env file: `<env file>.get-db.lock`, beside its real target.
+ * @example
+ * await lockPathFor('/app/.env'); // '/app/.env.get-db.lock'
+ */
 export async function lockPathFor(envFile: string): Promise<string> {
   return `${await resolveTarget(envFile)}.get-db.lock`;
 }
