@@ -52,7 +52,7 @@ export function postgres(options: PostgresPluginOptions): GetDbAstroIntegration 
             options,
             key: options.dotEnvKey ?? DEFAULT_KEY,
             prefix: options.envPrefix ?? (Array.isArray(envPrefix) ? envPrefix[0] : envPrefix),
-            fallbackPrefix: 'PUBLIC_',
+            faceFramework: 'astro',
             mode: 'development',
             paths: resolvePaths({ root: fileURLToPath(config.root), envDir: config.vite?.envDir }, options.dotEnvFile ?? DEFAULT_ENV_FILE),
             log: logger, // Astro's logger already tags lines with the integration's name

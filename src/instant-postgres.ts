@@ -95,18 +95,18 @@ export async function instantPostgres(options: InstantPostgresOptions): Promise<
  * instantPostgres reports from, and what the plugins read (`skip` for a start that found the key).
  *
  * @example
- * const outcome = await createOutcome({ referrer: 'my-app' }, 'skip', 'VITE_');
+ * const outcome = await createOutcome({ referrer: 'my-app' }, 'skip', 'vite');
  */
-export async function createOutcome(options: InstantPostgresOptions, ifKeyExists: IfKeyExists, fallbackPrefix?: string): Promise<CreateOutcome> {
+export async function createOutcome(options: InstantPostgresOptions, ifKeyExists: IfKeyExists, faceFramework?: string): Promise<CreateOutcome> {
   try {
-    return await createWith(options, ifKeyExists, fallbackPrefix);
+    return await createWith(options, ifKeyExists, faceFramework);
   } catch (error) {
     // The engine names CLI flags (--api-url, --env); a caller here set options.
     throw inOptionWordsError(asGetDbError(error));
   }
 }
 
-async function createWith(options: InstantPostgresOptions, ifKeyExists: IfKeyExists, fallbackPrefix: string | undefined): Promise<CreateOutcome> {
+async function createWith(options: InstantPostgresOptions, ifKeyExists: IfKeyExists, faceFramework: string | undefined): Promise<CreateOutcome> {
   const referrer = requireReferrer(options);
   checkOptionTypes(options as unknown as Record<string, unknown>);
   const plan = await makeCreatePlan({
@@ -116,7 +116,7 @@ async function createWith(options: InstantPostgresOptions, ifKeyExists: IfKeyExi
     envFile: options.dotEnvFile ?? DEFAULT_ENV_FILE,
     key: options.dotEnvKey ?? DEFAULT_KEY,
     prefix: options.envPrefix,
-    fallbackPrefix,
+    faceFramework,
     logicalReplication: options.settings?.logicalReplication ?? false,
     seedFiles: options.seed ? [options.seed.path] : [],
     ifKeyExists,

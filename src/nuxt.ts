@@ -49,7 +49,7 @@ const console_ = tagged({
 export default async function getDbModule(inline: Partial<PostgresPluginOptions> | undefined, nuxt: NuxtLike): Promise<void> {
   const options = { ...nuxt.options.getDb, ...inline } as PostgresPluginOptions;
   // The CLI's rule (package.json names nuxt: NUXT_PUBLIC_), which Nuxt maps to runtimeConfig.public.
-  const prefix = await choosePrefix(options.envPrefix, nuxt.options.rootDir, 'NUXT_PUBLIC_');
+  const prefix = await choosePrefix(options.envPrefix, nuxt.options.rootDir, 'nuxt');
   const { public: publicConfig } = nuxt.options.runtimeConfig;
   // Declared in every build, so NUXT_PUBLIC_INSTAGRES_CLAIM_URL fills it at runtime too.
   publicConfig.instagresClaimUrl ??= '';
@@ -58,7 +58,7 @@ export default async function getDbModule(inline: Partial<PostgresPluginOptions>
     options,
     key: options.dotEnvKey ?? DEFAULT_KEY,
     prefix,
-    fallbackPrefix: prefix,
+    faceFramework: 'nuxt',
     mode: 'development',
     paths: resolvePaths({ root: nuxt.options.rootDir }, options.dotEnvFile ?? DEFAULT_ENV_FILE),
     log: console_,

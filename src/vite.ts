@@ -64,7 +64,7 @@ export function postgres(options: PostgresPluginOptions): Plugin[] {
     // Vite's envPrefix (or SvelteKit's) is what client code sees: it counts as given.
     const prefix = options.envPrefix ?? early?.publicPrefix ?? firstPrefix(config.envPrefix);
     const key = options.dotEnvKey ?? DEFAULT_KEY;
-    releases.push(await startDevDatabase({ options, key, prefix, fallbackPrefix: 'VITE_', mode, paths, log, loadEnv: vite.loadEnv }));
+    releases.push(await startDevDatabase({ options, key, prefix, faceFramework: 'vite', mode, paths, log, loadEnv: vite.loadEnv }));
   }
 
   return [

@@ -95,6 +95,16 @@ describe('failures are logged and the dev server still starts', () => {
     expect((await page()).status).toBe(200);
   });
 
+  test('an empty assignment in another file Vite reads (.env.local): that file is named, nothing is created', async () => {
+    const root = await viteProject();
+    await writeFile(join(root, '.env.local'), 'DATABASE_URL=\n');
+    const requests = vite.api.requests.length;
+    const { logger } = await startDev(root, [plugin()]);
+    expect(logger.lines).toContain('error: [get-db] DATABASE_URL is assigned in .env.local but reads as empty; no database was created.');
+    expect(vite.api.requests.length).toBe(requests);
+    expect(existsSync(join(root, '.env'))).toBe(false);
+  });
+
   test('an option of the wrong type (a plain JS config): one USAGE line naming it; the dev server still starts', async () => {
     const root = await viteProject();
     const requests = vite.api.requests.length;

@@ -54,6 +54,7 @@ function keyExists(plan: CreatePlan, file: string, warnings: string[], pending: 
   if (plan.ifKeyExists === 'error') {
     throw new GetDbError('KEY_EXISTS', `${plan.key} is already set in ${file}; nothing was created.`, {
       hint: [expiryNote, 'Pass force: true (CLI: --force) to replace it; the old lines are kept as comments.'].filter(Boolean).join('\n'),
+      details: { envFile: file },
     });
   }
   warnings.push(...skipWarnings(plan, pending));

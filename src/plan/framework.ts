@@ -71,21 +71,21 @@ export async function detectFramework(projectDir: string): Promise<Framework | u
 }
 
 /**
- * The one rule every face picks the claim URL's prefix by: the one given (an option, a flag, or
- * a plugin's framework config), else the framework in package.json, else the face's own
- * framework (a plugin knows it runs in Vite), else PUBLIC_.
+ * The project's framework: the one in `projectDir/package.json`, else the face's own (a plugin
+ * knows it runs in Vite, Astro or Nuxt, named by its package: `vite`, `astro`, `nuxt`).
  * @example
- * prefixFor(undefined, frameworkOf(['next'])) // 'NEXT_PUBLIC_'
+ * (await projectFramework('/app', 'vite'))?.name // 'Vite' where package.json names no framework
  */
-export function prefixFor(given: string | undefined, framework: Framework | undefined, fallback = DEFAULT_PREFIX): string {
-  return given ?? framework?.prefix ?? fallback;
+export async function projectFramework(projectDir: string, faceFramework?: string): Promise<Framework | undefined> {
+  return (await detectFramework(projectDir)) ?? (faceFramework === undefined ? undefined : frameworkOf([faceFramework]));
 }
 
 /**
- * {@link prefixFor}, reading the framework from `projectDir/package.json`.
+ * The one rule every face picks the claim URL's prefix by: the one given (an option, a flag, or
+ * a plugin's framework config), else the project's framework's ({@link projectFramework}), else PUBLIC_.
  * @example
  * await choosePrefix(undefined, '/next-app') // 'NEXT_PUBLIC_'
  */
-export async function choosePrefix(given: string | undefined, projectDir: string, fallback = DEFAULT_PREFIX): Promise<string> {
-  return given ?? prefixFor(undefined, await detectFramework(projectDir), fallback);
+export async function choosePrefix(given: string | undefined, projectDir: string, faceFramework?: string): Promise<string> {
+  return given ?? (await projectFramework(projectDir, faceFramework))?.prefix ?? DEFAULT_PREFIX;
 }

@@ -7,8 +7,8 @@ import { GetDbError, isGetDbError } from '../errors.js';
 import { checkEnvPathWritable } from '../env/env-file.js';
 import { claimUrlKey } from '../engine/keys.js';
 import { checkSeedFiles } from '../seed/sources.js';
-import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_REFERRER } from '../types.js';
-import { detectFramework, prefixFor, type Framework } from './framework.js';
+import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_PREFIX, DEFAULT_REFERRER } from '../types.js';
+import { projectFramework, type Framework } from './framework.js';
 import { validateApiUrl, validateKey, validatePrefix, validateReferrer } from './validate.js';
 
 /** What to do when the env file already assigns the key. */
@@ -22,10 +22,10 @@ export interface CreatePlanInput {
   logicalReplication?: boolean;
   envFile?: string;
   key?: string;
-  /** Default: the framework's public prefix (package.json in `cwd`), else `fallbackPrefix`. */
+  /** Default: the framework's public prefix, else PUBLIC_. */
   prefix?: string;
-  /** The prefix when no framework is found: a plugin's own framework's. Default PUBLIC_. */
-  fallbackPrefix?: string;
+  /** The framework when package.json (in `cwd`) names none: a plugin's own (`vite`, `astro`, `nuxt`). */
+  faceFramework?: string;
   seedFiles?: string[];
   seedTransaction?: boolean;
   ifKeyExists?: IfKeyExists;
@@ -47,7 +47,7 @@ export interface CreatePlan {
   gitignore: boolean;
   /** The environment the app will run in: a key already set there wins over dotenv. */
   env: NodeJS.ProcessEnv;
-  /** The framework in package.json (`cwd`), if get-db knows it. */
+  /** The framework in package.json (`cwd`) if get-db knows it, else the plugin's own. */
   framework: Framework | undefined;
   /**
    * The other env files that framework's dev server reads, beside the env file, the one whose
@@ -113,8 +113,8 @@ export async function makeCreatePlan(input: CreatePlanInput): Promise<CreatePlan
   const referrer = validateReferrer(input.referrer ?? DEFAULT_REFERRER);
   const apiUrl = resolveApiUrl(input.apiUrl, env);
   // The framework's, unless one is given: the same rule for the CLI, the library and the plugins.
-  const framework = await detectFramework(cwd);
-  const prefix = validatePrefix(prefixFor(input.prefix, framework, input.fallbackPrefix));
+  const framework = await projectFramework(cwd, input.faceFramework);
+  const prefix = validatePrefix(input.prefix ?? framework?.prefix ?? DEFAULT_PREFIX);
   checkKeyApart(key, prefix);
   const envFile = resolve(cwd, input.envFile ?? DEFAULT_ENV_FILE);
   const seedFiles = (input.seedFiles ?? []).map((file) => resolve(cwd, file));

@@ -30,11 +30,11 @@ export interface Start {
   key: string;
   /**
    * Where the claim URL goes: `envPrefix`, or the framework's configured public prefix; when
-   * neither is given, the CLI's rule (package.json), then `fallbackPrefix`.
+   * neither is given, the CLI's rule (package.json), then `faceFramework`'s.
    */
   prefix: string | undefined;
-  /** The face's own framework's prefix (VITE_ for the Vite plugin). */
-  fallbackPrefix: string;
+  /** The face's own framework, by its package name (`vite`, `astro`, `nuxt`), when package.json names none. */
+  faceFramework: string;
   mode: string;
   paths: ProjectPaths;
   log: PluginLog;
@@ -51,7 +51,7 @@ export interface Start {
  * release();                                      // when that dev server closes
  */
 export async function startDevDatabase(start: Start): Promise<() => void> {
-  const resolved = { ...start, prefix: await choosePrefix(start.prefix, start.paths.root, start.fallbackPrefix) };
+  const resolved = { ...start, prefix: await choosePrefix(start.prefix, start.paths.root, start.faceFramework) };
   return openSession(start.paths.envFile, () => ensureDatabase(resolved), () => readAgain(resolved));
 }
 
@@ -123,6 +123,7 @@ async function provision(start: Settled, need: Exclude<Need, 'none'>): Promise<v
     },
     // An expired database the API still knows (claimed) is kept: a skip, not a failure.
     need === 'expired' ? 'skip' : 'error',
+    start.faceFramework,
   );
   tell(start, outcome, seedPath);
 }
@@ -153,7 +154,9 @@ async function remind({ mode, paths, prefix, log }: Settled, vars: Record<string
 
 function fail({ options, key, prefix, paths, log }: Settled, error: GetDbError): void {
   const instagres = isInstagres(String(options.apiUrl ?? (process.env.INSTAGRES_API_URL || DEFAULT_API_URL)));
-  reportFailure(log, error, { key, envFile: displayPath(paths.envFile, paths.root), instagres });
+  // KEY_EXISTS names the file that assigns the key: dotEnvFile, or another one Vite reads.
+  const file = typeof error.details?.envFile === 'string' && error.code === 'KEY_EXISTS' ? error.details.envFile : paths.envFile;
+  reportFailure(log, error, { key, envFile: displayPath(file, paths.root), instagres });
   // The database exists but is in no file: this session can still use it.
   const lines = error.code === 'ENV_WRITE_FAILED' ? error.details?.lines : undefined;
   if (Array.isArray(lines)) exportToProcess(parse(lines.join('\n')), envKeysFor(key, prefix));
