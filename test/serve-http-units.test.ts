@@ -52,6 +52,8 @@ describe('claim form Origin check', () => {
     ['Origin is another site', { origin: 'https://evil.example' }, false],
     ['Origin is a sibling subdomain', { origin: 'https://evil.db.example.com' }, false],
     ['Origin has another scheme than the public URL and another host', { origin: 'http://db.example.com:8080' }, false],
+    ['Origin starts with the public URL but is another host', { origin: 'https://db.example.com.evil.example' }, false],
+    ['Origin is the public host on another port', { origin: 'https://db.example.com:8443' }, false],
     ['Origin: null without Sec-Fetch-Site', { origin: 'null' }, false],
     ['Origin: null, but the browser says same-origin', { origin: 'null', 'sec-fetch-site': 'same-origin' }, true],
     ['no Origin, Sec-Fetch-Site cross-site', { 'sec-fetch-site': 'cross-site' }, false],
@@ -65,11 +67,19 @@ describe('claim form Origin check', () => {
     expect(ours(headers as IncomingHttpHeaders)).toBe(allowed);
   });
 
+  test('on loopback, another port is another origin, even one whose digits start with ours', () => {
+    const local = (origin: string) => isSameOriginPost({ host: '127.0.0.1:4000', origin }, 'http://127.0.0.1:4000');
+    expect(local('http://127.0.0.1:4000')).toBe(true);
+    for (const origin of ['http://127.0.0.1:40001', 'http://127.0.0.1:4000.evil.example', 'http://127.0.0.1:5173', 'http://localhost:4000']) {
+      expect(local(origin), origin).toBe(false);
+    }
+  });
+
   test('a foreign Origin is refused whatever else the request carries (randomised)', () => {
     const seed = randomSeed();
     const random = mulberry32(seed);
     for (let i = 0; i < 300; i++) {
-      const headers: IncomingHttpHeaders = { origin: pick(random, ['https://evil.example', 'http://db.example.com.evil.example', 'https://db.example.co']) };
+      const headers: IncomingHttpHeaders = { origin: pick(random, ['https://evil.example', 'http://db.example.com.evil.example', 'https://db.example.com.evil.example', 'https://db.example.com:8443', 'https://db.example.co']) };
       if (random() < 0.5) headers['sec-fetch-site'] = pick(random, ['same-origin', 'none', 'cross-site']);
       if (random() < 0.5) headers.referer = pick(random, ['https://db.example.com/claim/x', 'https://evil.example/']);
       expect(ours(headers), `seed ${seed}: ${JSON.stringify(headers)}`).toBe(false);
