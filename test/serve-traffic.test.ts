@@ -3,11 +3,13 @@
  * connections; and the claim form refuses cross-site POSTs. Upper bounds only (they
  * prove nothing waits for seconds), never tight timings.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, inject, test } from 'vitest';
+import { ADMIN_POOL_SIZE } from '../src/serve/postgres/pools.js';
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
-import { createDb, eventually, getJson, onTestPostgres, postJson } from './helpers/serve-http.js';
+import { inDatabase } from './helpers/serve-admin.js';
+import { adminQuery, createDb, eventually, getJson, onTestPostgres, postJson, withClient } from './helpers/serve-http.js';
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();
@@ -76,15 +78,42 @@ describe('storms', () => {
     });
   });
 
-  test('past --create-queue waiting creates, more are told 503 with Retry-After, not queued', async () => {
-    await withServe(['--rate-limit', 'off', '--create-queue', '2'], async (serve) => {
-      const answers = await Promise.all(Array.from({ length: 24 }, () => postJson(`${serve.apiUrl}/database`, { ref: 'queue' })));
-      const refused = answers.filter((a) => a.status === 503);
-      expect(answers.filter((a) => a.status === 201).length).toBeGreaterThanOrEqual(10); // the admin pool's sessions, at least
-      expect(refused.length).toBeGreaterThan(0);
-      expect(refused[0]!.body).toEqual({ error: 'Too many databases being created', hint: expect.stringContaining('try again') });
-      expect(Number(refused[0]!.headers.get('retry-after'))).toBeGreaterThan(0);
-    });
+  test('with every admin session busy, exactly --create-queue creates wait; the others are told 503 with Retry-After at once', async () => {
+    const QUEUE = 2;
+    const LATE = 5;
+    // A state of its own, so holding its create lease stalls this server's creates and no one else's.
+    const { adminUrl } = inject('postgres');
+    const stateDb = `queue_state_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`CREATE DATABASE ${stateDb}`);
+    const stateUrl = inDatabase(adminUrl, stateDb);
+    const args = ['--postgres-url', stateUrl, ...onTestPostgres().slice(2), '--rate-limit', 'off', '--create-queue', String(QUEUE), '--sweep-interval', '1h'];
+    const serve = await spawnServe(args);
+    const create = () => postJson(`${serve.apiUrl}/database`, { ref: 'queue' });
+    try {
+      const { held, late } = await withClient(stateUrl, async (blocker) => {
+        await blocker.query(`BEGIN; SELECT 1 FROM get_db_serve.leases WHERE name = 'create' FOR UPDATE`);
+        const held = Array.from({ length: ADMIN_POOL_SIZE }, create);
+        const blocked = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = $2 AND wait_event_type = 'Lock'`;
+        await eventually(async () => (await adminQuery<{ n: number }>(blocked, [`get-db serve ${serve.pid}`, stateDb]))[0]!.n === ADMIN_POOL_SIZE);
+        let answered = 0;
+        const late = Array.from({ length: LATE }, () => create().finally(() => answered++));
+        // Those refused answer at once; those queued wait for the lease (10 s at most, then a different 503).
+        await eventually(async () => answered >= LATE - QUEUE, 8_000).catch(() => {});
+        await blocker.query('COMMIT');
+        return { held: await Promise.all(held), late: await Promise.all(late) };
+      });
+      expect(held.map((a) => a.status)).toEqual(held.map(() => 201));
+      expect(late.filter((a) => a.status === 201)).toHaveLength(QUEUE);
+      const refused = late.filter((a) => a.status !== 201);
+      expect(refused).toHaveLength(LATE - QUEUE);
+      for (const answer of refused) {
+        expect(answer.status).toBe(503);
+        expect(answer.body).toEqual({ error: 'Too many databases being created', hint: expect.stringContaining('try again') });
+        expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+    } finally {
+      await serve.stop(); // its state database stays: dropping it waits for a checkpoint (seconds), and the run's PostgreSQL goes anyway
+    }
   });
 });
 
