@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse } from 'dotenv';
 import { build, createServer, type Plugin, type ViteDevServer } from 'vite';
 import { describe, expect, test } from 'vitest';
 import { postgres } from '../src/vite.js';
@@ -24,6 +25,17 @@ describe('several compilers in one process (frameworks run more than one)', () =
     expect(second.logger.lines.filter((line) => line.includes('[get-db]'))).toEqual([]);
     expect(second.server.config.env.VITE_INSTAGRES_CLAIM_URL).toBe(vite.api.lastCreated()!.claim_url);
     expect(process.env.DATABASE_URL).toBe(vite.api.lastCreated()!.connection_string);
+  });
+
+  test('two dev servers of the same project started at once (as a framework starts its compilers): one database, one reminder', async () => {
+    const root = await viteProject();
+    const before = createCount();
+    const both = await Promise.all([startDev(root, [plugin()]), startDev(root, [plugin()])]);
+    expect(createCount()).toBe(before + 1);
+    const db = vite.api.lastCreated()!;
+    expect(parse(await readFile(join(root, '.env'), 'utf8')).DATABASE_URL).toBe(db.connection_string);
+    for (const { server } of both) expect(server.config.env.VITE_INSTAGRES_CLAIM_URL).toBe(db.claim_url);
+    expect(both.flatMap(({ logger }) => logger.lines).filter((line) => line.includes('unless you claim it'))).toHaveLength(1);
   });
 
   test("Vite's own restart (a config or .env edit) reads the file again, silently; closing then ends the start", async () => {
