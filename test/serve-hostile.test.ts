@@ -71,6 +71,33 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
       expect(serve.logs().filter((l) => l.event === 'drop_failed' && l.name === neighbourRole)).toEqual([]); // dropped at the first try
     });
 
+    test('a drop that cannot finish (the neighbour’s grant is in a database its owner closed): the role stays, without login or password, and goes once it opens', async () => {
+      const owner = await createDb(serve.apiUrl);
+      expect((await fetch(owner.claim_url, { method: 'POST' })).status).toBe(200);
+      const own = dbName(owner.connection_string!);
+      await withClient(owner.connection_string!, (c) => c.query('CREATE TABLE bait (i int)'));
+      // Both sessions open before the neighbour exists, so the grant and the close (made from
+      // another database) follow its creation by two statements, long before its expiry.
+      const [inside, elsewhere] = await Promise.all([openClient(pgConfigFromUrl(owner.connection_string!)), openClient(pgConfigFromUrl(inDatabase(owner.connection_string!, 'postgres')))]);
+      try {
+        const neighbour = await createDb(serve.apiUrl);
+        const neighbourRole = decodeURIComponent(new URL(neighbour.connection_string!).username);
+        await inside.query(`GRANT SELECT ON bait TO ${neighbourRole}`);
+        await elsewhere.query(`ALTER DATABASE ${own} ALLOW_CONNECTIONS false`);
+        const outcome = () => serve.logs().find((l) => (l.event === 'drop_failed' && l.name === neighbourRole) || (l.event === 'database_dropped' && l.id === neighbour.id));
+        await eventually(async () => outcome() !== undefined, 40_000);
+        expect(outcome()!.event).toBe('drop_failed');
+        const role = await superQuery<{ login: boolean; password: string | null }>(target.adminUrl, 'SELECT rolcanlogin AS login, rolpassword AS password FROM pg_authid WHERE rolname = $1', [neighbourRole]);
+        expect(role).toEqual([{ login: false, password: null }]);
+        expect(await connectError(inDatabase(neighbour.connection_string!, 'postgres'))).toMatch(/password authentication failed/);
+        await elsewhere.query(`ALTER DATABASE ${own} ALLOW_CONNECTIONS true`);
+        await eventually(async () => gone(neighbourRole));
+      } finally {
+        await elsewhere.query(`ALTER DATABASE ${own} ALLOW_CONNECTIONS true`).catch(() => {}); // a failed run leaves no drop retried every sweep
+        await Promise.all([inside.end(), elsewhere.end()].map((ended) => ended.catch(() => {})));
+      }
+    });
+
     test('the bait’s owner leaves open a transaction that altered the bait: the neighbour is still dropped', async () => {
       const [owner, neighbour] = await Promise.all([createDb(serve.apiUrl), createDb(serve.apiUrl)]);
       expect((await fetch(owner.claim_url, { method: 'POST' })).status).toBe(200);
