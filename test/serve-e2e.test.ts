@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { pgConfigFromUrl } from '../src/seed/pg-config.js';
+import { openClient } from '../src/serve/postgres/prepare.js';
 import { runCli, tempProject } from './helpers/cli.js';
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
 import { adminQuery, connectError, createDb, eventually, getJson, onTestPostgres, postJson, withClient } from './helpers/serve-http.js';
@@ -148,7 +150,7 @@ describe('expiry and limits', () => {
     }
   });
 
-  test('an unclaimed database over the storage limit becomes read-only; claiming lifts it', async () => {
+  test('an unclaimed database over the storage limit becomes read-only; claiming lifts it and ends the sessions that began read-only', async () => {
     const limited = await spawnServe([...onTestPostgres(), '--storage-limit', '12MB', '--sweep-interval', '250ms', '--rate-limit', 'off']);
     try {
       const db = await createDb(limited.apiUrl);
@@ -162,8 +164,16 @@ describe('expiry and limits', () => {
       expect(write).toMatch(/read-only transaction/);
       expect(await withClient(db.connection_string!, async (c) => (await c.query('select count(*)::int as n from blob')).rows[0].n)).toBeTypeOf('number');
 
-      expect((await fetch(db.claim_url)).status).toBe(200);
-      expect((await fetch(db.claim_url, { method: 'POST' })).status).toBe(200);
+      // A session opened while read-only stays read-only: the claim ends it, so the user reconnects writable.
+      const before = await openClient(pgConfigFromUrl(db.connection_string!));
+      try {
+        expect((await before.query('show default_transaction_read_only')).rows[0].default_transaction_read_only).toBe('on');
+        expect((await fetch(db.claim_url)).status).toBe(200);
+        expect((await fetch(db.claim_url, { method: 'POST' })).status).toBe(200);
+        expect(await before.query('select 1').then(() => 'alive', () => 'ended')).toBe('ended');
+      } finally {
+        await before.end().catch(() => {});
+      }
       expect(await withClient(db.connection_string!, (c) => c.query('insert into blob values (1)')).then(() => 'ok')).toBe('ok');
     } finally {
       await limited.stop();
