@@ -53,8 +53,9 @@ export function copyError(error: unknown, copy: SourceStatement): GetDbError {
 }
 
 /**
- * Runs seed items on one session. With `transaction`, it opens the transaction with its
- * first batch and commits with its last (`finish`), so neither costs a round trip.
+ * Runs seed items on one session. With `transaction`, BEGIN rides with the first batch (no
+ * round trip of its own); COMMIT goes alone once the last batch has succeeded (`finish`),
+ * so a session closed or cancelled before then always rolls back.
  */
 export class SeedExecutor {
   private readonly batch: StatementBatch;
