@@ -42,6 +42,45 @@ async function probeWhile(serve: ServeProcess, id: string, done: Promise<unknown
 }
 
 describe('storms', () => {
+  test('with every admin session busy, exactly --create-queue creates wait; the others are told 503 with Retry-After at once', async () => {
+    const QUEUE = 2;
+    const LATE = 5;
+    // A state of its own, empty: no start-up sweep of other tests' databases holds sessions meanwhile.
+    const { adminUrl } = inject('postgres');
+    const stateDb = `queue_state_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`CREATE DATABASE ${stateDb}`);
+    const stateUrl = inDatabase(adminUrl, stateDb);
+    // Its state database stays: dropping it waits for a checkpoint (seconds), and the run's PostgreSQL goes anyway.
+    const serve = await spawnServe(['--postgres-url', stateUrl, ...onTestPostgres().slice(2), '--rate-limit', 'off', '--create-queue', String(QUEUE), '--sweep-interval', '1h']);
+    try {
+      const db = await createDb(serve.apiUrl);
+      const { claims, late } = await withClient(stateUrl, async (blocker) => {
+        // Claims of one database wait for its row, each holding an admin session (cheaper than creates, which would each make a database).
+        await blocker.query(`BEGIN; SELECT 1 FROM get_db_serve.databases WHERE id = '${db.id}' FOR UPDATE`);
+        const claims = Array.from({ length: ADMIN_POOL_SIZE }, () => fetch(db.claim_url, { method: 'POST' }).then((r) => r.status));
+        const blocked = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = $2 AND wait_event_type = 'Lock'`;
+        await eventually(async () => (await adminQuery<{ n: number }>(blocked, [`get-db serve ${serve.pid}`, stateDb]))[0]!.n === ADMIN_POOL_SIZE);
+        let answered = 0;
+        const late = Array.from({ length: LATE }, () => postJson(`${serve.apiUrl}/database`, { ref: 'queue' }).finally(() => answered++));
+        // Those refused answer at once; those queued wait for a session (10 s at most, then a different 503).
+        await eventually(async () => answered >= LATE - QUEUE, 8_000).catch(() => {});
+        await blocker.query('COMMIT');
+        return { claims: await Promise.all(claims), late: await Promise.all(late) };
+      });
+      expect(claims.sort()).toEqual([200, ...claims.slice(1).map(() => 409)]);
+      expect(late.filter((a) => a.status === 201)).toHaveLength(QUEUE);
+      const refused = late.filter((a) => a.status !== 201);
+      expect(refused).toHaveLength(LATE - QUEUE);
+      for (const answer of refused) {
+        expect(answer.status).toBe(503);
+        expect(answer.body).toEqual({ error: 'Too many databases being created', hint: expect.stringContaining('try again') });
+        expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+    } finally {
+      await serve.stop();
+    }
+  });
+
   test('30 concurrent claims of unknown ids answer 404 at once, and a real claim and /healthz go through meanwhile', async () => {
     await withServe(['--rate-limit', 'off'], async (serve) => {
       const db = await createDb(serve.apiUrl);
@@ -78,43 +117,6 @@ describe('storms', () => {
     });
   });
 
-  test('with every admin session busy, exactly --create-queue creates wait; the others are told 503 with Retry-After at once', async () => {
-    const QUEUE = 2;
-    const LATE = 5;
-    // A state of its own, so holding its create lease stalls this server's creates and no one else's.
-    const { adminUrl } = inject('postgres');
-    const stateDb = `queue_state_${randomBytes(4).toString('hex')}`;
-    await adminQuery(`CREATE DATABASE ${stateDb}`);
-    const stateUrl = inDatabase(adminUrl, stateDb);
-    const args = ['--postgres-url', stateUrl, ...onTestPostgres().slice(2), '--rate-limit', 'off', '--create-queue', String(QUEUE), '--sweep-interval', '1h'];
-    const serve = await spawnServe(args);
-    const create = () => postJson(`${serve.apiUrl}/database`, { ref: 'queue' });
-    try {
-      const { held, late } = await withClient(stateUrl, async (blocker) => {
-        await blocker.query(`BEGIN; SELECT 1 FROM get_db_serve.leases WHERE name = 'create' FOR UPDATE`);
-        const held = Array.from({ length: ADMIN_POOL_SIZE }, create);
-        const blocked = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = $2 AND wait_event_type = 'Lock'`;
-        await eventually(async () => (await adminQuery<{ n: number }>(blocked, [`get-db serve ${serve.pid}`, stateDb]))[0]!.n === ADMIN_POOL_SIZE);
-        let answered = 0;
-        const late = Array.from({ length: LATE }, () => create().finally(() => answered++));
-        // Those refused answer at once; those queued wait for the lease (10 s at most, then a different 503).
-        await eventually(async () => answered >= LATE - QUEUE, 8_000).catch(() => {});
-        await blocker.query('COMMIT');
-        return { held: await Promise.all(held), late: await Promise.all(late) };
-      });
-      expect(held.map((a) => a.status)).toEqual(held.map(() => 201));
-      expect(late.filter((a) => a.status === 201)).toHaveLength(QUEUE);
-      const refused = late.filter((a) => a.status !== 201);
-      expect(refused).toHaveLength(LATE - QUEUE);
-      for (const answer of refused) {
-        expect(answer.status).toBe(503);
-        expect(answer.body).toEqual({ error: 'Too many databases being created', hint: expect.stringContaining('try again') });
-        expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
-      }
-    } finally {
-      await serve.stop(); // its state database stays: dropping it waits for a checkpoint (seconds), and the run's PostgreSQL goes anyway
-    }
-  });
 });
 
 const SLOW_HEADERS = 'POST /api/v1/database HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ';
