@@ -91,12 +91,12 @@ describe.each([18, 14])('PostgreSQL %i', (major) => {
         expect(role).toEqual([{ login: false, password: null }]);
         expect(await connectError(inDatabase(neighbour.connection_string!, 'postgres'))).toMatch(/password authentication failed/);
         await elsewhere.query(`ALTER DATABASE ${own} ALLOW_CONNECTIONS true`);
-        await eventually(async () => gone(neighbourRole));
+        await eventually(async () => gone(neighbourRole), 40_000);
       } finally {
         await elsewhere.query(`ALTER DATABASE ${own} ALLOW_CONNECTIONS true`).catch(() => {}); // a failed run leaves no drop retried every sweep
         await Promise.all([inside.end(), elsewhere.end()].map((ended) => ended.catch(() => {})));
       }
-    });
+    }, 90_000); // two waits on a sweep queue the other tenants' drops fill: seconds alone, up to a minute on a loaded machine
 
     test('the bait’s owner leaves open a transaction that altered the bait: the neighbour is still dropped', async () => {
       const [owner, neighbour] = await Promise.all([createDb(serve.apiUrl), createDb(serve.apiUrl)]);
