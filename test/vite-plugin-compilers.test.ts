@@ -9,6 +9,7 @@ import { parse } from 'dotenv';
 import { build, createServer, type Plugin, type ViteDevServer } from 'vite';
 import { describe, expect, test } from 'vitest';
 import { postgres } from '../src/vite.js';
+import { openSession } from '../src/vite/sessions.js';
 import { useViteHarness } from './helpers/vite.js';
 
 const vite = useViteHarness();
@@ -36,6 +37,23 @@ describe('several compilers in one process (frameworks run more than one)', () =
     expect(parse(await readFile(join(root, '.env'), 'utf8')).DATABASE_URL).toBe(db.connection_string);
     for (const { server } of both) expect(server.config.env.VITE_INSTAGRES_CLAIM_URL).toBe(db.claim_url);
     expect(both.flatMap(({ logger }) => logger.lines).filter((line) => line.includes('unless you claim it'))).toHaveLength(1);
+  });
+
+  test('two starts of one env file in the same tick: one starts, the other joins once that start is done', async () => {
+    const envFile = join(await viteProject(), '.env');
+    const calls: string[] = [];
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const start = async () => {
+      calls.push('start');
+      await finished;
+      calls.push('started');
+    };
+    const joined = async () => void calls.push('join');
+    const opening = Promise.all([openSession(envFile, start, joined), openSession(envFile, start, joined)]);
+    finish();
+    for (const release of await opening) release();
+    expect(calls).toEqual(['start', 'started', 'join']);
   });
 
   test("Vite's own restart (a config or .env edit) reads the file again, silently; closing then ends the start", async () => {
