@@ -25,15 +25,19 @@ export function toolResult(say: string, structured: Record<string, unknown>): Ca
 }
 
 // The engine's hints name the CLI's flags; a tool takes the same things as arguments.
-const ARGUMENT_WORDING: ReadonlyArray<readonly [RegExp, string]> = [
-  [/-e <path>/g, 'env_file'],
-  [/--env(?![\w-])/g, 'env_file'],
-  [/ -k and the file with -e/g, ' key and the file with env_file'],
-  [/--key(?![\w-])/g, 'key'],
-  [/--force(?![\w-])/g, 'force: true'],
-  [/--prefix(?![\w-])/g, 'prefix'],
-  [/--no-transaction(?![\w-])/g, 'transaction: false'],
-];
+// A whole `npx get-db …` command stays as it is: the agent can run it too.
+const NOT_IN_COMMAND = String.raw`(?<!npx get-db[^\n;,]*)`;
+const ARGUMENT_WORDING: ReadonlyArray<readonly [RegExp, string]> = (
+  [
+    ['-e <path>', 'env_file'],
+    [String.raw`--env(?![\w-])`, 'env_file'],
+    [' -k and the file with -e', ' key and the file with env_file'],
+    [String.raw`--key(?![\w-])`, 'key'],
+    [String.raw`--force(?![\w-])`, 'force: true'],
+    [String.raw`--prefix(?![\w-])`, 'prefix'],
+    [String.raw`--no-transaction(?![\w-])`, 'transaction: false'],
+  ] as const
+).map(([flag, argument]) => [new RegExp(NOT_IN_COMMAND + flag, 'g'), argument] as const);
 
 const inArgumentWords = (text: string) => ARGUMENT_WORDING.reduce((out, [pattern, words]) => out.replace(pattern, words), text);
 
