@@ -5,6 +5,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createRoute, getRoute } from './api-routes.js';
 import { claimPageRoute, claimRoute } from './claim-routes.js';
+import { mcpRoute } from './mcp-route.js';
 import { isGetDbError } from '../../errors.js';
 import type { ServeContext } from '../context.js';
 import { unavailablePage } from './claim-page.js';
@@ -25,6 +26,8 @@ const ROUTES: Route[] = [
     pattern: /^\/claim\/([^/]+)$/,
     methods: { GET: (ctx, _req, res, id) => claimPageRoute(ctx, res, id), POST: (ctx, req, res, id) => claimRoute(ctx, req, res, id) },
   },
+  // Stateless MCP: no SSE stream to GET, no session to DELETE (the spec's 405 for both).
+  { pattern: /^\/mcp$/, methods: { POST: (ctx, req, res) => mcpRoute(ctx, req, res) } },
   { pattern: /^\/healthz$/, methods: { GET: async (ctx, _req, res) => healthRoute(ctx, res) } },
   { pattern: /^\/metrics$/, methods: { GET: async (ctx, req, res) => metricsRoute(ctx, req, res) } },
 ];
