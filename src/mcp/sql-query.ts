@@ -44,6 +44,12 @@ interface Field {
   dataTypeID: number;
 }
 
+/**
+ * The query as pg's client runs it: `client.query(new CappedQuery(sql, 100)).outcome`.
+ *
+ * @example
+ * const { rows, truncated, error } = await client.query(new CappedQuery('select * from big', 100)).outcome;
+ */
 export class CappedQuery implements pg.Submittable {
   readonly outcome: Promise<QueryOutcome>;
   private settle!: (outcome: QueryOutcome) => void;

@@ -1,7 +1,8 @@
 /** What every tool of `get-db mcp` starts from: the project's folder and the API. */
 import { resolve } from 'node:path';
 import { z } from '../sdk.js';
-import { DEFAULT_ENV_FILE, DEFAULT_KEY } from '../../types.js';
+import { resolveApiUrl } from '../../plan/plan.js';
+import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY } from '../../types.js';
 
 export interface LocalContext {
   /** Where relative paths resolve (the project; `--project-dir`, else the working directory). */
@@ -31,9 +32,13 @@ export function envFileOf(ctx: LocalContext, envFile: string | undefined): strin
 }
 
 /**
- * What claiming means with this API, for the agent to pass on.
+ * What claiming means with this API, for the agent to pass on: Instagres's, or another
+ * server's (a `get-db serve`), whose claim page says what it keeps.
  *
  * @example
- * claimMeaning; // 'Claiming moves it into the person's own Neon account…'
+ * claimMeaning({ projectDir: '/app', apiUrl: undefined }); // "Claiming moves it into the person's own Neon account…"
  */
-export const CLAIM_MEANING = "Claiming moves it into the person's own Neon account (free; sign-in needed), where it no longer expires.";
+export function claimMeaning(ctx: LocalContext): string {
+  if (resolveApiUrl(ctx.apiUrl) !== DEFAULT_API_URL) return 'Claiming keeps it past its expiry; the claim page says how.';
+  return "Claiming moves it into the person's own Neon account (free; sign-in needed), where it no longer expires.";
+}

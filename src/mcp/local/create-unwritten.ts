@@ -12,7 +12,7 @@ import { checkSeedFiles } from '../../seed/sources.js';
 import { DEFAULT_REFERRER } from '../../types.js';
 import { toolResult } from '../results.js';
 import { tellThePerson } from '../tell.js';
-import { CLAIM_MEANING, type LocalContext } from './context.js';
+import { claimMeaning, type LocalContext } from './context.js';
 
 export interface UnwrittenInput {
   seedFiles: string[];
@@ -59,5 +59,5 @@ export async function createUnwritten(ctx: LocalContext, input: UnwrittenInput, 
     seed,
     warnings: expiryWarnings(expiresAt, new Date()),
   };
-  return toolResult(`Created a Postgres database; no file was written (the URLs are in the result). ${tellThePerson(database.claim_url, expiresAt, CLAIM_MEANING, new Date())}`, json);
+  return toolResult(`Created a Postgres database; no file was written (the URLs are in the result). ${tellThePerson(database.claim_url, expiresAt, claimMeaning(ctx), new Date())}`, json);
 }

@@ -13,7 +13,7 @@ import { holdSqlText } from '../../seed/sources.js';
 import { guarded, toolResult } from '../results.js';
 import { createdOutput, seedSqlDescription } from '../shapes.js';
 import { tellThePerson } from '../tell.js';
-import { CLAIM_MEANING, envInput, prefixInput, type LocalContext } from './context.js';
+import { claimMeaning, envInput, prefixInput, type LocalContext } from './context.js';
 import { createUnwritten } from './create-unwritten.js';
 
 const input = {
@@ -53,7 +53,7 @@ async function create(ctx: LocalContext, args: Input, signal: AbortSignal) {
     const json = createdJson(outcome);
     const where = `${[plan.key, `${plan.key}_DIRECT`, `${plan.prefix}INSTAGRES_CLAIM_URL`].join(', ')} are in ${relative(ctx.projectDir, plan.envFile) || plan.envFile}`;
     const what = outcome.action === 'resumed' ? `Seeded the database already in the env file (its earlier seed had not finished); ${where}.` : `Created a Postgres database; ${where}.`;
-    return toolResult(`${what} ${tellThePerson(outcome.claimUrl, outcome.expiresAt, CLAIM_MEANING, new Date())}`, json);
+    return toolResult(`${what} ${tellThePerson(outcome.claimUrl, outcome.expiresAt, claimMeaning(ctx), new Date())}`, json);
   } finally {
     held?.release();
   }

@@ -11,7 +11,7 @@ import { statusJson } from '../../report/json.js';
 import { guarded, toolResult } from '../results.js';
 import { claimOutput, statusOutput } from '../shapes.js';
 import { tellThePerson } from '../tell.js';
-import { CLAIM_MEANING, envFileOf, prefixInput, type LocalContext } from './context.js';
+import { claimMeaning, envFileOf, prefixInput, type LocalContext } from './context.js';
 
 const envFileInput = { env_file: z.string().optional().describe('The env file, relative to the project (default .env).') };
 
@@ -38,7 +38,7 @@ async function status(ctx: LocalContext, args: { env_file?: string; prefix?: str
   const say =
     result.status === 'CLAIMED'
       ? `Database ${result.id} is claimed: it no longer expires, and the person manages it in their account.`
-      : `Database ${result.id} is ${result.status}. ${tellThePerson(result.claimUrl, result.expiresAt, CLAIM_MEANING, now)}`;
+      : `Database ${result.id} is ${result.status}. ${tellThePerson(result.claimUrl, result.expiresAt, claimMeaning(ctx), now)}`;
   return toolResult(say, json);
 }
 
@@ -49,7 +49,7 @@ async function claimUrl(ctx: LocalContext, args: { env_file?: string; prefix?: s
   const known = await statusForClaim(envFile, ctx.projectDir, { apiUrl, claimUrl: url, signal }, warnings);
   const json = { ok: true as const, action: 'claim' as const, claimUrl: url, status: known?.status ?? null, expiresAt: known?.expiresAt?.toISOString() ?? null, warnings };
   if (known?.status === 'CLAIMED') return toolResult('This database is already claimed; the person manages it in their account.', json);
-  return toolResult(`Give the person this link to open themselves: ${url}. ${CLAIM_MEANING}`, json);
+  return toolResult(`Give the person this link to open themselves: ${url}. ${claimMeaning(ctx)}`, json);
 }
 
 /**

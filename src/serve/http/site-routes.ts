@@ -14,6 +14,12 @@ import { llmsTxt } from './llms-txt.js';
 
 const site = (ctx: ServeContext) => ({ publicUrl: ctx.endpoint.publicUrl, ttlMs: ctx.ttlMs });
 
+/**
+ * GET /.
+ *
+ * @example
+ * router: { pattern: /^\/$/, methods: { GET: (ctx, _req, res) => homeRoute(ctx, res) } }
+ */
 export function homeRoute(ctx: ServeContext, res: ServerResponse): void {
   sendHtml(res, 200, homePage(site(ctx)));
 }
@@ -41,6 +47,12 @@ export async function homeCreateRoute(ctx: ServeContext, req: IncomingMessage, r
   return view.id;
 }
 
+/**
+ * GET /llms.txt (plain text, revalidated on each read: it names this server's settings).
+ *
+ * @example
+ * router: { pattern: /^\/llms\.txt$/, methods: { GET: (ctx, _req, res) => llmsRoute(ctx, res) } }
+ */
 export function llmsRoute(ctx: ServeContext, res: ServerResponse): void {
   const text = llmsTxt({ ...site(ctx), storageLimitBytes: ctx.storageLimitBytes, rateLimit: ctx.rateLimit });
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
