@@ -9,26 +9,34 @@ export const MAX_ROWS_LIMIT = 1000;
 
 const seedSummary = z.object({ statements: z.number(), rowsCopied: z.number(), files: z.number(), durationMs: z.number() });
 
-/** create_database: `get-db --json`'s created (or resumed) object; envFile null when no file was written. */
-export const createdOutput = {
+// Outputs are loose objects: the CLI's JSON may gain fields, and a client must not fail on one.
+
+/**
+ * create_database: `get-db --json`'s object; envFile null when no file was written. `skipped`
+ * (reason `another-run`): another get-db run wrote a database into the file meanwhile, and
+ * that one is the answer (its fields are absent only if its lines cannot be read).
+ */
+export const createdOutput = z.looseObject({
   ok: z.literal(true),
-  action: z.enum(['created', 'resumed']),
-  id: z.string(),
+  action: z.enum(['created', 'resumed', 'skipped']),
+  reason: z.string().nullable().optional().describe('created: expired (the one in the file was gone); resumed: seed-pending; skipped: another-run.'),
+  id: z.string().optional(),
   status: z.string().optional(),
-  databaseUrl: z.string().describe('Pooled connection string: what the app uses.'),
-  databaseUrlDirect: z.string().describe('Direct connection string: for migrations, seeds and long sessions.'),
-  claimUrl: z.string().describe('The page where the person keeps the database (give it to them).'),
-  expiresAt: z.string().describe('ISO time when the database is deleted unless claimed.'),
+  databaseUrl: z.string().optional().describe('Pooled connection string: what the app uses.'),
+  databaseUrlDirect: z.string().optional().describe('Direct connection string: for migrations, seeds and long sessions.'),
+  claimUrl: z.string().optional().describe('The page where the person keeps the database (give it to them).'),
+  expiresAt: z.string().optional().describe('ISO time when the database is deleted unless claimed.'),
   envFile: z.string().nullable(),
+  key: z.string().optional(),
   keysWritten: z.array(z.string()).optional(),
   replaced: z.boolean().optional(),
   gitignoreAdded: z.string().nullable().optional(),
-  seed: seedSummary.nullable(),
+  seed: seedSummary.nullable().optional(),
   warnings: z.array(z.string()),
-};
+});
 
 /** database_status: `get-db status --json`. */
-export const statusOutput = {
+export const statusOutput = z.looseObject({
   ok: z.literal(true),
   action: z.literal('status'),
   id: z.string(),
@@ -38,18 +46,18 @@ export const statusOutput = {
   connectionStringServed: z.boolean(),
   claimUrl: z.string(),
   warnings: z.array(z.string()),
-};
+});
 
-export const claimOutput = {
+export const claimOutput = z.looseObject({
   ok: z.literal(true),
   action: z.literal('claim'),
   claimUrl: z.string(),
   status: z.string().nullable(),
   expiresAt: z.string().nullable(),
   warnings: z.array(z.string()),
-};
+});
 
-export const sqlOutput = {
+export const sqlOutput = z.looseObject({
   ok: z.literal(true),
   action: z.literal('sql'),
   command: z.string().nullable().describe("The last statement's command tag (SELECT, INSERT, CREATE TABLE…)."),
@@ -59,9 +67,9 @@ export const sqlOutput = {
   truncated: z.boolean().describe('True when more rows were returned than max_rows.'),
   statements: z.number(),
   readOnly: z.boolean(),
-};
+});
 
-export const seedOutput = {
+export const seedOutput = z.looseObject({
   ok: z.literal(true),
   action: z.literal('seed'),
   statements: z.number(),
@@ -69,7 +77,7 @@ export const seedOutput = {
   files: z.number(),
   durationMs: z.number(),
   warnings: z.array(z.string()),
-};
+});
 
 /** run_sql's fields both faces take. */
 export const sqlInput = {

@@ -1,8 +1,8 @@
 /** What every tool of `get-db mcp` starts from: the project's folder and the API. */
 import { resolve } from 'node:path';
 import { z } from '../sdk.js';
-import { resolveApiUrl } from '../../plan/plan.js';
-import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY } from '../../types.js';
+import { isInstagres } from '../../provision/api.js';
+import { DEFAULT_ENV_FILE, DEFAULT_KEY } from '../../types.js';
 
 export interface LocalContext {
   /** Where relative paths resolve (the project; `--project-dir`, else the working directory). */
@@ -36,9 +36,9 @@ export function envFileOf(ctx: LocalContext, envFile: string | undefined): strin
  * server's (a `get-db serve`), whose claim page says what it keeps.
  *
  * @example
- * claimMeaning({ projectDir: '/app', apiUrl: undefined }); // "Claiming moves it into the person's own Neon account…"
+ * claimMeaning('https://instagres.com/api/v1'); // "Claiming moves it into the person's own Neon account…"
  */
-export function claimMeaning(ctx: LocalContext): string {
-  if (resolveApiUrl(ctx.apiUrl) !== DEFAULT_API_URL) return 'Claiming keeps it past its expiry; the claim page says how.';
+export function claimMeaning(apiUrl: string): string {
+  if (!isInstagres(apiUrl)) return 'Claiming keeps it past its expiry; the claim page says how.';
   return "Claiming moves it into the person's own Neon account (free; sign-in needed), where it no longer expires.";
 }

@@ -59,5 +59,5 @@ export async function createUnwritten(ctx: LocalContext, input: UnwrittenInput, 
     seed,
     warnings: expiryWarnings(expiresAt, new Date()),
   };
-  return toolResult(`Created a Postgres database; no file was written (the URLs are in the result). ${tellThePerson(database.claim_url, expiresAt, claimMeaning(ctx), new Date())}`, json);
+  return toolResult(`Created a Postgres database; no file was written (the URLs are in the result). ${tellThePerson(database.claim_url, expiresAt, claimMeaning(plan.apiUrl), new Date())}`, json);
 }

@@ -49,11 +49,13 @@ async function create(ctx: LocalContext, args: Input, signal: AbortSignal) {
     });
     if (held) plan.seedFiles.push(held.name);
     const outcome = await createIntoEnv(plan, { signal });
-    if (outcome.action === 'skipped') throw new Error('a create that errors on an existing key never skips');
-    const json = createdJson(outcome);
+    const json = { ...createdJson(outcome), envFile: plan.envFile };
     const where = `${[plan.key, `${plan.key}_DIRECT`, `${plan.prefix}INSTAGRES_CLAIM_URL`].join(', ')} are in ${relative(ctx.projectDir, plan.envFile) || plan.envFile}`;
-    const what = outcome.action === 'resumed' ? `Seeded the database already in the env file (its earlier seed had not finished); ${where}.` : `Created a Postgres database; ${where}.`;
-    return toolResult(`${what} ${tellThePerson(outcome.claimUrl, outcome.expiresAt, claimMeaning(ctx), new Date())}`, json);
+    // Only another get-db run, writing the key while this one waited, makes a create that errors on an existing key skip.
+    const made = outcome.action === 'skipped' ? outcome.database : outcome;
+    const what = { created: 'Created a Postgres database', resumed: 'Seeded the database already in the env file (its earlier seed had not finished)', skipped: 'Another get-db run wrote a database into the env file meanwhile; it is the one to use' }[outcome.action];
+    const tell = made ? ` ${tellThePerson(made.claimUrl, made.expiresAt, claimMeaning(plan.apiUrl), new Date())}` : '';
+    return toolResult(`${what}; ${where}.${tell}`, json);
   } finally {
     held?.release();
   }

@@ -29,16 +29,15 @@ async function databaseOf(ctx: LocalContext, envFile: string, prefix: string | u
 
 async function status(ctx: LocalContext, args: { env_file?: string; prefix?: string; claim_url?: string }, signal: AbortSignal) {
   const envFile = envFileOf(ctx, args.env_file);
-  const result =
-    args.claim_url === undefined
-      ? await fetchStatusOf(envFile, ctx.projectDir, { ...(await databaseOf(ctx, envFile, args.prefix)), signal })
-      : await fetchStatus({ apiUrl: resolveApiUrl(ctx.apiUrl), claimUrl: args.claim_url, signal });
+  const given = args.claim_url === undefined ? undefined : { claimUrl: args.claim_url, apiUrl: resolveApiUrl(ctx.apiUrl) };
+  const database = given ?? (await databaseOf(ctx, envFile, args.prefix));
+  const result = given ? await fetchStatus({ ...given, signal }) : await fetchStatusOf(envFile, ctx.projectDir, { ...database, signal });
   const now = new Date();
   const json = statusJson(result, now, result.expiresAt ? expiryWarnings(result.expiresAt, now) : []);
   const say =
     result.status === 'CLAIMED'
       ? `Database ${result.id} is claimed: it no longer expires, and the person manages it in their account.`
-      : `Database ${result.id} is ${result.status}. ${tellThePerson(result.claimUrl, result.expiresAt, claimMeaning(ctx), now)}`;
+      : `Database ${result.id} is ${result.status}. ${tellThePerson(result.claimUrl, result.expiresAt, claimMeaning(database.apiUrl), now)}`;
   return toolResult(say, json);
 }
 
@@ -49,7 +48,7 @@ async function claimUrl(ctx: LocalContext, args: { env_file?: string; prefix?: s
   const known = await statusForClaim(envFile, ctx.projectDir, { apiUrl, claimUrl: url, signal }, warnings);
   const json = { ok: true as const, action: 'claim' as const, claimUrl: url, status: known?.status ?? null, expiresAt: known?.expiresAt?.toISOString() ?? null, warnings };
   if (known?.status === 'CLAIMED') return toolResult('This database is already claimed; the person manages it in their account.', json);
-  return toolResult(`Give the person this link to open themselves: ${url}. ${claimMeaning(ctx)}`, json);
+  return toolResult(`Give the person this link to open themselves: ${url}. ${claimMeaning(apiUrl)}`, json);
 }
 
 /**
