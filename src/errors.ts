@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   NO_DATABASE_URL: 1,
   SEED_FAILED: 1,
   SEED_UNSUPPORTED: 1,
+  // run_sql (MCP): the SQL failed, or its database could not be reached.
+  SQL_FAILED: 1,
   SERVE_FAILED: 1,
   // serve cannot take this request now (PostgreSQL away, or no room for another database): HTTP 503.
   SERVE_UNAVAILABLE: 1,

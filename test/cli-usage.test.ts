@@ -104,7 +104,7 @@ describe('usage errors point at the help that fits', () => {
     const run = await createIn(cwd, ['clam', '--json']);
     expect(run.code).toBe(2);
     expect(JSON.parse(run.stdout)).toEqual({
-      error: { code: 'USAGE', message: "Unknown command 'clam'.", hint: "The commands are claim, status, seed and serve; get-db alone creates a database and takes options only (get-db --help)." },
+      error: { code: 'USAGE', message: "Unknown command 'clam'.", hint: "The commands are claim, status, seed, serve and mcp; get-db alone creates a database and takes options only (get-db --help)." },
     });
     expect(api.createRequests().length).toBe(before);
   });

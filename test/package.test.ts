@@ -58,6 +58,25 @@ test('both entry points resolve through exports; get-db/vite loads where vite is
   });
 });
 
+test('get-db mcp answers from an installed copy: its #mcp-sdk import resolves inside the package', async () => {
+  const project = await tempProject('get-db-installed-mcp-');
+  const installed = join(project, 'node_modules', 'get-db');
+  await mkdir(installed, { recursive: true });
+  for (const entry of ['package.json', 'bin', 'dist']) await cp(join(REPO, entry), join(installed, entry), { recursive: true });
+  const messages = [
+    { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'probe', version: '1' } } },
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+  ];
+  const child = execFile(process.execPath, [join(installed, 'bin', 'get-db.cjs'), 'mcp'], { cwd: project });
+  let stdout = '';
+  child.stdout!.on('data', (chunk: string) => (stdout += chunk));
+  child.stdin!.end(messages.map((message) => JSON.stringify(message)).join('\n') + '\n');
+  await new Promise((done) => child.once('close', done));
+  const answers = stdout.trim().split('\n').map((line) => JSON.parse(line));
+  expect(answers[1].result.tools.map((tool: { name: string }) => tool.name).sort()).toEqual(['claim_url', 'create_database', 'database_status', 'run_sql', 'seed_database']);
+});
+
 test('the declarations type-check a copy-paste vite.config.ts and a library caller (NodeNext)', async () => {
   const project = await tempProject('get-db-types-');
   await mkdir(join(project, 'node_modules', '@types'), { recursive: true });

@@ -9,7 +9,7 @@ import { GetDbError } from '../errors.js';
 import { createOutput } from './output.js';
 import type { UsageContext } from './main.js';
 
-export type CommandName = 'create' | 'claim' | 'status' | 'seed' | 'serve';
+export type CommandName = 'create' | 'claim' | 'status' | 'seed' | 'serve' | 'mcp';
 type Action = (options: Record<string, unknown>, args: string[], command: Command) => Promise<number>;
 
 const COMMANDS: Record<CommandName, () => Promise<{ default: Action }>> = {
@@ -18,6 +18,7 @@ const COMMANDS: Record<CommandName, () => Promise<{ default: Action }>> = {
   status: () => import('./commands/status.js'),
   seed: () => import('./commands/seed.js'),
   serve: () => import('./commands/serve.js'),
+  mcp: () => import('./commands/mcp.js'),
 };
 
 const CALLS_THE_API: ReadonlySet<CommandName> = new Set(['create', 'claim', 'status']);
@@ -67,4 +68,4 @@ export function reportUsageError(error: CommanderError, argv: string[], context:
   return createOutput(argv.includes('--json')).fail(usage);
 }
 
-const COMMAND_WORDS = 'claim, status, seed and serve';
+const COMMAND_WORDS = 'claim, status, seed, serve and mcp';

@@ -87,6 +87,13 @@ function buildProgram(): Command {
     .action(run('seed'));
 
   program
+    .command('mcp')
+    .description('run an MCP server on stdio for coding agents (claude mcp add get-db -- npx get-db mcp)')
+    .option('--api-url <url>', 'Instagres-compatible API (env: INSTAGRES_API_URL)')
+    .option('--project-dir <path>', "the project whose env file the tools use (default: the current folder)")
+    .action(run('mcp'));
+
+  program
     .command('serve')
     .description('run an Instagres-compatible server that hands out databases on your own Postgres')
     .option('--port <port>', 'port to listen on (0: any free port)', '3000')

@@ -82,7 +82,13 @@ function publicKeyWarnings(plan: CreatePlan): string[] {
   return [`${plan.key} starts with ${prefix}, which frameworks expose to client code: the connection string and its password could reach the browser. Prefer a name without it, e.g. DATABASE_URL.`];
 }
 
-async function provision(plan: CreatePlan, hooks: CreateHooks) {
+/**
+ * The API call of a create, its answer checked: the database, its two URLs, its expiry.
+ *
+ * @example
+ * const created = await provision({ apiUrl, referrer: 'npm:get-db', logicalReplication: false }, { signal });
+ */
+export async function provision(plan: Pick<CreatePlan, 'apiUrl' | 'referrer' | 'logicalReplication'>, hooks: CreateHooks) {
   const { createDatabase } = await import('../provision/api.js');
   const { toDirectUrl } = await import('../provision/direct-url.js');
   const database = await createDatabase({
@@ -98,7 +104,7 @@ async function provision(plan: CreatePlan, hooks: CreateHooks) {
   return { database, databaseUrl, databaseUrlDirect: toDirectUrl(databaseUrl), expiresAt: new Date(database.expires_at) };
 }
 
-type Provisioned = Awaited<ReturnType<typeof provision>>;
+export type Provisioned = Awaited<ReturnType<typeof provision>>;
 
 /** Re-reads the file just before writing, so edits made while we provisioned survive. */
 async function writeEnv(plan: CreatePlan, created: Provisioned, replace: boolean): Promise<string[]> {

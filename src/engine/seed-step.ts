@@ -30,7 +30,7 @@ export interface SeedStepResult {
  * @example
  * const scan = await scanSeedFiles(plan, hooks.signal); // throws SEED_UNSUPPORTED for `\copy`
  */
-export async function scanSeedFiles(plan: CreatePlan, signal?: AbortSignal): Promise<SeedScan> {
+export async function scanSeedFiles(plan: Pick<CreatePlan, 'seedFiles' | 'seedTransaction'>, signal?: AbortSignal): Promise<SeedScan> {
   const { prescanSeedFiles } = await import('../seed/prescan.js');
   try {
     return await prescanSeedFiles(plan.seedFiles, { transaction: plan.seedTransaction, signal });

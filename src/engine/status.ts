@@ -55,3 +55,27 @@ export async function fetchStatusOf(envFile: string, cwd: string, opts: Paramete
     throw error;
   }
 }
+
+/**
+ * The status is advice and the URL is already known: one short attempt, so an API that
+ * hangs costs seconds, not the minute of a create's four 15 s attempts.
+ */
+const STATUS_CHECK = { timeoutMs: 5_000, retries: 0 };
+
+/**
+ * The status before a claim: `undefined` (and a warning) when the API cannot say, since the
+ * URL is still worth opening; a cancel, or a database that is gone, still throws.
+ *
+ * @example
+ * const status = await statusForClaim('/app/.env', '/app', { apiUrl, claimUrl, signal }, warnings);
+ */
+export async function statusForClaim(envFile: string, cwd: string, opts: { apiUrl: string; claimUrl: string; signal?: AbortSignal }, warnings: string[]): Promise<DatabaseStatus | undefined> {
+  try {
+    return await fetchStatusOf(envFile, cwd, { ...opts, ...STATUS_CHECK }, ', so it cannot be claimed');
+  } catch (error) {
+    if (isGetDbError(error) && (error.code === 'CANCELLED' || error.code === 'NOT_FOUND')) throw error;
+    const why = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+    warnings.push(`Could not check the database's status (${why}); the URL is from your env file.`);
+    return undefined;
+  }
+}

@@ -4,6 +4,7 @@
  */
 import { asGetDbError } from '../errors.js';
 import type { CreateOutcome } from '../engine/create.js';
+import type { DatabaseStatus } from '../engine/status.js';
 
 export function createdJson(outcome: CreateOutcome): Record<string, unknown> {
   if (outcome.action === 'skipped') {
@@ -51,6 +52,26 @@ export function createdJson(outcome: CreateOutcome): Record<string, unknown> {
     gitignoreAdded: outcome.gitignoreAdded ?? null,
     seed: outcome.seed ?? null,
     warnings: outcome.warnings,
+  };
+}
+
+/**
+ * `get-db status --json` (and the MCP tool `database_status`).
+ *
+ * @example
+ * out.result(statusJson(await fetchStatus({ apiUrl, claimUrl }), new Date(), []));
+ */
+export function statusJson(result: DatabaseStatus, now: Date, warnings: string[]): Record<string, unknown> {
+  return {
+    ok: true,
+    action: 'status',
+    id: result.id,
+    status: result.status,
+    expiresAt: result.expiresAt?.toISOString() ?? null,
+    timeLeftMs: result.expiresAt ? Math.max(0, result.expiresAt.getTime() - now.getTime()) : null,
+    connectionStringServed: result.connectionStringServed,
+    claimUrl: result.claimUrl,
+    warnings,
   };
 }
 

@@ -27,9 +27,38 @@ function errorReason(error: unknown): string {
   return `cannot be read (${(error as Error).message})`;
 }
 
+/**
+ * SQL given as text rather than a file (an MCP tool's `sql`), held under a name that goes
+ * wherever a seed file's path goes: the pre-scan, the seed, and their `name:line:col`
+ * errors. Names are not absolute paths, so they never stand for a file (seed paths are
+ * resolved before they get here).
+ */
+const SQL_TEXTS = new Map<string, string>();
+
+/** A held SQL text; `release` forgets it once the seed is done. */
+export interface HeldSqlText {
+  readonly name: string;
+  release(): void;
+}
+
+/**
+ * Holds `text` as a seed source named `label` (`label (2)` while another call holds that name).
+ *
+ * @example
+ * const held = holdSqlText('CREATE TABLE t (id int);');
+ * try { await seedDatabase({ connectionString, files: [held.name] }); } finally { held.release(); }
+ */
+export function holdSqlText(text: string, label = 'sql'): HeldSqlText {
+  let name = label;
+  for (let n = 2; SQL_TEXTS.has(name); n++) name = `${label} (${n})`;
+  SQL_TEXTS.set(name, text.replace(/^\uFEFF/, ''));
+  return { name, release: () => SQL_TEXTS.delete(name) };
+}
+
 /** Each path exists, is a file and can be opened for reading. */
 export async function checkSeedFiles(paths: string[]): Promise<void> {
   for (const path of paths) {
+    if (SQL_TEXTS.has(path)) continue;
     try {
       const info = await stat(path);
       if (!info.isFile()) throw unreadable(path, 'is not a regular file');
@@ -43,11 +72,12 @@ export async function checkSeedFiles(paths: string[]): Promise<void> {
 }
 
 export async function seedFileSize(path: string): Promise<number> {
-  return (await stat(path)).size;
+  const text = SQL_TEXTS.get(path);
+  return text === undefined ? (await stat(path)).size : Buffer.byteLength(text);
 }
 
 export function isGzipPath(path: string): boolean {
-  return path.toLowerCase().endsWith('.gz');
+  return !SQL_TEXTS.has(path) && path.toLowerCase().endsWith('.gz');
 }
 
 /** The text of a seed file, chunk by chunk; `bytesRead` counts bytes of the file on disk. */
@@ -80,6 +110,8 @@ async function* readText(path: string, file: Readable): AsyncGenerator<string> {
 }
 
 export function openSeedSource(path: string): SeedSource {
+  const held = SQL_TEXTS.get(path);
+  if (held !== undefined) return textSource(held);
   const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   const text = readText(path, file);
   return {
@@ -87,5 +119,21 @@ export function openSeedSource(path: string): SeedSource {
       return file.bytesRead;
     },
     [Symbol.asyncIterator]: () => text,
+  };
+}
+
+/** A held text as a source: one chunk (it is in memory already). */
+function textSource(text: string): SeedSource {
+  let read = 0;
+  async function* chunks(): AsyncGenerator<string> {
+    read = Buffer.byteLength(text);
+    if (text !== '') yield text;
+  }
+  const iterator = chunks();
+  return {
+    get bytesRead() {
+      return read;
+    },
+    [Symbol.asyncIterator]: () => iterator,
   };
 }

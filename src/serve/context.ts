@@ -19,6 +19,8 @@ export interface ServeContext {
   /** The first server's; its publicUrl is this server's base URL (claim links, Origin checks). */
   endpoint: PublicEndpoint;
   ttlMs: number;
+  /** Unclaimed databases over this become read-only (told in /llms.txt). */
+  storageLimitBytes: number;
   rateLimit: RateLimit | undefined;
   /** Proxies trusted to append to X-Forwarded-For (0: use the socket's address). */
   trustProxyHops: number;

@@ -129,6 +129,7 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
       quickPool: pools.quick,
       endpoint,
       ttlMs: options.ttlMs,
+      storageLimitBytes: options.storageLimitBytes,
       rateLimit: options.rateLimit,
       trustProxyHops: options.trustProxyHops,
       createQueue: options.createQueue,

@@ -46,6 +46,7 @@ export function createMetrics(readFleet: () => Promise<FleetCounts>): ServeMetri
   });
   const claims = new Counter({ name: 'get_db_serve_claims_total', help: 'Databases claimed', registers });
   const reaped = new Counter({ name: 'get_db_serve_reaped_total', help: 'Databases (and roles) dropped by the reaper', registers });
+  const toolCalls = new Counter({ name: 'get_db_serve_mcp_tool_calls_total', help: 'MCP tool calls at /mcp, by tool and outcome (ok, error)', labelNames: ['tool', 'outcome'], registers });
   const rateLimited = new Counter({ name: 'get_db_serve_rate_limited_total', help: 'Creates refused with 429', registers });
   const databases = new Gauge({ name: 'get_db_serve_databases', help: 'Databases in the state, by server and state (READY: the warm pool)', labelNames: ['server', 'state'], registers });
   const poolReady = new Gauge({ name: 'get_db_serve_pool_ready', help: 'Warm-pool databases ready to hand out, by server', labelNames: ['server'], registers });
@@ -58,6 +59,7 @@ export function createMetrics(readFleet: () => Promise<FleetCounts>): ServeMetri
     },
     claimed: () => claims.inc(),
     reaped: (count) => reaped.inc(count),
+    toolCall: (tool, outcome) => toolCalls.inc({ tool, outcome }),
     async render() {
       const fleet = await readFleet();
       databases.reset();

@@ -15,10 +15,13 @@ export interface Observer {
   create(outcome: CreateOutcome, seconds?: number): void;
   claimed(): void;
   reaped(count: number): void;
+  /** An MCP tool call at /mcp, by tool and whether it answered a result or a tool error. */
+  toolCall(tool: string, outcome: 'ok' | 'error'): void;
 }
 
 export const NO_METRICS: Observer = {
   create: () => {},
   claimed: () => {},
   reaped: () => {},
+  toolCall: () => {},
 };

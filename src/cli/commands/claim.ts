@@ -1,8 +1,7 @@
 /** `get-db claim`: print (and open) the page that keeps the database. */
 import { resolve } from 'node:path';
-import { isGetDbError } from '../../errors.js';
 import { readDatabaseRef } from '../../engine/project-env.js';
-import { fetchStatusOf, type DatabaseStatus } from '../../engine/status.js';
+import { statusForClaim, type DatabaseStatus } from '../../engine/status.js';
 import { apiUrlForFile, resolveApiUrl } from '../../plan/plan.js';
 import { isInstagres } from '../../provision/api.js';
 import { chooseBrowser, openBrowser, surroundings } from '../browser.js';
@@ -17,22 +16,10 @@ interface ClaimOptions {
   apiUrl?: string;
 }
 
-/**
- * The status is advice and the URL is already known: one short attempt, so an API that
- * hangs costs seconds, not the minute of a create's four 15 s attempts.
- */
-const STATUS_CHECK = { timeoutMs: 5_000, retries: 0 };
-
-/** The API's word is advice: if it can't be reached, the URL is still worth opening. */
 async function tryStatus(envFile: string, apiUrl: string, claimUrl: string, warnings: string[]): Promise<DatabaseStatus | undefined> {
   const cancel = abortOnSignals();
   try {
-    return await fetchStatusOf(envFile, process.cwd(), { apiUrl, claimUrl, signal: cancel.signal, ...STATUS_CHECK }, ', so it cannot be claimed');
-  } catch (error) {
-    if (isGetDbError(error) && (error.code === 'CANCELLED' || error.code === 'NOT_FOUND')) throw error;
-    const why = (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
-    warnings.push(`Could not check the database's status (${why}); the URL is from your env file.`);
-    return undefined;
+    return await statusForClaim(envFile, process.cwd(), { apiUrl, claimUrl, signal: cancel.signal }, warnings);
   } finally {
     cancel.dispose();
   }

@@ -6,6 +6,7 @@ import { fetchStatusOf } from '../../engine/status.js';
 import { apiUrlForFile, resolveApiUrl } from '../../plan/plan.js';
 import { isInstagres } from '../../provision/api.js';
 import { expiryLine } from '../../report/human.js';
+import { statusJson } from '../../report/json.js';
 import { getDbCommand } from '../../report/format.js';
 import { createOutput } from '../output.js';
 import { abortOnSignals } from '../terminal.js';
@@ -40,16 +41,6 @@ export default async function status(raw: Record<string, unknown>): Promise<numb
   const elsewhere = isInstagres(apiUrl) ? 'use the Neon console' : 'the one in your env file keeps working';
   out.say(`  ${label('Connection')}${result.connectionStringServed ? 'served by the API' : `no longer served by the API (${elsewhere})`}`);
   if (result.status !== 'CLAIMED') out.say(`  ${label('Claim')}${c.cyan(result.claimUrl)}  ${c.dim(`(${getDbCommand('claim', envFile, cwd)})`)}`);
-  out.result({
-    ok: true,
-    action: 'status',
-    id: result.id,
-    status: result.status,
-    expiresAt: result.expiresAt?.toISOString() ?? null,
-    timeLeftMs: result.expiresAt ? Math.max(0, result.expiresAt.getTime() - now.getTime()) : null,
-    connectionStringServed: result.connectionStringServed,
-    claimUrl: result.claimUrl,
-    warnings,
-  });
+  out.result(statusJson(result, now, warnings));
   return 0;
 }

@@ -3,16 +3,15 @@
  * POST /api/v1/database and GET /api/v1/database/:id.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createClaimable, type CreateRequest } from '../databases.js';
 import { databaseView, endpointOf } from './database-view.js';
+import { CREATE_FAILED, createFor } from './create-gate.js';
 import { clientAddress, readBody, sendJson } from './http-io.js';
 import { isUuid } from '../ids.js';
 import type { ServeContext } from '../context.js';
-import { countRequest, findLive } from '../state/store.js';
-import { isUnavailable, RETRY_AFTER_SECONDS } from '../unavailable.js';
+import { findLive } from '../state/store.js';
 
 const REFERRER_MAX = 200;
-const CREATE_FAILED = 'Failed to create the database.';
+
 const BODY_EXAMPLE = 'Send a JSON body such as {"ref": "my-app"} (and optionally "enable_logical_replication": true).';
 
 export type CreateBody =
@@ -39,68 +38,20 @@ export function checkCreateBody(raw: string): CreateBody {
   return { ok: true, referrer: ref.trim(), logicalReplication: logical === true };
 }
 
-/** True when the client may go on; otherwise the 429 has been sent. */
-async function withinRateLimit(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  if (!ctx.rateLimit) return true;
-  const { count, msLeft } = await countRequest(ctx.quickPool, clientAddress(req, ctx.trustProxyHops), ctx.rateLimit.periodMs);
-  if (count <= ctx.rateLimit.count) return true;
-  const seconds = Math.max(1, Math.ceil(msLeft / 1000));
-  sendJson(res, 429, { error: 'Too many requests', hint: `This server makes at most ${ctx.rateLimit.count} databases per client in a window; try again in ${seconds} s.` }, { 'retry-after': String(seconds) });
-  return false;
-}
-
-/**
- * Creates run on the admin pool's sessions in arrival order; past `createQueue` waiting,
- * a client is told to come back (503 + Retry-After) instead of joining a queue it would
- * time out in. Checked before the rate limit, so a refusal costs the client none of its
- * allowance (the queue can then overshoot by the few creates between the two checks).
- */
-function withinCreateQueue(ctx: ServeContext, res: ServerResponse): boolean {
-  if (ctx.pool.waitingCount < ctx.createQueue) return true;
-  sendJson(
-    res,
-    503,
-    { error: 'Too many databases being created', hint: `This server is busy making ${ctx.createQueue} other databases; try again in ${RETRY_AFTER_SECONDS} s.` },
-    { 'retry-after': String(RETRY_AFTER_SECONDS) },
-  );
-  return false;
-}
-
-/** From the warm pool when it has one; on demand when it is empty (a burst that drained it). */
-async function handOutOrCreate(ctx: ServeContext, request: CreateRequest) {
-  if (ctx.warmPool) {
-    const record = await ctx.warmPool.handOut(request);
-    ctx.warmPool.nudge();
-    if (record) return { record, pooled: true };
-  }
-  return { record: await createClaimable(ctx.servers, request), pooled: false };
-}
-
 export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
-  const started = performance.now();
   const checked = checkCreateBody(await readBody(req));
   if (!checked.ok) {
     ctx.observer.create('invalid');
     sendJson(res, checked.status, { error: checked.error, hint: checked.hint });
     return undefined;
   }
-  if (!withinCreateQueue(ctx, res)) return void ctx.observer.create('busy');
-  if (!(await withinRateLimit(ctx, req, res))) return void ctx.observer.create('rate_limited');
-  let made;
-  try {
-    made = await handOutOrCreate(ctx, { referrer: checked.referrer, logicalReplication: checked.logicalReplication, ttlMs: ctx.ttlMs });
-  } catch (error) {
-    if (isUnavailable(error)) {
-      ctx.observer.create('unavailable');
-      throw error; // the router answers 503 with a hint
-    }
-    ctx.observer.create('failed');
-    ctx.log({ level: 'error', event: 'create_failed', error: (error as Error).message });
-    sendJson(res, 500, { error: CREATE_FAILED, hint: 'The server could not make a database right now; try again later.' });
+  const made = await createFor(ctx, clientAddress(req, ctx.trustProxyHops), { referrer: checked.referrer, logicalReplication: checked.logicalReplication });
+  if (!made.ok) {
+    const headers: Record<string, string> = made.retryAfter === undefined ? {} : { 'retry-after': String(made.retryAfter) };
+    sendJson(res, made.status, { error: made.error, hint: made.hint }, headers);
     return undefined;
   }
   sendJson(res, 201, databaseView(made.record, endpointOf(ctx, made.record)));
-  ctx.observer.create(made.pooled ? 'pooled' : 'created', (performance.now() - started) / 1000);
   return made.record.id;
 }
 

@@ -1,25 +1,25 @@
 /**
  * The claim pages: plain HTML with a form, so claiming works without JavaScript (and
- * from a terminal browser). Everything shown is escaped. Pure: they return markup.
+ * from a terminal browser), in the home page's frame (page-shell.ts). Everything shown is
+ * escaped. Pure: they return markup.
  */
 import { formatTimeLeft } from '../../report/format.js';
 import type { DatabaseRecord } from '../state/store.js';
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
-
-const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}
-code,pre{font:14px ui-monospace,monospace;background:#f3f3f3;padding:.15rem .3rem;border-radius:4px}
-pre{padding:.75rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
-button{font:inherit;padding:.5rem 1.25rem;border:0;border-radius:6px;background:#0a7d55;color:#fff;cursor:pointer}
-.note{color:#555}`;
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
-}
+import { copyField, escapeHtml, page } from './page-shell.js';
 
 const facts = (record: DatabaseRecord) =>
-  `<p>Database <code>${escapeHtml(record.name)}</code><br>id <code>${escapeHtml(record.id)}</code><br>created ${escapeHtml(record.createdAt.toISOString())}</p>`;
+  `<p>Database <code>${escapeHtml(record.name)}</code><br>id <code>${escapeHtml(record.id)}</code><br>created <time datetime="${record.createdAt.toISOString()}">${escapeHtml(record.createdAt.toISOString())}</time></p>`;
+
+/**
+ * "It expires at … (71h 59m left)", counted down live where scripts run.
+ *
+ * @example
+ * expiryText(record.expiresAt, new Date()); // 'expires at <time …>2026-…</time> (<span id="left">71h 59m left</span>)'
+ */
+export function expiryText(expiresAt: Date, now: Date): string {
+  const iso = expiresAt.toISOString();
+  return `expires at <time datetime="${iso}" data-countdown>${escapeHtml(iso)}</time> (<span id="left">${escapeHtml(formatTimeLeft(expiresAt.getTime() - now.getTime()))} left</span>)`;
+}
 
 export function unclaimedPage(record: DatabaseRecord, now: Date): string {
   const expires = record.expiresAt ?? now;
@@ -28,18 +28,17 @@ export function unclaimedPage(record: DatabaseRecord, now: Date): string {
     : '';
   return page(
     'Claim this database',
-    `${facts(record)}<p>It expires at ${escapeHtml(expires.toISOString())} (${escapeHtml(formatTimeLeft(expires.getTime() - now.getTime()))} left) and is then deleted.</p>${readOnly}
+    `${facts(record)}<p>It ${expiryText(expires, now)} and is then deleted.</p>${readOnly}
 <form method="post" action="/claim/${encodeURIComponent(record.id)}"><button type="submit">Claim database</button></form>
 <p class="note">Claiming keeps it: the expiry and the storage limit are removed. Its credentials are shown once, on the next page.</p>`,
   );
 }
 
 export function claimedNowPage(record: DatabaseRecord, connectionString: string): string {
-  const url = escapeHtml(connectionString);
   return page(
     'Database claimed',
     `${facts(record)}<p>It no longer expires. <strong>Copy the connection string now: it is shown only this once</strong>, and the API no longer gives it out.</p>
-<pre>${url}</pre><p>Connect:</p><pre>psql "${url}"</pre>`,
+${copyField('url', 'Connection string', connectionString)}${copyField('psql', 'Connect with psql', `psql "${connectionString}"`)}`,
   );
 }
 

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import { PAGE_CSP } from './page-shell.js';
 
 /** Create and claim bodies are a few dozen bytes; anything near this is not a client of ours. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -56,7 +57,7 @@ export function sendHtml(res: ServerResponse, status: number, html: string, head
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(html),
     'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    'content-security-policy': PAGE_CSP,
     'referrer-policy': 'same-origin',
     'x-content-type-options': 'nosniff',
     ...headers,

@@ -5,6 +5,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createRoute, getRoute } from './api-routes.js';
 import { claimPageRoute, claimRoute } from './claim-routes.js';
+import { mcpRoute } from './mcp-route.js';
+import { homeCreateRoute, homeRoute, llmsRoute } from './site-routes.js';
 import { isGetDbError } from '../../errors.js';
 import type { ServeContext } from '../context.js';
 import { unavailablePage } from './claim-page.js';
@@ -25,6 +27,10 @@ const ROUTES: Route[] = [
     pattern: /^\/claim\/([^/]+)$/,
     methods: { GET: (ctx, _req, res, id) => claimPageRoute(ctx, res, id), POST: (ctx, req, res, id) => claimRoute(ctx, req, res, id) },
   },
+  { pattern: /^\/$/, methods: { GET: async (ctx, _req, res) => homeRoute(ctx, res), POST: (ctx, req, res) => homeCreateRoute(ctx, req, res) } },
+  { pattern: /^\/llms\.txt$/, methods: { GET: async (ctx, _req, res) => llmsRoute(ctx, res) } },
+  // Stateless MCP: no SSE stream to GET, no session to DELETE (the spec's 405 for both).
+  { pattern: /^\/mcp$/, methods: { POST: (ctx, req, res) => mcpRoute(ctx, req, res) } },
   { pattern: /^\/healthz$/, methods: { GET: async (ctx, _req, res) => healthRoute(ctx, res) } },
   { pattern: /^\/metrics$/, methods: { GET: async (ctx, req, res) => metricsRoute(ctx, req, res) } },
 ];
@@ -75,7 +81,7 @@ function unavailable(ctx: ServeContext, res: ServerResponse, path: string, error
   ctx.log({ level: 'warn', event: 'postgres_unavailable', path, error: (error as Error).message });
   if (res.headersSent) return void res.destroy();
   const retry = { 'retry-after': String(RETRY_AFTER_SECONDS) };
-  if (path.startsWith('/claim/')) return sendHtml(res, 503, unavailablePage(), retry);
+  if (path.startsWith('/claim/') || path === '/') return sendHtml(res, 503, unavailablePage(), retry);
   // serve's own word (e.g. no room for another database) says more than the generic body.
   const body = isGetDbError(error) && error.cause === undefined ? { error: error.message, hint: error.hint ?? UNAVAILABLE_BODY.hint } : UNAVAILABLE_BODY;
   sendJson(res, 503, body, retry);

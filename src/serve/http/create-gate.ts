@@ -1,0 +1,78 @@
+/**
+ * Every way into a create goes through here (the API's POST, the home page's form, the
+ * MCP tool): the create queue, the rate limit per client address, the warm pool, and
+ * the metrics, in that order. It answers with the record or with the refusal to send.
+ */
+import type { ServeContext } from '../context.js';
+import { createClaimable, type CreateRequest } from '../databases.js';
+import type { DatabaseRecord } from '../state/store.js';
+import { countRequest } from '../state/store.js';
+import { isUnavailable, RETRY_AFTER_SECONDS } from '../unavailable.js';
+
+export const CREATE_FAILED = 'Failed to create the database.';
+
+/** What a refused create answers: the HTTP status, the API's error body, and Retry-After (s). */
+export interface CreateRefusal {
+  ok: false;
+  status: number;
+  error: string;
+  hint: string;
+  retryAfter?: number;
+}
+
+export type GateOutcome = { ok: true; record: DatabaseRecord; pooled: boolean } | CreateRefusal;
+
+/** Seconds the client must wait, or undefined when it may go on. */
+async function rateLimitWait(ctx: ServeContext, client: string): Promise<number | undefined> {
+  if (!ctx.rateLimit) return undefined;
+  const { count, msLeft } = await countRequest(ctx.quickPool, client, ctx.rateLimit.periodMs);
+  return count <= ctx.rateLimit.count ? undefined : Math.max(1, Math.ceil(msLeft / 1000));
+}
+
+/** From the warm pool when it has one; on demand when it is empty (a burst that drained it). */
+async function handOutOrCreate(ctx: ServeContext, request: CreateRequest) {
+  if (ctx.warmPool) {
+    const record = await ctx.warmPool.handOut(request);
+    ctx.warmPool.nudge();
+    if (record) return { record, pooled: true };
+  }
+  return { record: await createClaimable(ctx.servers, request), pooled: false };
+}
+
+/**
+ * Creates run on the admin pool's sessions in arrival order; past `createQueue` waiting,
+ * a client is told to come back (503 + Retry-After) instead of joining a queue it would
+ * time out in. Checked before the rate limit, so a refusal costs the client none of its
+ * allowance (the queue can then overshoot by the few creates between the two checks).
+ * PostgreSQL away is thrown (the router answers 503 with a hint).
+ *
+ * @example
+ * const made = await createFor(ctx, clientAddress(req, ctx.trustProxyHops), { referrer: 'my-app', logicalReplication: false });
+ */
+export async function createFor(ctx: ServeContext, client: string, request: Omit<CreateRequest, 'ttlMs'>): Promise<GateOutcome> {
+  const started = performance.now();
+  if (ctx.pool.waitingCount >= ctx.createQueue) {
+    ctx.observer.create('busy');
+    const hint = `This server is busy making ${ctx.createQueue} other databases; try again in ${RETRY_AFTER_SECONDS} s.`;
+    return { ok: false, status: 503, error: 'Too many databases being created', hint, retryAfter: RETRY_AFTER_SECONDS };
+  }
+  const wait = await rateLimitWait(ctx, client);
+  if (wait !== undefined) {
+    ctx.observer.create('rate_limited');
+    const hint = `This server makes at most ${ctx.rateLimit!.count} databases per client in a window; try again in ${wait} s.`;
+    return { ok: false, status: 429, error: 'Too many requests', hint, retryAfter: wait };
+  }
+  try {
+    const made = await handOutOrCreate(ctx, { ...request, ttlMs: ctx.ttlMs });
+    ctx.observer.create(made.pooled ? 'pooled' : 'created', (performance.now() - started) / 1000);
+    return { ok: true, ...made };
+  } catch (error) {
+    if (isUnavailable(error)) {
+      ctx.observer.create('unavailable');
+      throw error;
+    }
+    ctx.observer.create('failed');
+    ctx.log({ level: 'error', event: 'create_failed', error: (error as Error).message });
+    return { ok: false, status: 500, error: CREATE_FAILED, hint: 'The server could not make a database right now; try again later.' };
+  }
+}
