@@ -15,8 +15,10 @@ export const TLS_DIR = resolve(import.meta.dirname, '../../fixtures/tls');
 export const TEST_CA = join(TLS_DIR, 'ca.crt');
 export const FAKE_DNS = resolve(import.meta.dirname, 'fake-dns.mjs');
 
+/** The run's shared server: many test files use it at once, so it has room for their sessions. */
 export function startTestPostgres(): Promise<EmbeddedPostgres> {
   return startEmbeddedPostgres({
+    maxConnections: 1500,
     tls: { certFile: join(TLS_DIR, 'server.crt'), keyFile: join(TLS_DIR, 'server.key') },
   });
 }

