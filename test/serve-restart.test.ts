@@ -12,7 +12,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/serve/postg
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
 import { createDb, eventually, getJson, postJson } from './helpers/serve-http.js';
 
-const UNAVAILABLE = { error: 'Service unavailable', hint: expect.stringContaining('try again') };
+const UNAVAILABLE = { error: 'Service unavailable', hint: expect.stringContaining('try again'), reason: 'postgres_unavailable' };
 
 async function whileDown(serve: ServeProcess, id: string): Promise<void> {
   const create = await postJson(`${serve.apiUrl}/database`, { ref: 'down' });

@@ -73,7 +73,7 @@ describe('storms', () => {
       expect(refused).toHaveLength(LATE - QUEUE);
       for (const answer of refused) {
         expect(answer.status).toBe(503);
-        expect(answer.body).toEqual({ error: 'Too many databases being created', hint: expect.stringContaining('try again') });
+        expect(answer.body).toEqual({ error: 'Too many databases being created', hint: expect.stringContaining('try again'), reason: 'busy' });
         expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
       }
     } finally {

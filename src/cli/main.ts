@@ -112,7 +112,10 @@ function buildProgram(): Command {
     .option('--create-queue <n>', 'creates that may wait for PostgreSQL; more get 503 with Retry-After', '250')
     .option('--sweep-interval <duration>', 'how often expired databases are dropped', '30s')
     .option('--connections-per-database <n>', 'connection limit of each database\'s role', '5')
-    .option('--max-tenant-connections <n>', 'connections all databases together may hold (default: the server\'s, less 20 for serve)')
+    .option('--max-tenant-connections <n>', 'sessions all databases of a server may hold together; the newest past it are ended (default: the server\'s, less reserved slots and 20 for serve)')
+    .option('--max-databases <n>', 'live databases each PostgreSQL server may hold; more creates get 503', '1000')
+    .option('--min-free-disk <size>', 'creates on a server get 503 while its free disk is under this', '1GB')
+    .option('--disk-size <size>', 'disk a remote server\'s PostgreSQL may fill, to measure free disk against; one for all or one per --postgres-url', collect)
     .option('--pool <n>', 'databases kept ready, so a create is a hand-out (shared by every serve on the same state)', '0')
     .option('--metrics', 'serve GET /metrics in Prometheus text format (env GET_DB_SERVE_METRICS_TOKEN: require it as a bearer token)')
     .action(run('serve'));

@@ -3,17 +3,22 @@ import type pg from 'pg';
 import { GetDbError } from '../errors.js';
 import { actFor, createRoleAndDatabase, dropRoleAndDatabase, endRoleSessions, setReadOnly, type InDatabase } from './postgres/cluster.js';
 import { newDatabaseName, newPassword, uuidv7 } from './ids.js';
-import { asUnavailable, isUnavailable } from './unavailable.js';
+import { asUnavailable, isUnavailable, unreachable } from './unavailable.js';
+import { atMaxDatabases, noSlotLeft, roomOnDisk, takeDisk, underDiskFloor } from './capacity.js';
 import type { Server, Servers } from './postgres/servers.js';
 import { markReady } from './state/pool-rows.js';
 import { AtCapacity, deleteRecord, findLive, insertPending, markDeleting, lockClaimable, markClaimed, markUnclaimed, type DatabaseRecord, type Queryable } from './state/store.js';
 
-/** How much of the cluster tenants may use (see `tenantLimits` in options). */
+/** What each server lets tenants have (from the options, and its own max_connections). */
 export interface TenantLimits {
   /** CONNECTION LIMIT of each role serve makes. */
   connectionsPerDatabase: number;
-  /** Live databases at most: their roles' limits add up to the total tenants may hold. */
+  /** Live databases (READY included) at most: --max-databases. */
   maxDatabases: number;
+  /** Sessions all tenants together may hold; the sweeper ends the newest past it. */
+  tenantConnections: number;
+  /** Creates stop while the server's free disk is under this: --min-free-disk. */
+  minFreeDiskBytes: number;
 }
 
 // A role seconds old has made nothing in other databases; if it somehow has, the reaper does that part.
@@ -37,11 +42,6 @@ async function undo(state: Queryable, cluster: Queryable, id: string, name: stri
   }
 }
 
-const noRoom = (servers: Servers) =>
-  new GetDbError('SERVE_UNAVAILABLE', 'This server has no room for another database right now.', {
-    hint: 'Unclaimed databases expire and free their place; try again later.',
-    details: { reason: 'capacity', maxDatabases: servers.all.reduce((sum, server) => sum + server.limits.maxDatabases, 0) },
-  });
 
 /**
  * One attempt on the server `insertPending` picks. `undefined` when that server failed to
@@ -56,6 +56,7 @@ async function attempt<T>(state: pg.PoolClient, servers: Servers, candidates: Se
   let cluster: pg.PoolClient | undefined;
   let broken: Error | undefined;
   try {
+    takeDisk(server);
     cluster = server.holdsState ? state : await server.pool.connect();
     await createRoleAndDatabase(cluster, name, password, { connectionLimit: server.limits.connectionsPerDatabase, login });
     return { done: await finish(state, id) };
@@ -63,6 +64,8 @@ async function attempt<T>(state: pg.PoolClient, servers: Servers, candidates: Se
     if (isUnavailable(error)) broken = error as Error;
     if (cluster) await undo(state, cluster, id, name);
     else await markDeleting(state, id).catch(() => {});
+    const noSlot = noSlotLeft(error, server.key);
+    if (noSlot) throw noSlot;
     if (server.holdsState || !isUnavailable(error)) throw error;
     servers.markDown(server, error);
     return { skip: server };
@@ -85,11 +88,16 @@ async function attempt<T>(state: pg.PoolClient, servers: Servers, candidates: Se
  * const record = await makeDatabase(servers, { referrer: 'my-app', logicalReplication: false }, true, (s, id) => markUnclaimed(s, id, ttlMs));
  */
 export async function makeDatabase<T>(servers: Servers, request: Omit<CreateRequest, 'ttlMs'>, login: boolean, finish: (session: Queryable, id: string) => Promise<T>): Promise<T> {
+  const first = servers.all[0]!;
   let state: pg.PoolClient | undefined;
   let broken: Error | undefined;
+  let candidates = servers.healthy();
   try {
-    state = await servers.all[0]!.pool.connect();
-    let candidates = servers.healthy();
+    if (!first.up) throw unreachable(new Error(`${first.key}, which holds serve's state, is not answering`));
+    const roomy = candidates.filter(roomOnDisk);
+    if (roomy.length === 0 && candidates.length > 0) throw underDiskFloor(candidates);
+    candidates = roomy;
+    state = await first.pool.connect();
     while (candidates.length > 0) {
       const result = await attempt(state, servers, candidates, request, login, finish);
       if ('done' in result) return result.done;
@@ -98,8 +106,8 @@ export async function makeDatabase<T>(servers: Servers, request: Omit<CreateRequ
     throw new GetDbError('SERVE_UNAVAILABLE', 'No PostgreSQL server is answering right now.', { hint: 'Try again in a few seconds.' });
   } catch (error) {
     if (isUnavailable(error)) broken = error as Error;
-    if (error instanceof AtCapacity) throw noRoom(servers);
-    throw asUnavailable(error);
+    if (error instanceof AtCapacity) throw atMaxDatabases(candidates);
+    throw noSlotLeft(error, first.key) ?? asUnavailable(error);
   } finally {
     // A session that failed mid-create may be the one PostgreSQL dropped: do not reuse it.
     state?.release(broken);

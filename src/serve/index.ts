@@ -1,27 +1,31 @@
 /**
- * `get-db serve` as a library: connect to (or start) PostgreSQL, prepare the state
- * schema, listen, sweep. Never prints; the CLI reports what `startServe` returns.
+ * `get-db serve` as a library: listen (answering 503 until ready), connect to (or start)
+ * PostgreSQL, prepare it, then serve and sweep. Never prints; the CLI reports what
+ * `startServe` returns. Whatever fails part-way is undone: the port is closed again.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type pg from 'pg';
 import { GetDbError, isGetDbError } from '../errors.js';
 import { pgConfigFromUrl } from '../seed/pg-config.js';
 import { publicEndpointFor, type PublicEndpoint } from './http/database-view.js';
 import type { Log } from './log.js';
 import type { ServeOptions } from './options.js';
 import { boundedServer } from './http/http-server.js';
-import { openPools, type Pools } from './postgres/pools.js';
-import { adminSession, inDatabaseVia, prepareOtherServer, preparePostgres, type TenantConnections } from './postgres/prepare.js';
+import { startingGate } from './http/starting.js';
+import { ADMIN_POOL_SIZE, holdSessions, openPools, QUICK_POOL_SIZE, type Pools } from './postgres/pools.js';
+import { adminSession, inDatabaseVia, prepareOtherServer, preparePostgres, type ServerFacts, type ServerRequest } from './postgres/prepare.js';
 import { openServers, type ServerSpec, type Servers } from './postgres/servers.js';
 import { serverKey } from './options.js';
 import { createRequestListener } from './http/router.js';
 import { startSweeper } from './sweeper/sweeper.js';
+import { createGuard, type Guard } from './sweeper/guard.js';
 import { startPoolFiller } from './pool/warm-pool.js';
 import { batchedHandOut } from './pool/hand-out.js';
 import { adoptUnplaced, countByState } from './state/store.js';
 import type { ServeMetrics } from './metrics.js';
 import { NO_METRICS } from './observe.js';
-import type pg from 'pg';
+import { isUnavailable } from './unavailable.js';
 
 export interface RunningServe {
   /** What clients pass as --api-url / INSTAGRES_API_URL. */
@@ -67,6 +71,7 @@ function reachabilityWarnings(options: ServeOptions, endpoint: PublicEndpoint): 
 }
 
 async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   const sweepIdle = setInterval(() => server.closeIdleConnections(), 50);
   server.closeIdleConnections();
@@ -82,27 +87,72 @@ async function openMetrics(options: ServeOptions, quick: pg.Pool, servers: Serve
   return createMetrics(async () => ({
     servers: keys,
     databases: (await countByState(quick)).map((row) => ({ ...row, server: row.server ?? keys[0]! })),
+    disk: servers.all.map((server) => ({ server: server.key, freeBytes: server.disk.freeBytes })),
   }));
 }
 
-/** The servers after the first: prepared one by one (each failure names its server), then pooled. */
-async function otherServers(options: ServeOptions, wanted: TenantConnections, publicUrl: string, warnings: string[]): Promise<ServerSpec[]> {
+/** What the options ask of the i-th server. */
+function serverRequest(options: ServeOptions, i: number, config: pg.ClientConfig, url: string | undefined, dataDir?: string): ServerRequest {
+  return {
+    config,
+    url,
+    dataDir,
+    perDatabase: options.connectionsPerDatabase,
+    maxDatabases: options.maxDatabases,
+    tenantConnections: options.maxTenantConnections,
+    diskSize: options.diskSizes[options.diskSizes.length === 1 ? 0 : i],
+    minFreeDiskBytes: options.minFreeDiskBytes,
+  };
+}
+
+const adminConfigOf = (url: string) => adminSession({ ...pgConfigFromUrl(url), application_name: `get-db serve ${process.pid}` });
+
+/**
+ * The servers after the first, prepared one by one. One that does not answer is skipped
+ * (and prepared when it does: servers.ts); any other failure (credentials, rights) stops
+ * the start, naming the server and the fix.
+ */
+async function otherServers(options: ServeOptions, publicUrl: string, warnings: string[]): Promise<ServerSpec[]> {
   const specs: ServerSpec[] = [];
   for (const [i, url] of options.postgresUrls.entries()) {
     if (i === 0) continue;
-    const config = adminSession({ ...pgConfigFromUrl(url), application_name: `get-db serve ${process.pid}` });
-    const prepared = await prepareOtherServer(config, wanted);
-    warnings.push(...prepared.warnings);
-    specs.push({ key: serverKey(url), config, endpoint: publicEndpointFor(url, options.publicHosts[i], publicUrl), limits: prepared.limits, inDatabase: inDatabaseVia(config) });
+    const config = adminConfigOf(url);
+    const prepare = () => prepareOtherServer(serverRequest(options, i, config, url));
+    let facts: ServerFacts | undefined;
+    try {
+      facts = await prepare();
+      warnings.push(...facts.warnings);
+    } catch (error) {
+      if (!isUnavailable((error as Error).cause ?? error)) throw error;
+      warnings.push(`PostgreSQL at ${serverKey(url)} is not answering (${(error as Error).message.replace(/^Could not prepare PostgreSQL at \S+: /, '')}): creates skip it until it answers; it is prepared then.`);
+    }
+    specs.push({ key: serverKey(url), config, endpoint: publicEndpointFor(url, options.publicHosts[i], publicUrl), inDatabase: inDatabaseVia(config), facts, prepare });
   }
   return specs;
 }
 
+/**
+ * Opens every pool's sessions now, in the background: serve holds them before tenants can
+ * take the slots. Those PostgreSQL refused (every slot taken) are logged, not fatal.
+ */
+async function holdAll(pools: Pools, servers: Servers, log: Log): Promise<void> {
+  const wanted = [
+    { name: servers.all[0]!.key, pool: pools.admin, count: ADMIN_POOL_SIZE },
+    { name: `${servers.all[0]!.key} (reads)`, pool: pools.quick, count: QUICK_POOL_SIZE },
+    ...servers.all.filter((server) => !server.holdsState && server.up).map((server) => ({ name: server.key, pool: server.pool, count: ADMIN_POOL_SIZE })),
+  ];
+  for (const { name, pool, count } of wanted) {
+    const held = await holdSessions(pool, count);
+    if (held < count) log({ level: 'warn', event: 'sessions_refused', server: name, held, wanted: count, hint: 'PostgreSQL refused the rest (every slot taken?); serve opens them as slots free up.' });
+  }
+}
+
 export async function startServe(options: ServeOptions, hooks: { log: Log }): Promise<RunningServe> {
-  const embedded = options.embedded ? await (await import('./postgres/embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
-  const adminUrl = embedded?.adminUrl ?? options.postgresUrls[0]!;
-  // The pid tells an operator (and pg_stat_activity) which serve process a session is.
-  const adminConfig = adminSession({ ...pgConfigFromUrl(adminUrl), application_name: `get-db serve ${process.pid}` });
+  const server = boundedServer(options, hooks.log);
+  const gate = startingGate();
+  server.on('request', gate.listener);
+  const port = await listen(server, options.port, options.host);
+  let embedded: Awaited<ReturnType<typeof import('./postgres/embedded.js').startEmbeddedPostgres>> | undefined;
   let pools: Pools | undefined;
   let servers: Servers | undefined;
   const stopPostgres = async () => {
@@ -111,15 +161,24 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
     await embedded?.stop();
   };
   try {
-    const wanted = { perDatabase: options.connectionsPerDatabase, total: options.maxTenantConnections };
-    const { stateConfig, limits, warnings } = await preparePostgres(adminConfig, embedded !== undefined, wanted);
-    pools = openPools(stateConfig, hooks.log);
+    embedded = options.embedded ? await (await import('./postgres/embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
+    const adminUrl = embedded?.adminUrl ?? options.postgresUrls[0]!;
+    // The pid tells an operator (and pg_stat_activity) which serve process a session is.
+    const adminConfig = adminConfigOf(adminUrl);
+    const prepared = await preparePostgres(serverRequest(options, 0, adminConfig, embedded ? undefined : adminUrl, embedded?.dataDir));
+    const warnings = [...prepared.warnings];
+    pools = openPools(prepared.stateConfig, hooks.log);
     const pool = pools.admin;
-    const server = boundedServer(options, hooks.log);
-    const port = await listen(server, options.port, options.host);
     const endpoint = publicEndpointFor(adminUrl, options.publicHosts[0], options.publicUrl ?? defaultPublicUrl(options.host, port));
-    const first = { key: serverKey(adminUrl), config: adminConfig, endpoint, limits, inDatabase: inDatabaseVia(adminConfig) };
-    servers = openServers([first, ...(await otherServers(options, wanted, endpoint.publicUrl, warnings))], pool, hooks.log);
+    const first: ServerSpec = { key: serverKey(adminUrl), config: adminConfig, endpoint, inDatabase: inDatabaseVia(adminConfig), facts: prepared, prepare: async () => prepared };
+    let guard: Guard | undefined; // made with the servers it guards, whose beats it hears
+    servers = openServers([first, ...(await otherServers(options, endpoint.publicUrl, warnings))], pools, {
+      log: hooks.log,
+      beat: (target, reading) => guard?.beat(target, reading),
+      warn: (target, late) => late.forEach((warning) => hooks.log({ level: 'warn', event: 'server_warning', server: target.key, warning })),
+    });
+    guard = createGuard(pool, { servers, storageLimitBytes: options.storageLimitBytes, log: hooks.log });
+    void holdAll(pools, servers, hooks.log);
     await adoptUnplaced(pool, first.key);
     const metrics = await openMetrics(options, pools.quick, servers);
     const observer = metrics ?? NO_METRICS;
@@ -139,14 +198,15 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
     };
     const filler = options.pool > 0 ? startPoolFiller(servers, options.pool, hooks.log) : undefined;
     const warmPool = filler && { handOut: batchedHandOut(servers), nudge: filler.nudge };
-    server.on('request', createRequestListener({ ...ctx, warmPool }));
+    gate.open(createRequestListener({ ...ctx, warmPool }));
     const sweeper = startSweeper(pool, options.sweepIntervalMs, {
       storageLimitBytes: options.storageLimitBytes,
       rateLimitPeriodMs: options.rateLimit?.periodMs,
-      connectionsPerDatabase: limits.connectionsPerDatabase,
+      connectionsPerDatabase: options.connectionsPerDatabase,
       servers,
       log: hooks.log,
       observer,
+      guard,
     });
     return {
       apiUrl: `${endpoint.publicUrl}/api/v1`,
@@ -156,10 +216,12 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
         await closeServer(server);
         await filler?.stop();
         await sweeper.stop();
+        await guard?.stop();
         await stopPostgres();
       },
     };
   } catch (error) {
+    await closeServer(server);
     await stopPostgres();
     throw error;
   }

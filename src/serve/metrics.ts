@@ -18,6 +18,8 @@ export interface FleetCounts {
   /** Every configured server, so one with nothing READY reports 0. */
   servers: string[];
   databases: Array<{ server: string; state: string; count: number }>;
+  /** Free disk per server as serve last read it (undefined: it cannot read it). */
+  disk: Array<{ server: string; freeBytes: number | undefined }>;
 }
 
 export interface ServeMetrics extends Observer {
@@ -30,7 +32,7 @@ const CREATE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 
 /**
  * @example
- * const metrics = createMetrics(async () => ({ servers: ['db:5432'], databases: [{ server: 'db:5432', state: 'UNCLAIMED', count: 3 }] }));
+ * const metrics = createMetrics(async () => ({ servers: ['db:5432'], databases: [{ server: 'db:5432', state: 'UNCLAIMED', count: 3 }], disk: [{ server: 'db:5432', freeBytes: 5e9 }] }));
  * metrics.create('created', 0.08);
  * const { body } = await metrics.render();
  */
@@ -48,6 +50,8 @@ export function createMetrics(readFleet: () => Promise<FleetCounts>): ServeMetri
   const reaped = new Counter({ name: 'get_db_serve_reaped_total', help: 'Databases (and roles) dropped by the reaper', registers });
   const toolCalls = new Counter({ name: 'get_db_serve_mcp_tool_calls_total', help: 'MCP tool calls at /mcp, by tool and outcome (ok, error)', labelNames: ['tool', 'outcome'], registers });
   const rateLimited = new Counter({ name: 'get_db_serve_rate_limited_total', help: 'Creates refused with 429', registers });
+  const refused = new Counter({ name: 'get_db_serve_creates_refused_total', help: 'Creates refused with 503 because the server is full, by reason', labelNames: ['reason'], registers });
+  const diskFree = new Gauge({ name: 'get_db_serve_disk_free_bytes', help: 'Free disk as serve reads it, by server (absent: it cannot read it)', labelNames: ['server'], registers });
   const databases = new Gauge({ name: 'get_db_serve_databases', help: 'Databases in the state, by server and state (READY: the warm pool)', labelNames: ['server', 'state'], registers });
   const poolReady = new Gauge({ name: 'get_db_serve_pool_ready', help: 'Warm-pool databases ready to hand out, by server', labelNames: ['server'], registers });
   const registry = registers[0]!;
@@ -60,10 +64,13 @@ export function createMetrics(readFleet: () => Promise<FleetCounts>): ServeMetri
     claimed: () => claims.inc(),
     reaped: (count) => reaped.inc(count),
     toolCall: (tool, outcome) => toolCalls.inc({ tool, outcome }),
+    refused: (reason) => refused.inc({ reason }),
     async render() {
       const fleet = await readFleet();
       databases.reset();
       poolReady.reset();
+      diskFree.reset();
+      for (const { server, freeBytes } of fleet.disk) if (freeBytes !== undefined) diskFree.set({ server }, freeBytes);
       for (const server of fleet.servers) poolReady.set({ server }, 0);
       for (const row of fleet.databases) {
         databases.set({ server: row.server, state: row.state }, row.count);

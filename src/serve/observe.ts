@@ -6,9 +6,10 @@
 /**
  * How a create ended: `created` (made on demand), `pooled` (handed out from the warm
  * pool), `invalid` (400/500 for the body), `rate_limited` (429), `busy` (503: the create
- * queue is full), `unavailable` (503: PostgreSQL away or no room), `failed` (500).
+ * queue is full), `full` (503: the server is full — see `refused`), `unavailable` (503:
+ * PostgreSQL away), `failed` (500).
  */
-export type CreateOutcome = 'created' | 'pooled' | 'invalid' | 'rate_limited' | 'busy' | 'unavailable' | 'failed';
+export type CreateOutcome = 'created' | 'pooled' | 'invalid' | 'rate_limited' | 'busy' | 'full' | 'unavailable' | 'failed';
 
 export interface Observer {
   /** `seconds`: the whole request, for creates that made or handed out a database. */
@@ -17,6 +18,8 @@ export interface Observer {
   reaped(count: number): void;
   /** An MCP tool call at /mcp, by tool and whether it answered a result or a tool error. */
   toolCall(tool: string, outcome: 'ok' | 'error'): void;
+  /** A create answered 503 because the server is full, and why (capacity.ts's `FullReason`). */
+  refused(reason: string): void;
 }
 
 export const NO_METRICS: Observer = {
@@ -24,4 +27,5 @@ export const NO_METRICS: Observer = {
   claimed: () => {},
   reaped: () => {},
   toolCall: () => {},
+  refused: () => {},
 };

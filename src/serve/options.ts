@@ -41,8 +41,20 @@ export interface ServeOptions {
   createQueue: number;
   /** CONNECTION LIMIT of each role serve makes. */
   connectionsPerDatabase: number;
-  /** All tenants' connections together; undefined: what the server has, less a margin for serve. */
+  /**
+   * Sessions all tenants of a server may hold together; the sweeper ends the newest past it.
+   * undefined: what the server has, less its reserved slots and a margin for serve.
+   */
   maxTenantConnections: number | undefined;
+  /** Live databases (warm pool included) each PostgreSQL server may hold; creates past it get 503. */
+  maxDatabases: number;
+  /** Creates on a server get 503 while its free disk is under this. */
+  minFreeDiskBytes: number;
+  /**
+   * The disk each server's PostgreSQL may fill, for servers whose free space serve cannot
+   * read itself (not on this machine): none, one for all, or one per --postgres-url.
+   */
+  diskSizes: number[];
   /** Databases kept ready to hand out (0: none; creates make each on demand). */
   pool: number;
   /** Serve GET /metrics (Prometheus text). */
@@ -54,7 +66,7 @@ export interface ServeOptions {
 const usage = (message: string, hint?: string) => new GetDbError('USAGE', message, { hint });
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 };
 
 /** "72h", "30m", "1.5d", "500ms" → milliseconds. */
 export function parseDuration(raw: string, option: string): number {
@@ -66,7 +78,7 @@ export function parseDuration(raw: string, option: string): number {
 
 /** "100MB", "1gb", "512kb" → bytes. */
 export function parseSize(raw: string, option: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)\s*$/i.exec(raw);
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)\s*$/i.exec(raw);
   const bytes = match ? Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]! : NaN;
   if (!(bytes >= 1)) throw usage(`${option} must be a size such as 100MB or 1GB, not "${raw}".`);
   return Math.round(bytes);
@@ -167,12 +179,15 @@ const list = (value: unknown): string[] => (value === undefined ? [] : Array.isA
  */
 export const serverKey = (url: string) => new URL(url).host;
 
-function checkServers(urls: string[], publicHosts: string[]): void {
+function checkServers(urls: string[], publicHosts: string[], diskSizes: number[] = []): void {
   const keys = urls.map(serverKey);
   const twice = keys.find((key, i) => keys.indexOf(key) !== i);
   if (twice) throw usage(`--postgres-url names ${twice} twice.`, 'Give each PostgreSQL server once.');
   if (publicHosts.length > 0 && publicHosts.length !== urls.length) {
     throw usage(`Give one --public-host per --postgres-url, in the same order (${urls.length} servers, ${publicHosts.length} public hosts).`);
+  }
+  if (diskSizes.length > 1 && diskSizes.length !== urls.length) {
+    throw usage(`Give one --disk-size for all servers, or one per --postgres-url in the same order (${urls.length} servers, ${diskSizes.length} sizes).`);
   }
 }
 
@@ -201,6 +216,9 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     createQueue: parseCount(text(raw.createQueue) ?? '250', '--create-queue', 1, 100_000),
     connectionsPerDatabase: parseCount(text(raw.connectionsPerDatabase) ?? '5', '--connections-per-database', 1, 10_000),
     maxTenantConnections: raw.maxTenantConnections === undefined ? undefined : parseCount(String(raw.maxTenantConnections), '--max-tenant-connections', 1, 1_000_000),
+    maxDatabases: parseCount(text(raw.maxDatabases) ?? '1000', '--max-databases', 1, 1_000_000),
+    minFreeDiskBytes: parseSize(text(raw.minFreeDisk) ?? '1GB', '--min-free-disk'),
+    diskSizes: list(raw.diskSize).map((size) => parseSize(size, '--disk-size')),
     pool: parseCount(text(raw.pool) ?? '0', '--pool', 0, 10_000),
     metrics: raw.metrics === true,
     metricsToken,
@@ -210,7 +228,7 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     throw usage('get-db serve needs a PostgreSQL to provision on.', 'Pass --postgres-url <admin URL> (or GET_DB_SERVE_POSTGRES_URL), or --embedded to start one.');
   }
   if (raw.dataDir !== undefined && !embedded) throw usage('--data-dir goes with --embedded.');
-  checkServers(options.postgresUrls, options.publicHosts);
+  checkServers(options.postgresUrls, options.publicHosts, options.diskSizes);
   if (metricsToken !== undefined && raw.metrics !== true) throw usage('GET_DB_SERVE_METRICS_TOKEN is set but --metrics is not given.', 'Add --metrics to serve GET /metrics.');
   if (host.trim() === '') throw usage('--host must not be empty.');
   return options;

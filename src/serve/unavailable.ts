@@ -23,7 +23,10 @@ const UNAVAILABLE_MESSAGES = [
   /^Connection terminated/,
   /^timeout exceeded when trying to connect$/,
   /^Client has encountered a connection error and is not queryable$/,
+  /^Client was closed and is not queryable$/, // a session serve ended: its server stopped answering
   /^Query read timeout$/,
+  /^timeout expired$/, // connectionTimeoutMillis: a server that accepts TCP and never answers (frozen)
+  /^Connection terminated due to connection timeout$/,
 ];
 
 function isUnavailableOne(error: { code?: unknown; message?: unknown }): boolean {
@@ -57,6 +60,7 @@ export const RETRY_AFTER_SECONDS = 5;
 export const UNAVAILABLE_BODY = {
   error: 'Service unavailable',
   hint: `The database server behind get-db serve is not reachable right now (restarting or overloaded); try again in ${RETRY_AFTER_SECONDS} s.`,
+  reason: 'postgres_unavailable',
 } as const;
 
 /**
@@ -68,8 +72,15 @@ export const UNAVAILABLE_BODY = {
  */
 export function asUnavailable(error: unknown): unknown {
   if (!isUnavailable(error) || isGetDbError(error)) return error;
-  return new GetDbError('SERVE_UNAVAILABLE', 'PostgreSQL is not reachable right now.', {
-    hint: UNAVAILABLE_BODY.hint,
-    cause: error,
-  });
+  return unreachable(error);
+}
+
+/**
+ * The SERVE_UNAVAILABLE error for PostgreSQL away, whatever told serve so (`cause`).
+ *
+ * @example
+ * throw unreachable(new Error('127.0.0.1:5432 is not answering the watchdog'));
+ */
+export function unreachable(cause: unknown): GetDbError {
+  return new GetDbError('SERVE_UNAVAILABLE', 'PostgreSQL is not reachable right now.', { hint: UNAVAILABLE_BODY.hint, cause });
 }

@@ -48,7 +48,7 @@ export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: 
   const made = await createFor(ctx, clientAddress(req, ctx.trustProxyHops), { referrer: checked.referrer, logicalReplication: checked.logicalReplication });
   if (!made.ok) {
     const headers: Record<string, string> = made.retryAfter === undefined ? {} : { 'retry-after': String(made.retryAfter) };
-    sendJson(res, made.status, { error: made.error, hint: made.hint }, headers);
+    sendJson(res, made.status, { error: made.error, hint: made.hint, ...(made.reason ? { reason: made.reason } : {}) }, headers);
     return undefined;
   }
   sendJson(res, 201, databaseView(made.record, endpointOf(ctx, made.record)));

@@ -1,23 +1,28 @@
 /**
  * Every way into a create goes through here (the API's POST, the home page's form, the
  * MCP tool): the create queue, the rate limit per client address, the warm pool, and
- * the metrics, in that order. It answers with the record or with the refusal to send.
+ * the metrics, in that order. It answers with the record or with the refusal to send
+ * (a full server's with its reason: capacity.ts).
  */
 import type { ServeContext } from '../context.js';
 import { createClaimable, type CreateRequest } from '../databases.js';
 import type { DatabaseRecord } from '../state/store.js';
 import { countRequest } from '../state/store.js';
 import { isUnavailable, RETRY_AFTER_SECONDS } from '../unavailable.js';
+import { fullRefusal } from '../capacity.js';
+import type { GetDbError } from '../../errors.js';
 
 export const CREATE_FAILED = 'Failed to create the database.';
 
-/** What a refused create answers: the HTTP status, the API's error body, and Retry-After (s). */
+/** What a refused create answers: the HTTP status, the API's error body (with why, for a 503), and Retry-After (s). */
 export interface CreateRefusal {
   ok: false;
   status: number;
   error: string;
   hint: string;
   retryAfter?: number;
+  /** 503s: `busy` (the create queue), or why the server is full (capacity.ts: `max_databases`, `disk`, `connections`). */
+  reason?: string;
 }
 
 export type GateOutcome = { ok: true; record: DatabaseRecord; pooled: boolean } | CreateRefusal;
@@ -40,6 +45,19 @@ async function handOutOrCreate(ctx: ServeContext, request: CreateRequest) {
 }
 
 /**
+ * A full server (capacity.ts): 503 with its reason, a `create_refused` log line and the
+ * refused counter — not "PostgreSQL unavailable", which would send an operator to the
+ * wrong place.
+ */
+function refuseFull(ctx: ServeContext, error: GetDbError, full: NonNullable<ReturnType<typeof fullRefusal>>): CreateRefusal {
+  const { reason, retryAfterSeconds, ...facts } = full;
+  ctx.observer.create('full');
+  ctx.observer.refused(reason);
+  ctx.log({ level: 'warn', event: 'create_refused', reason, error: error.message, ...facts });
+  return { ok: false, status: 503, error: error.message, hint: error.hint ?? '', retryAfter: retryAfterSeconds, reason };
+}
+
+/**
  * Creates run on the admin pool's sessions in arrival order; past `createQueue` waiting,
  * a client is told to come back (503 + Retry-After) instead of joining a queue it would
  * time out in. Checked before the rate limit, so a refusal costs the client none of its
@@ -54,7 +72,7 @@ export async function createFor(ctx: ServeContext, client: string, request: Omit
   if (ctx.pool.waitingCount >= ctx.createQueue) {
     ctx.observer.create('busy');
     const hint = `This server is busy making ${ctx.createQueue} other databases; try again in ${RETRY_AFTER_SECONDS} s.`;
-    return { ok: false, status: 503, error: 'Too many databases being created', hint, retryAfter: RETRY_AFTER_SECONDS };
+    return { ok: false, status: 503, error: 'Too many databases being created', hint, retryAfter: RETRY_AFTER_SECONDS, reason: 'busy' };
   }
   const wait = await rateLimitWait(ctx, client);
   if (wait !== undefined) {
@@ -67,6 +85,8 @@ export async function createFor(ctx: ServeContext, client: string, request: Omit
     ctx.observer.create(made.pooled ? 'pooled' : 'created', (performance.now() - started) / 1000);
     return { ok: true, ...made };
   } catch (error) {
+    const full = fullRefusal(error);
+    if (full) return refuseFull(ctx, error as GetDbError, full);
     if (isUnavailable(error)) {
       ctx.observer.create('unavailable');
       throw error;

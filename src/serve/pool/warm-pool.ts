@@ -11,6 +11,7 @@ import type { Servers } from '../postgres/servers.js';
 import type { Log } from '../log.js';
 import { withLease } from '../state/state-schema.js';
 import { poolRoom } from '../state/pool-rows.js';
+import { roomOnDisk } from '../capacity.js';
 
 /** Two CREATE DATABASEs at once: most of a create's time is the server copying files. */
 export const FILL_CONCURRENCY = 2;
@@ -29,7 +30,7 @@ export interface PoolFiller {
 }
 
 /**
- * Makes READY databases until there are `size` (or the connection budget is reached).
+ * Makes READY databases until there are `size` (or `--max-databases` is reached).
  * Stops early when `stopped()` says so. Returns how many it made.
  *
  * @example
@@ -38,7 +39,8 @@ export interface PoolFiller {
 export async function fillOnce(servers: Servers, size: number, stopped: () => boolean, log: Log): Promise<number> {
   const pool = servers.all[0]!.pool;
   const made = await withLease(pool, 'pool', async () => {
-    const { ready, room } = await poolRoom(pool, servers.healthy().reduce((sum, server) => sum + server.limits.maxDatabases, 0));
+    // Servers under their free-disk floor take no more (a create would be refused: capacity.ts).
+    const { ready, room } = await poolRoom(pool, servers.healthy().filter(roomOnDisk).reduce((sum, server) => sum + server.limits.maxDatabases, 0));
     let wanted = Math.min(size - ready, room);
     let count = 0;
     const worker = async () => {

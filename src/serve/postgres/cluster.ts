@@ -127,7 +127,7 @@ export async function endRoleSessions(db: Queryable, name: string): Promise<void
  * Sessions (`a`, role `r`) of the tenants serve made and acts for, which it may end: never
  * its own, an operator's, or a superuser's. `$2` is the users group.
  */
-const TENANT_SESSION = `a.pid <> pg_backend_pid() AND r.rolname <> current_user AND NOT r.rolsuper
+export const TENANT_SESSION = `a.pid <> pg_backend_pid() AND r.rolname <> current_user AND NOT r.rolsuper
   AND pg_has_role(r.oid, 'USAGE') AND pg_has_role(r.oid, $2, 'MEMBER')`;
 
 /**
@@ -183,6 +183,13 @@ export async function actFor(db: Queryable, name: string): Promise<void> {
 const exists = async (db: Queryable, sql: string, name: string) => (await db.query(sql, [name])).rows.length > 0;
 
 /**
+ * `datconnlimit` of a database whose DROP was cut off (a crash, an immediate stop, a full
+ * disk): PostgreSQL 14.9+ / 15.4+ / 16+ mark it so, refuse connections to it, and allow
+ * nothing but DROP DATABASE on it.
+ */
+export const INVALID_DATABASE = -2;
+
+/**
  * Idempotent, and whatever the role did (serve's membership in it is granted back first):
  * its sessions end, then its login goes (so its credentials die even if the rest must wait
  * for a retry), then sessions that got in meanwhile, its database (even if made a
@@ -201,8 +208,13 @@ export async function dropRoleAndDatabase(db: Queryable, name: string, inDatabas
     await db.query(`ALTER ROLE ${ident(name)} NOLOGIN PASSWORD NULL`);
     await endRoleSessions(db, name);
   }
-  if (await exists(db, 'SELECT 1 FROM pg_database WHERE datname = $1', name)) {
-    await db.query(`ALTER DATABASE ${ident(name)} IS_TEMPLATE false`);
+  const { rows: databases } = await db.query<{ template: boolean; invalid: boolean }>(
+    `SELECT datistemplate AS template, datconnlimit = ${INVALID_DATABASE} AS invalid FROM pg_database WHERE datname = $1`,
+    [name],
+  );
+  if (databases[0]) {
+    // An invalid database (a DROP cut off) can only be dropped: ALTER on it is FATAL, the session dies.
+    if (databases[0].template && !databases[0].invalid) await db.query(`ALTER DATABASE ${ident(name)} IS_TEMPLATE false`);
     await db.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
   }
   if (!roleExists) return;
@@ -227,7 +239,7 @@ const READ_ONLY = 'default_transaction_read_only';
  * Read-only for new sessions of this database: set on the database and on the role in
  * it (the most specific setting, which the role's own `ALTER ROLE … SET` cannot beat).
  * The owner can still undo either, or SET it off in a session: `readOnlyHolds` checks.
- * Lifting it (a claim) also gives back a login the sweeper took.
+ * Lifting it (a claim) also opens what a lock closed (walls.ts): the login, connections.
  *
  * @example
  * await setReadOnly(client, 'gdb_0123456789abcdef01234567', true);
@@ -237,7 +249,8 @@ export async function setReadOnly(db: Queryable, name: string, readOnly: boolean
   await db.query(
     readOnly
       ? `ALTER DATABASE ${database} SET ${READ_ONLY} = on; ALTER ROLE ${role} IN DATABASE ${database} SET ${READ_ONLY} = on`
-      : `ALTER DATABASE ${database} RESET ${READ_ONLY}; ALTER ROLE ${role} IN DATABASE ${database} RESET ${READ_ONLY}; ALTER ROLE ${role} LOGIN`,
+      : `ALTER DATABASE ${database} RESET ${READ_ONLY}; ALTER ROLE ${role} IN DATABASE ${database} RESET ${READ_ONLY}; ALTER ROLE ${role} LOGIN;
+         ALTER DATABASE ${database} ALLOW_CONNECTIONS true`,
   );
 }
 
@@ -257,8 +270,26 @@ export async function readOnlyHolds(db: Queryable, name: string): Promise<boolea
   return rows[0]!.n === 2;
 }
 
+/**
+ * Sessions (`a`, role `r`) serve may end: a role it has the privileges of (the tenants it
+ * made, any role for a superuser admin), never its own session, nor a superuser's unless
+ * it is one (pg_terminate_backend would fail the whole statement).
+ */
+export const ENDABLE_SESSION = `a.pid <> pg_backend_pid() AND pg_has_role(r.oid, 'USAGE')
+  AND (NOT r.rolsuper OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user))`;
+
+/**
+ * Ends every session in the database that serve may end — its owner's and any other role's
+ * it was opened to (a neighbour granted CONNECT) — and waits for them to be gone.
+ *
+ * @example
+ * await endSessions(client, 'gdb_0123456789abcdef01234567');
+ */
 export async function endSessions(db: Queryable, name: string): Promise<void> {
-  await db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+  await db.query(
+    `SELECT pg_terminate_backend(a.pid, ${END_WAIT_MS}) FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid WHERE a.datname = $1 AND ${ENDABLE_SESSION}`,
+    [name],
+  );
 }
 
 /**

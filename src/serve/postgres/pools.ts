@@ -1,18 +1,30 @@
 /**
- * serve's two connection pools to the admin database. Creates (and the reaper, and
- * claims) take sessions from `admin`; lookups, rate-limit counts and /healthz use
- * `quick`, which nothing slow ever holds, so reads answer in milliseconds during a
- * create storm. Both give up waiting for a session after a bounded time (→ 503).
+ * serve's connection pools. Creates (and the reaper, and claims) take sessions from
+ * `admin`; lookups, rate-limit counts and /healthz use `quick`, which nothing slow ever
+ * holds, so reads answer in milliseconds during a create storm. Both give up waiting for a
+ * session after a bounded time (→ 503).
+ *
+ * Sessions are opened at start and kept, never closed for being idle: tenants may take
+ * every connection slot PostgreSQL has (their per-database limits add up to far more), and
+ * a session serve holds is one they cannot take. Every statement has a deadline on both
+ * sides: PostgreSQL's statement_timeout, and the client's own for a server that answers
+ * nothing at all (frozen, or cut off by the network).
  */
 import pg from 'pg';
 import type { Log } from '../log.js';
 
 export interface Pools {
   /** Creates, claims, the reaper: sessions held for several statements. */
-  admin: pg.Pool;
+  admin: SessionPool;
   /** One short statement at a time; a statement over QUICK_STATEMENT_MS is cancelled. */
-  quick: pg.Pool;
+  quick: SessionPool;
   end(): Promise<void>;
+}
+
+/** A pg.Pool that can end every session it has handed out (their server stopped answering). */
+export interface SessionPool extends pg.Pool {
+  /** Ends the sessions now in use (their statements fail at once) and, while `refusing`, every one handed out. */
+  cutOff(refusing: boolean): void;
 }
 
 export const ADMIN_POOL_SIZE = 10;
@@ -26,40 +38,87 @@ const ADMIN_WAIT_MS = 10_000;
 /** Reads and /healthz wait this long for a session (or a connection) before 503. */
 const QUICK_WAIT_MS = 3_000;
 const QUICK_STATEMENT_MS = 5_000;
+/** What the client waits past PostgreSQL's own statement_timeout before it gives up on the server. */
+const CLIENT_GRACE_MS = 1_000;
 
 /**
  * A session that dies while checked out (PostgreSQL restarting) emits 'error' on its
  * client; with no listener that would end the process. The query in flight fails on its
  * own, so logging is all there is to do.
  */
-function listenForErrors(pool: pg.Pool, name: string, log: Log): pg.Pool {
+function listenForErrors(pool: pg.Pool, name: string, log: Log): void {
   pool.on('error', (error) => log({ level: 'error', event: 'pool_error', pool: name, error: error.message }));
   pool.on('connect', (client) => {
     client.on('error', (error) => log({ level: 'warn', event: 'session_lost', pool: name, error: error.message }));
   });
-  return pool;
+}
+
+/** A client whose statement outlived its deadline still has it on the wire: it must not be handed out again. */
+function dropStuckSessions(pool: pg.Pool): void {
+  pool.on('release', (_error, client) => {
+    if ((client as unknown as { activeQuery: unknown }).activeQuery) void client.end().catch(() => {});
+  });
+}
+
+function cutOffAble(pool: pg.Pool): SessionPool {
+  const inUse = new Set<pg.PoolClient>();
+  let refusing = false;
+  pool.on('acquire', (client) => {
+    inUse.add(client);
+    if (refusing) void client.end().catch(() => {});
+  });
+  pool.on('release', (_error, client) => inUse.delete(client));
+  pool.on('remove', (client) => inUse.delete(client as pg.PoolClient));
+  return Object.assign(pool, {
+    cutOff(refuse: boolean) {
+      refusing = refuse;
+      if (refuse) for (const client of inUse) void client.end().catch(() => {});
+    },
+  });
+}
+
+function openPool(config: pg.PoolConfig, name: string, log: Log): SessionPool {
+  // idleTimeoutMillis 0: a session once opened is kept (see the file's comment).
+  const pool = new pg.Pool({ ...config, idleTimeoutMillis: 0 });
+  listenForErrors(pool, name, log);
+  dropStuckSessions(pool);
+  return cutOffAble(pool);
+}
+
+/**
+ * Opens up to `count` sessions now, so serve holds them before tenants can take the slots.
+ * Best effort: a server already full leaves fewer, and the pool opens more when it can.
+ *
+ * @example
+ * const held = await holdSessions(pools.admin, ADMIN_POOL_SIZE);
+ */
+export async function holdSessions(pool: pg.Pool, count: number): Promise<number> {
+  const opened = await Promise.allSettled(Array.from({ length: count }, () => pool.connect()));
+  for (const result of opened) if (result.status === 'fulfilled') result.value.release();
+  return opened.filter((result) => result.status === 'fulfilled').length;
 }
 
 /**
  * Admin sessions on another PostgreSQL server (roles and databases only; the state is on the first).
  *
  * @example
- * const pool = openClusterPool(pgConfigFromUrl('postgresql://postgres:pw@db2.internal:5432/postgres'), 'db2.internal:5432', log);
+ * const pool = openClusterPool(adminSession(pgConfigFromUrl('postgresql://postgres:pw@db2.internal:5432/postgres')), 'db2.internal:5432', log);
  */
-export function openClusterPool(base: pg.ClientConfig, name: string, log: Log): pg.Pool {
-  return listenForErrors(new pg.Pool({ ...base, max: ADMIN_POOL_SIZE, connectionTimeoutMillis: ADMIN_WAIT_MS }), name, log);
+export function openClusterPool(base: pg.ClientConfig, name: string, log: Log): SessionPool {
+  // Its statements' deadlines come with `base` (adminSession).
+  return openPool({ ...base, max: ADMIN_POOL_SIZE, connectionTimeoutMillis: ADMIN_WAIT_MS }, name, log);
 }
 
 /**
  * @example
- * const pools = openPools(pgConfigFromUrl('postgresql://postgres:pw@127.0.0.1:5432/postgres'), jsonLog(console.log));
+ * const pools = openPools(adminSession(pgConfigFromUrl('postgresql://postgres:pw@127.0.0.1:5432/postgres')), jsonLog(console.log));
  * await pools.quick.query('SELECT 1');
  * await pools.end();
  */
 export function openPools(base: pg.ClientConfig, log: Log): Pools {
-  const admin = listenForErrors(new pg.Pool({ ...base, max: ADMIN_POOL_SIZE, connectionTimeoutMillis: ADMIN_WAIT_MS }), 'admin', log);
-  const quick = listenForErrors(
-    new pg.Pool({ ...base, max: QUICK_POOL_SIZE, connectionTimeoutMillis: QUICK_WAIT_MS, statement_timeout: QUICK_STATEMENT_MS }),
+  const admin = openClusterPool(base, 'admin', log);
+  const quick = openPool(
+    { ...base, max: QUICK_POOL_SIZE, connectionTimeoutMillis: QUICK_WAIT_MS, statement_timeout: QUICK_STATEMENT_MS, query_timeout: QUICK_STATEMENT_MS + CLIENT_GRACE_MS },
     'quick',
     log,
   );

@@ -48,7 +48,7 @@ export async function takeReady(db: Queryable, handOuts: HandOut[], servers: str
 }
 
 /**
- * READY databases, and how many more the connection budget allows (everything not being dropped counts).
+ * READY databases, and how many more `maxDatabases` allows (everything not being dropped counts).
  *
  * @example
  * const { ready, room } = await poolRoom(client, 16);

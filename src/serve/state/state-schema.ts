@@ -38,7 +38,7 @@ export async function ensureUsersGroup(client: Pick<pg.ClientBase, 'query'>): Pr
 const TABLES = `
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.meta (version int NOT NULL);
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.leases (name text PRIMARY KEY);
-INSERT INTO ${SCHEMA}.leases (name) VALUES ('sweep'), ('create'), ('pool') ON CONFLICT DO NOTHING;
+INSERT INTO ${SCHEMA}.leases (name) VALUES ('sweep'), ('create'), ('pool'), ('guard') ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.databases (
   id uuid PRIMARY KEY,
   state text NOT NULL CHECK (state IN ('PENDING', 'READY', 'UNCLAIMED', 'CLAIMED', 'DELETING')),

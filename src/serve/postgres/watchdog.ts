@@ -1,0 +1,93 @@
+/**
+ * One heartbeat per server, every second, on a session of its own: a server that does not
+ * answer within BEAT_DEADLINE_MS (stopped, frozen by SIGSTOP, cut off by the network) is
+ * reported silent within about 3.5 s, whatever serve's other sessions are waiting on. Each
+ * beat also reads what tenants can fill outside their databases' files: the NOTIFY queue
+ * and the shared catalogs.
+ */
+import pg from 'pg';
+import { CONNECT_TIMEOUT_MS, openClient } from './admin-session.js';
+import { NOTIFY_QUEUE_BYTES_SQL, SHARED_CATALOG_BYTES_SQL } from './disk.js';
+
+export const BEAT_EVERY_MS = 1_000;
+/** A beat not answered in this long finds the server silent. */
+export const BEAT_DEADLINE_MS = 2_500;
+/** An event loop this late (a blocked serve, not a silent server) gets one more look at the socket. */
+const LATE_BY_MS = 250;
+
+export interface Beat {
+  notifyBytes: number;
+  sharedCatalogBytes: number;
+}
+
+export interface WatchHooks {
+  /** Each beat answered. */
+  beat(reading: Beat): void;
+  /** Each beat not answered in time (or refused). */
+  silent(error: Error): void;
+}
+
+const BEAT_SQL = `SELECT ${NOTIFY_QUEUE_BYTES_SQL} AS "notifyBytes", ${SHARED_CATALOG_BYTES_SQL} AS "sharedCatalogBytes"`;
+
+/** `work` or a rejection once BEAT_DEADLINE_MS pass (then `abandon` runs), forgiving a late event loop once. */
+function withinDeadline<T>(work: Promise<T>, abandon: () => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const due = performance.now() + BEAT_DEADLINE_MS;
+    const expire = (lateChecked: boolean) => {
+      if (!lateChecked && performance.now() - due > LATE_BY_MS) return void (timer = setTimeout(() => expire(true), 50));
+      abandon();
+      reject(new Error(`no answer within ${BEAT_DEADLINE_MS} ms`));
+    };
+    let timer = setTimeout(() => expire(false), BEAT_DEADLINE_MS);
+    work.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error: unknown) => (clearTimeout(timer), reject(error)),
+    );
+  });
+}
+
+/**
+ * Starts beating at once.
+ *
+ * @example
+ * const watchdog = startWatchdog(adminConfig, { beat: (reading) => {}, silent: (error) => {} });
+ * await watchdog.stop();
+ */
+export function startWatchdog(config: pg.ClientConfig, hooks: WatchHooks): { stop(): Promise<void> } {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const drop = () => {
+    void client?.end().catch(() => {});
+    client = undefined;
+  };
+  const once = async () => {
+    try {
+      if (!client) {
+        const connecting = openClient({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: `${config.application_name ?? 'get-db serve'} watchdog` });
+        client = await withinDeadline(connecting, () => void connecting.then((c) => c.end()).catch(() => {}));
+      }
+      const session = client;
+      const { rows } = await withinDeadline(session.query<Beat>(BEAT_SQL), () => void session.end().catch(() => {}));
+      hooks.beat(rows[0]!);
+    } catch (error) {
+      drop();
+      hooks.silent(error as Error);
+    }
+  };
+  const tick = () => {
+    running = once().finally(() => {
+      if (!stopped) timer = setTimeout(tick, BEAT_EVERY_MS);
+    });
+  };
+  tick();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running.catch(() => {});
+      drop();
+    },
+  };
+}
