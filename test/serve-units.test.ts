@@ -8,6 +8,8 @@ import { isUuid, newDatabaseName, newPassword, uuidv7 } from '../src/serve/ids.j
 import { parseDuration, parseRateLimit, parseServeOptions, parseSize } from '../src/serve/options.js';
 import { scramVerifier } from '../src/serve/postgres/scram.js';
 import { pickServer, type DatabaseRecord } from '../src/serve/state/store.js';
+import { atMaxDatabases, fullRefusal, noSlotLeft, roomOnDisk, takeDisk, underDiskFloor } from '../src/serve/capacity.js';
+import type { Server } from '../src/serve/postgres/servers.js';
 import { withRandom } from './helpers/random.js';
 
 const ADMIN = 'postgresql://postgres:pw@db.internal:6543/postgres?sslmode=require';
@@ -58,6 +60,7 @@ describe('serve options', () => {
     });
     expect(parseServeOptions({ postgresUrl: ADMIN, connectionsPerDatabase: '3', maxTenantConnections: '60' }, {})).toMatchObject({ connectionsPerDatabase: 3, maxTenantConnections: 60 });
     expect(parseServeOptions({ postgresUrl: ADMIN, metrics: true }, { GET_DB_SERVE_METRICS_TOKEN: 't' })).toMatchObject({ metrics: true, metricsToken: 't' });
+    expect(parseServeOptions({ postgresUrl: ADMIN, maxDatabases: '5000', minFreeDisk: '20GB', diskSize: '2TB' }, {})).toMatchObject({ maxDatabases: 5000, minFreeDiskBytes: 20 * 1024 ** 3, diskSizes: [2 * 1024 ** 4] });
     expect(() => parseServeOptions({ postgresUrl: ADMIN }, { GET_DB_SERVE_METRICS_TOKEN: 't' })).toThrow(/--metrics/);
   });
 
@@ -94,6 +97,9 @@ describe('serve options', () => {
     [{ postgresUrl: ADMIN, createQueue: '0' }, /--create-queue must be a whole number from 1/],
     [{ postgresUrl: ADMIN, connectionsPerDatabase: '0' }, /--connections-per-database must be a whole number/],
     [{ postgresUrl: ADMIN, maxTenantConnections: '1.5' }, /--max-tenant-connections must be a whole number/],
+    [{ postgresUrl: ADMIN, maxDatabases: '0' }, /--max-databases must be a whole number from 1/],
+    [{ postgresUrl: ADMIN, minFreeDisk: 'lots' }, /--min-free-disk must be a size/],
+    [{ postgresUrl: [ADMIN, 'postgresql://u:p@db2:5432/postgres', 'postgresql://u:p@db3:5432/postgres'], diskSize: ['1TB', '2TB'] }, /one --disk-size for all servers, or one per --postgres-url/],
   ])('refused before anything starts: %j', (raw, message) => {
     expect(usageError(() => parseServeOptions(raw as Record<string, unknown>, {})).message).toMatch(message);
   });
@@ -181,5 +187,29 @@ test('pickServer: the server with room and the fewest live databases, earlier on
       const fewest = Math.min(...withRoom.map((c) => count(c.key)));
       expect(pickServer(candidates, live)).toBe(withRoom.find((c) => count(c.key) === fewest)?.key);
     }
+  });
+});
+
+describe('what caps creates (capacity.ts)', () => {
+  const MB = 1024 * 1024;
+  const server = (freeMb: number | undefined): Server =>
+    ({ key: 'db:5432', limits: { maxDatabases: 1000, minFreeDiskBytes: 100 * MB }, disk: { gauge: { kind: 'local', path: '/' }, freeBytes: freeMb === undefined ? undefined : freeMb * MB, createBytes: 15 * MB } }) as unknown as Server;
+
+  test('the free-disk floor counts the create about to be made, and each create until the next reading', () => {
+    expect([roomOnDisk(server(116)), roomOnDisk(server(114)), roomOnDisk(server(undefined))]).toEqual([true, false, true]);
+    const busy = server(130);
+    takeDisk(busy);
+    expect([busy.disk.freeBytes! / MB, roomOnDisk(busy)]).toEqual([115, true]);
+    takeDisk(busy);
+    expect(roomOnDisk(busy)).toBe(false);
+  });
+
+  test('each refusal says why (the 503 body’s reason) and how long to wait', () => {
+    expect(fullRefusal(atMaxDatabases([server(500), server(500)]))).toMatchObject({ reason: 'max_databases', retryAfterSeconds: 300, maxDatabases: 2000 });
+    const disk = underDiskFloor([server(90)]);
+    expect([disk.message, fullRefusal(disk)?.reason]).toEqual(['This server is low on disk: db:5432 has 90 MB free, under the 100 MB floor (--min-free-disk).', 'disk']);
+    expect(fullRefusal(noSlotLeft(Object.assign(new Error('sorry, too many clients already'), { code: '53300' }), 'db:5432'))).toMatchObject({ reason: 'connections', retryAfterSeconds: 5 });
+    expect(noSlotLeft(Object.assign(new Error('permission denied'), { code: '42501' }), 'db:5432')).toBeUndefined();
+    expect(fullRefusal(new Error('other'))).toBeUndefined();
   });
 });

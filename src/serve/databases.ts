@@ -1,7 +1,8 @@
 /** Making and claiming databases: the state rows and the cluster kept in step. */
 import type pg from 'pg';
 import { GetDbError } from '../errors.js';
-import { actFor, createRoleAndDatabase, dropRoleAndDatabase, endRoleSessions, setReadOnly, type InDatabase } from './postgres/cluster.js';
+import { actFor, createRoleAndDatabase, dropRoleAndDatabase, setReadOnly, type InDatabase } from './postgres/cluster.js';
+import { endRoleSessions } from './postgres/tenant-sessions.js';
 import { newDatabaseName, newPassword, uuidv7 } from './ids.js';
 import { asUnavailable, isUnavailable, unreachable } from './unavailable.js';
 import { atMaxDatabases, noSlotLeft, roomOnDisk, takeDisk, underDiskFloor } from './capacity.js';

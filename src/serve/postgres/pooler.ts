@@ -15,7 +15,12 @@ const EXPECTED_SEARCH_PATH = 'pg_catalog,pg_temp';
 
 const POOLER_HINT = 'serve needs a session of its own on PostgreSQL: point --postgres-url at the server, not at a pooler in front of it.';
 
-/** PgBouncer's answer to a startup parameter it does not pass on. */
+/**
+ * PgBouncer's answer to a startup parameter it does not pass on.
+ *
+ * @example
+ * refusedStartupOptions(Object.assign(new Error('unsupported startup parameter: options'), { code: '08P01' })); // true
+ */
 export function refusedStartupOptions(error: unknown): boolean {
   const { code, message } = error as { code?: string; message?: string };
   return code === '08P01' && /unsupported startup parameter/i.test(message ?? '');

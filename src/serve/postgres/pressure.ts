@@ -4,7 +4,7 @@
  * transaction), and the shared catalogs (long `ALTER DATABASE/ROLE … SET` values,
  * `COMMENT ON DATABASE`). The policy — when to act, whom to lock — is guard.ts's.
  */
-import { TENANT_SESSION } from './cluster.js';
+import { TENANT_SESSION } from './tenant-sessions.js';
 import { USERS_GROUP } from '../state/state-schema.js';
 import type { Queryable } from '../state/store.js';
 

@@ -6,7 +6,8 @@
  * next start (and by the sweeper), while another process's trial in progress is left alone.
  */
 import { randomBytes } from 'node:crypto';
-import { createRoleAndDatabase, databaseSize, dropRoleAndDatabase, endRoleSessions, grantLogin, type InDatabase } from './cluster.js';
+import { createRoleAndDatabase, databaseSize, dropRoleAndDatabase, grantLogin, type InDatabase } from './cluster.js';
+import { endRoleSessions } from './tenant-sessions.js';
 import { USERS_GROUP } from '../state/state-schema.js';
 import type { Queryable } from '../state/store.js';
 import { step, StepFailed } from './step.js';

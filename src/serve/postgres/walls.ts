@@ -6,7 +6,8 @@
  * every session in it ends. serve needs no session in it: it measures, claims and drops it
  * from outside. A claim opens it again (`setReadOnly(…, false)` gives the login back).
  */
-import { actFor, endRoleSessions, endSessions, ident } from './cluster.js';
+import { actFor, ident } from './cluster.js';
+import { endRoleSessions, endSessions } from './tenant-sessions.js';
 import type { Queryable } from '../state/store.js';
 
 /**

@@ -14,7 +14,7 @@
  */
 import type pg from 'pg';
 import type { Log } from '../log.js';
-import { endRoleSessions } from '../postgres/cluster.js';
+import { endRoleSessions } from '../postgres/tenant-sessions.js';
 import { catalogBytes, endQueueHolders, recentCatalogWriters, trimTenantSessions } from '../postgres/pressure.js';
 import type { Server, Servers } from '../postgres/servers.js';
 import type { Beat } from '../postgres/watchdog.js';

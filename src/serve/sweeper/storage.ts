@@ -3,7 +3,8 @@
  * it); past twice it — which only a session that switched read-only off can reach, its
  * owner's or a neighbour's the owner let in — locked (walls.ts) until claimed.
  */
-import { databaseSize, endRoleSessions, endSessions, readOnlyHolds, setReadOnly } from '../postgres/cluster.js';
+import { databaseSize, readOnlyHolds, setReadOnly } from '../postgres/cluster.js';
+import { endRoleSessions, endSessions } from '../postgres/tenant-sessions.js';
 import { endEverySession, lockDatabase, lockHolds } from '../postgres/walls.js';
 import { listUnclaimed, markReadOnly, type Queryable } from '../state/store.js';
 import type { OnServers } from './sessions.js';
