@@ -217,7 +217,7 @@ describe.each([18, 14] as const)('PostgreSQL %i, stock settings, admin with CREA
       }
     });
 
-    test('the shared catalogs: a database keeping long ALTER DATABASE/ROLE … SET or COMMENT ON DATABASE values is locked', async () => {
+    test('the shared catalogs: a database keeping long ALTER DATABASE/ROLE … SET or COMMENT ON DATABASE values is locked; so is one growing them by setting and resetting', async () => {
       const [setter, commenter, roleSetter] = await Promise.all([createDb(serve.apiUrl), createDb(serve.apiUrl), createDb(serve.apiUrl)]);
       const big = `(SELECT string_agg('s' || md5(i::text), ',') FROM generate_series(1, 4000) i)`; // 136 KB, a valid search_path
       const run = (db: DatabaseView, sql: string) => withClient(db.connection_string!, (c) => c.query(`DO $$ BEGIN EXECUTE format(${sql}, current_database(), ${big}); END $$`));
@@ -227,6 +227,16 @@ describe.each([18, 14] as const)('PostgreSQL %i, stock settings, admin with CREA
       for (const db of [setter, commenter, roleSetter]) await eventually(async () => await locked(db));
       const heavy = events('shared_catalog_growth').flatMap((line) => (line.heavy as Array<{ name: string }>).map((entry) => entry.name));
       expect(heavy.sort()).toEqual([setter, commenter, roleSetter].map(roleOf).sort());
+
+      // Set and reset in a loop leaves no long value behind, only dead rows: the growth itself gives it away.
+      const churner = await createDb(serve.apiUrl);
+      await withClient(churner.connection_string!, (c) =>
+        c.query(`DO $$ BEGIN FOR i IN 1..200 LOOP
+          EXECUTE format('ALTER DATABASE %I SET search_path = %s', current_database(), (SELECT string_agg('s' || md5(random()::text), ',') FROM generate_series(1, 3000)));
+          EXECUTE format('ALTER DATABASE %I RESET search_path', current_database()); END LOOP; END $$`),
+      ).catch(() => {}); // the guard may end it while it runs: the catalog files grow before it commits
+      await eventually(async () => await locked(churner));
+      expect(events('shared_catalog_growth')).toContainEqual(expect.objectContaining({ heavy: [], writers: [roleOf(churner)], locked: [roleOf(churner)] }));
     });
   });
 });
