@@ -66,11 +66,13 @@ test('creates spread over two servers, one down is skipped and used again when b
     expect(whileDown.length).toBeLessThan(4); // the second has the fewest databases: the next create or the one after tries it
     whileDown.push(await createDb(serve.apiUrl));
   }
-  expect(await triedSecond()).toBe(1); // the create that found it down
+  // The create that found it down, unless the watchdog's beat (once a second) found it first.
+  const tried = await triedSecond();
+  expect(tried).toBeLessThanOrEqual(1);
   // Marked down, it is not tried again, though it has the fewest databases and refusing costs nothing.
   whileDown.push(...(await Promise.all(Array.from({ length: 3 }, () => createDb(serve.apiUrl)))));
   expect(whileDown.map(hostOf)).toEqual(whileDown.map(() => a));
-  expect(await triedSecond()).toBe(1);
+  expect(await triedSecond()).toBe(tried);
   for (const db of onSecond) expect((await getJson(`${serve.apiUrl}/database/${db.id}`)).status).toBe(200);
 
   second = await startEmbeddedPostgres({ dataDir: secondDir });

@@ -82,7 +82,7 @@ function unavailable(ctx: ServeContext, res: ServerResponse, path: string, error
   if (res.headersSent) return void res.destroy();
   const retry = { 'retry-after': String(RETRY_AFTER_SECONDS) };
   if (path.startsWith('/claim/') || path === '/') return sendHtml(res, 503, unavailablePage(), retry);
-  // serve's own word (e.g. no room for another database) says more than the generic body.
+  // serve's own word (e.g. no PostgreSQL server answering) says more than the generic body.
   const body = isGetDbError(error) && error.cause === undefined ? { ...UNAVAILABLE_BODY, error: error.message, hint: error.hint ?? UNAVAILABLE_BODY.hint } : UNAVAILABLE_BODY;
   sendJson(res, 503, body, retry);
 }

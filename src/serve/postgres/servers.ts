@@ -15,7 +15,7 @@ import type { TenantLimits } from '../databases.js';
 import { freeBytes, type DiskGauge } from './disk.js';
 import { openClusterPool, type SessionPool } from './pools.js';
 import type { ServerFacts } from './prepare.js';
-import { startWatchdog, type Beat } from './watchdog.js';
+import { BEAT_DEADLINE_MS, NO_ANSWER, startWatchdog, type Beat } from './watchdog.js';
 
 /** A budget gauge sums every database's size: not every beat. */
 const BUDGET_EVERY_MS = 30_000;
@@ -123,6 +123,13 @@ export function openServers(specs: ServerSpec[], statePools: { admin: SessionPoo
     for (const pool of poolsOf(server)) pool.cutOff(true);
     log({ level: 'warn', event: 'server_down', server: server.key, error: (error as Error).message });
   };
+  /**
+   * When a session of each server last came back from a statement: a beat that times out
+   * while other sessions are being answered finds a busy server, not a frozen one.
+   */
+  const lastAnswer = new Map<Server, number>();
+  for (const server of all) for (const pool of poolsOf(server)) pool.on('release', (error) => !error && lastAnswer.set(server, performance.now()));
+  const answeredLately = (server: Server) => performance.now() - (lastAnswer.get(server) ?? -Infinity) < BEAT_DEADLINE_MS;
   const markUp = (server: Server) => {
     server.up = true;
     for (const pool of poolsOf(server)) pool.cutOff(false);
@@ -155,7 +162,10 @@ export function openServers(specs: ServerSpec[], statePools: { admin: SessionPoo
         readDisk();
         hooks.beat?.(server, reading);
       },
-      silent: (error) => markDown(server, error),
+      silent: (error) => {
+        if ((error as { code?: string }).code === NO_ANSWER && answeredLately(server)) return;
+        markDown(server, error);
+      },
     });
   });
   for (const [i, server] of all.entries()) if (!specs[i]!.facts) for (const pool of poolsOf(server)) pool.cutOff(true);

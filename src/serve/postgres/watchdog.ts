@@ -29,6 +29,9 @@ export interface WatchHooks {
 
 const BEAT_SQL = `SELECT ${NOTIFY_QUEUE_BYTES_SQL} AS "notifyBytes", ${SHARED_CATALOG_BYTES_SQL} AS "sharedCatalogBytes"`;
 
+/** What a beat that got no answer in time fails with (not a refusal: the server may just be slow). */
+export const NO_ANSWER = 'BEAT_DEADLINE';
+
 /** `work` or a rejection once BEAT_DEADLINE_MS pass (then `abandon` runs), forgiving a late event loop once. */
 function withinDeadline<T>(work: Promise<T>, abandon: () => void): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -36,7 +39,7 @@ function withinDeadline<T>(work: Promise<T>, abandon: () => void): Promise<T> {
     const expire = (lateChecked: boolean) => {
       if (!lateChecked && performance.now() - due > LATE_BY_MS) return void (timer = setTimeout(() => expire(true), 50));
       abandon();
-      reject(new Error(`no answer within ${BEAT_DEADLINE_MS} ms`));
+      reject(Object.assign(new Error(`no answer within ${BEAT_DEADLINE_MS} ms`), { code: NO_ANSWER }));
     };
     let timer = setTimeout(() => expire(false), BEAT_DEADLINE_MS);
     work.then(
