@@ -7,3 +7,9 @@ export function numberOption(name: string, fallback: number, argv = process.argv
 export function flag(name: string, argv = process.argv.slice(2)): boolean {
   return argv.includes(`--${name}`);
 }
+
+/** `--name a,b` from the bench's command line, or the fallback. */
+export function listOption(name: string, fallback: string[], argv = process.argv.slice(2)): string[] {
+  const at = argv.indexOf(`--${name}`);
+  return at === -1 ? fallback : String(argv[at + 1]).split(',');
+}

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
 import { startEmbeddedPostgres } from '../src/serve/postgres/embedded.js';
-import { flag, numberOption } from './args.js';
+import { flag, listOption, numberOption } from './args.js';
 import { startLatencyProxy } from './latency-proxy.js';
 
 const RUNS = numberOption('runs', 3);
@@ -24,7 +24,9 @@ const RUNS = numberOption('runs', 3);
 const SMALL_RUNS = numberOption('small-runs', 9);
 const DUMP_MB = numberOption('dump-mb', 200);
 const SMALL_STATEMENTS = numberOption('statements', 10_000);
-const LATENCIES = [0, 25];
+const LATENCIES = listOption('latencies', ['0', '25']).map(Number);
+// e.g. --inputs dump: only the COPY dump (the 10,000 statements over 25 ms cost psql ~5 min).
+const INPUTS = listOption('inputs', ['statements', 'dump']);
 const ROOT = resolve(import.meta.dirname, '..');
 
 type Tool = 'get-db' | 'psql -f' | 'psql -1 -f';
@@ -212,9 +214,9 @@ function table(rows: Row[]): string {
 }
 
 async function prescanCost(file: string): Promise<number> {
-  const { prescanSeedFiles } = await import('../src/seed/prescan.js');
+  const { prescanSeed } = await import('../src/seed/prescan.js');
   const started = performance.now();
-  await prescanSeedFiles([file], { transaction: true });
+  await (await prescanSeed([file], { transaction: true })).dispose();
   return performance.now() - started;
 }
 
@@ -231,7 +233,8 @@ async function main(): Promise<void> {
     const tools: Tool[] = (await psqlPath()) ? ['get-db', 'psql -f', 'psql -1 -f'] : ['get-db'];
     console.error(`inputs: ${SMALL_STATEMENTS} statements (${mb(small)}), COPY dump (${mb(dump)}); ours from ${bench.ours.label}; tools: ${tools.join(', ')}`);
     const rows: Row[] = [];
-    for (const [input, file] of [[`${SMALL_STATEMENTS.toLocaleString('en-US')} statements`, small], [`COPY dump ${mb(dump)}`, dump]] as const) {
+    const inputs = [['statements', `${SMALL_STATEMENTS.toLocaleString('en-US')} statements`, small], ['dump', `COPY dump ${mb(dump)}`, dump]] as const;
+    for (const [, input, file] of inputs.filter(([key]) => INPUTS.includes(key))) {
       for (const latency of LATENCIES) {
         // Tools take turns run by run, so the machine's noise falls on all of them alike.
         // One statement per round trip: 10,000 × 25 ms ≥ 250 s a run, so psql runs once

@@ -33,8 +33,9 @@ function statementHeavy(target: number): string {
 }
 
 async function measure(name: string, text: string): Promise<void> {
+  const bytes = Buffer.from(text);
   async function* chunks() {
-    for (let i = 0; i < text.length; i += CHUNK) yield text.slice(i, i + CHUNK);
+    for (let i = 0; i < bytes.length; i += CHUNK) yield bytes.subarray(i, i + CHUNK);
   }
   const started = performance.now();
   let items = 0;

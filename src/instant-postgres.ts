@@ -8,6 +8,7 @@ import { makeCreatePlan, type IfKeyExists } from './plan/plan.js';
 import { checkOptionTypes } from './option-checks.js';
 import { inOptionWordsError } from './option-words.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY } from './types.js';
+import type { SeedSummary } from './seed/types.js';
 
 export interface InstantPostgresOptions {
   /** Names your app or template to Instagres (required). */
@@ -21,7 +22,11 @@ export interface InstantPostgresOptions {
    * the framework in `cwd`'s package.json (`NEXT_PUBLIC_`, `VITE_`…), else `PUBLIC_`: the CLI's rule.
    */
   envPrefix?: string;
-  seed?: { type: 'sql-script'; path: string };
+  /**
+   * Seed the new database: an SQL file, a pg_dump dump (any format, gzip too) or a folder of
+   * migrations, or several of them in order; relative paths resolve against `cwd`.
+   */
+  seed?: { type: 'sql-script'; path: string | string[] };
   settings?: { logicalReplication?: boolean };
   /** Default: `INSTAGRES_API_URL`, else https://instagres.com/api/v1. */
   apiUrl?: string;
@@ -54,6 +59,10 @@ export interface InstantPostgresResult {
   claimExpiresAt: Date;
   /** Absolute path of the env file written. */
   envFile: string;
+  /** What the seed did, when there was one. */
+  seed: SeedSummary | undefined;
+  /** What the caller may want to tell the user (e.g. statements of a dump the new database could not run). */
+  warnings: string[];
 }
 
 function requireReferrer(options: InstantPostgresOptions | undefined): string {
@@ -87,6 +96,8 @@ export async function instantPostgres(options: InstantPostgresOptions): Promise<
     claimUrl: db.claimUrl,
     claimExpiresAt: db.expiresAt,
     envFile: outcome.envFile,
+    seed: outcome.action === 'skipped' ? undefined : outcome.seed,
+    warnings: outcome.warnings,
   };
 }
 
@@ -118,7 +129,7 @@ async function createWith(options: InstantPostgresOptions, ifKeyExists: IfKeyExi
     prefix: options.envPrefix,
     faceFramework,
     logicalReplication: options.settings?.logicalReplication ?? false,
-    seedFiles: options.seed ? [options.seed.path] : [],
+    seedFiles: options.seed ? [options.seed.path].flat() : [],
     ifKeyExists,
     gitignore: options.gitignore ?? true,
   });

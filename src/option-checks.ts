@@ -52,12 +52,13 @@ export function checkOptionTypes(options: Record<string, unknown>): void {
   if (isObject(options.seed)) checkSeed(options.seed as Record<string, unknown>);
 }
 
-/** Both parts are needed: `type` says how to read `path` (an SQL script is the one kind). */
+/** Both parts are needed: `type` says how to read `path` (an SQL script is the one kind; a dump or a folder of them reads as one). */
 function checkSeed(seed: Record<string, unknown>): void {
   if (seed.type !== 'sql-script') {
     throw new GetDbError('USAGE', `The option seed.type must be "sql-script" (the one kind there is), not ${seed.type === undefined ? 'missing' : describe(seed.type)}.`);
   }
-  if (typeof seed.path !== 'string' || seed.path === '') {
-    throw new GetDbError('USAGE', `The option seed.path must name an SQL file, e.g. seed: { type: "sql-script", path: "schema.sql" }, not ${seed.path === undefined ? 'missing' : describe(seed.path)}.`);
+  const paths = Array.isArray(seed.path) ? seed.path : [seed.path];
+  if (paths.length === 0 || paths.some((path) => typeof path !== 'string' || path === '')) {
+    throw new GetDbError('USAGE', `The option seed.path must name an SQL file, a dump or a folder of migrations (or a list of them), e.g. seed: { type: "sql-script", path: "schema.sql" }, not ${seed.path === undefined ? 'missing' : describe(seed.path)}.`);
   }
 }

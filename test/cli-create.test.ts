@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { parse } from 'dotenv';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createWith, runCli, tempProject } from './helpers/cli.js';
@@ -179,15 +180,15 @@ describe('get-db -y', () => {
 
 describe('a seed file the seed would refuse stops the command before the API call', () => {
   // The pre-scan needs no server: nothing is created and nothing is written.
-  const cases: Array<[string, string, string[], RegExp, string, number]> = [
-    ['a psql meta-command (\\copy)', 'copy.sql', ['create table t (id int);', '  \\copy t from data.csv'], /copy\.sql:2:3: the psql meta-command \\copy is not supported/, 'SEED_UNSUPPORTED', 1],
-    ['a statement that cannot run in a transaction (VACUUM)', 'vacuum.sql', ['create table t (id int);', 'insert into t values (1); VACUUM t;'], /vacuum\.sql:2:27: VACUUM cannot run inside a transaction/, 'SEED_UNSUPPORTED', 1],
-    ['a .gz file that is not gzip data', 'broken.sql.gz', ['create table t (id int);'], /broken\.sql\.gz is not valid gzip data/, 'SEED_FILE_UNREADABLE', 2],
+  const cases: Array<[string, string, string | Buffer, RegExp, string, number]> = [
+    ['a psql meta-command (\\copy)', 'copy.sql', 'create table t (id int);\n  \\copy t from data.csv\n', /copy\.sql:2:3: the psql meta-command \\copy cannot run in a seed/, 'SEED_UNSUPPORTED', 1],
+    ['a statement that cannot run in a transaction (VACUUM)', 'vacuum.sql', 'create table t (id int);\ninsert into t values (1); VACUUM t;\n', /vacuum\.sql:2:27: VACUUM cannot run inside a transaction/, 'SEED_UNSUPPORTED', 1],
+    ['gzip data cut short', 'broken.sql.gz', gzipSync('create table t (id int);\n'.repeat(1000)).subarray(0, 40), /broken\.sql\.gz starts as gzip data but is not valid gzip/, 'SEED_FILE_UNREADABLE', 2],
   ];
-  for (const [name, file, lines, message, errorCode, exitCode] of cases) {
+  for (const [name, file, content, message, errorCode, exitCode] of cases) {
     test(name, async () => {
       const cwd = await tempProject();
-      await writeFile(join(cwd, file), lines.join('\n') + '\n');
+      await writeFile(join(cwd, file), content);
       const before = api.createRequests().length;
       const human = await createIn(cwd, ['--seed', file]);
       expect(human.code, human.stderr).toBe(exitCode);

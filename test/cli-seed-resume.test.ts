@@ -75,7 +75,7 @@ describe('a failed seed, then the same command again', () => {
       expiresAt: new Date(Math.floor(Date.parse(db.expires_at) / 1000) * 1000).toISOString(),
       envFile: join(cwd, '.env'),
       key: 'DATABASE_URL',
-      seed: { statements: 2, rowsCopied: 0, files: 1, durationMs: expect.any(Number) },
+      seed: { statements: 2, rowsCopied: 0, files: 1, durationMs: expect.any(Number), skipped: 0 },
       warnings: [],
     });
     expect(await countRows(vars.DATABASE_URL_DIRECT!, 't')).toBe(2);
@@ -105,7 +105,7 @@ describe('a failed seed, then the same command again', () => {
     const seeded = await runCli(['seed', 'schema.sql', '--json'], { cwd });
     expect(seeded.code, seeded.stderr).toBe(0);
     // The README's object, warnings included (as every other success object has them).
-    expect(JSON.parse(seeded.stdout)).toEqual({ ok: true, action: 'seed', statements: 1, rowsCopied: 0, files: 1, durationMs: expect.any(Number), warnings: [] });
+    expect(JSON.parse(seeded.stdout)).toEqual({ ok: true, action: 'seed', statements: 1, rowsCopied: 0, files: 1, durationMs: expect.any(Number), skipped: 0, warnings: [] });
     expect((await envOf(cwd)).text).not.toMatch(/seed pending/);
   });
 });

@@ -117,11 +117,12 @@ describe('the create summary', () => {
 
 describe('formatters', () => {
   test('counts: singular for one, thousands separated', () => {
-    const seed = { files: 1, durationMs: 84 };
+    const seed = { files: 1, durationMs: 84, skipped: 0 };
     expect(seedLine({ ...seed, statements: 1, rowsCopied: 0 })).toBe('1 statement in 84 ms');
     expect(seedLine({ ...seed, statements: 0, rowsCopied: 0 })).toBe('0 statements in 84 ms');
     expect(seedLine({ ...seed, statements: 2, rowsCopied: 1 })).toBe('2 statements, 1 row copied in 84 ms');
     expect(seedLine({ ...seed, statements: 12_345, rowsCopied: 1_000_000 })).toBe('12,345 statements, 1,000,000 rows copied in 84 ms');
+    expect(seedLine({ ...seed, statements: 20, rowsCopied: 0, skipped: 3 })).toBe('20 statements (3 skipped, see above) in 84 ms');
     for (const n of [0, 7, 999, 1000, 65_536, 123_456_789]) expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
   });
 

@@ -49,6 +49,8 @@ describe('instantPostgres', () => {
       claimUrl: db.claim_url,
       claimExpiresAt: new Date(db.expires_at),
       envFile: join(cwd, '.env.local'),
+      seed: undefined,
+      warnings: [],
     });
     expect(parse(await readFile(join(cwd, '.env.local'), 'utf8')).DATABASE_URL).toBe(result.databaseUrl);
   });
@@ -250,7 +252,7 @@ describe('every error code a library caller can meet', () => {
     // Seeded now: a third call is KEY_EXISTS again.
     await expectCode(instantPostgres({ ...base, cwd, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'bad.sql' } }), 'KEY_EXISTS');
     const cwd2 = await tempProject();
-    await writeFile(join(cwd2, 'meta.sql'), 'create table t (id int);\n\\i other.sql\n');
+    await writeFile(join(cwd2, 'meta.sql'), 'create table t (id int);\n\\if :flag\n');
     await expectCode(instantPostgres({ ...base, cwd: cwd2, apiUrl: api.apiUrl, seed: { type: 'sql-script', path: 'meta.sql' } }), 'SEED_UNSUPPORTED');
   });
 

@@ -99,12 +99,13 @@ describe('refused before anything runs', () => {
     const db = await freshDatabase();
     const [ok, bad] = writeSeedFiles({
       'ok.sql': `\\restrict abc\nCREATE TABLE t (id int);\n\\connect ${db.name}\n\\c -reuse-previous=on "dbname='${db.name}'"\n\\unrestrict abc\n`,
-      'bad.sql': 'CREATE TABLE u (id int);\n\n\\set ON_ERROR_STOP on\n',
+      'bad.sql': "CREATE TABLE u (id int);\n\n\\copy u FROM 'u.csv'\n",
     });
     for (const transaction of [true, false]) {
       const error = await seedError(seedDatabase({ connectionString: db.url, files: [ok!, bad!], transaction }));
       expect(error.code).toBe('SEED_UNSUPPORTED');
-      expect(error.message).toMatch(/bad\.sql:3:1: the psql meta-command \\set is not supported; nothing was run/);
+      expect(error.message).toMatch(/bad\.sql:3:1: the psql meta-command \\copy cannot run in a seed; nothing was run/);
+      expect(error.hint).toMatch(/^\\copy reads a file on this computer: put the data in the file as COPY … FROM stdin;/);
       expect(await tableNames(db)).toEqual([]);
     }
     await seedDatabase({ connectionString: db.url, files: [ok!] });
@@ -133,21 +134,30 @@ describe('refused before anything runs', () => {
     expect(await db.query('SELECT indisvalid FROM pg_index WHERE indexrelid = \'t_id\'::regclass')).toEqual([{ indisvalid: true }]);
   });
 
-  test('a file that manages its own transactions: clear message, and it runs with transaction: false', async () => {
+  test('one outer BEGIN … COMMIT is the seed\'s own transaction; several are refused with one next step, and run with transaction: false', async () => {
     const db = await freshDatabase();
-    const [file] = writeSeedFiles({ 'own.sql': 'BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\n' });
-    const error = await seedError(seedDatabase({ connectionString: db.url, files: [file!] }));
-    expect(error.message).toMatch(/own\.sql:1:1: the file manages its own transactions \(BEGIN;\)/);
-    await seedDatabase({ connectionString: db.url, files: [file!], transaction: false });
+    const [own, several] = writeSeedFiles({
+      'own.sql': '-- Django sqlmigrate\nBEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\n',
+      'several.sql': 'BEGIN;\nCREATE TABLE u (id int);\nCOMMIT;\nBEGIN;\nCREATE TABLE v (id int);\nCOMMIT;\n',
+    });
+    const error = await seedError(seedDatabase({ connectionString: db.url, files: [own!, several!] }));
+    expect(error.message).toMatch(/several\.sql:4:1: the file manages several transactions \(BEGIN;\), and the seed runs as one transaction; nothing was run/);
+    expect(error.hint).toMatch(/^Keep one BEGIN at the top and one COMMIT at the end .*, or run the seed with --no-transaction/);
+    expect(error.hint).not.toMatch(/or: /);
+    expect(await tableNames(db)).toEqual([]);
+    await seedDatabase({ connectionString: db.url, files: [own!] });
     expect(await tableNames(db)).toEqual(['t']);
+    await seedDatabase({ connectionString: db.url, files: [several!], transaction: false });
+    expect(await tableNames(db)).toEqual(['t', 'u', 'v']);
   });
 
-  test('a missing or unreadable file', async () => {
+  test('a missing file, or a folder with no .sql in it', async () => {
     const db = await freshDatabase();
-    const [dir] = writeSeedFiles({ 'x.sql': '' }).map((path) => path.replace(/x\.sql$/, ''));
-    for (const path of [`${dir}missing.sql`, dir!]) {
+    const [dir] = writeSeedFiles({ 'x.py': '' }).map((path) => path.replace(/x\.py$/, ''));
+    for (const [path, said] of [[`${dir}missing.sql`, /missing\.sql does not exist/], [dir!, /has no \.sql files to run/]] as const) {
       const error = await seedError(seedDatabase({ connectionString: db.url, files: [path] }));
       expect(error.code).toBe('SEED_FILE_UNREADABLE');
+      expect(error.message).toMatch(said);
     }
   });
 });

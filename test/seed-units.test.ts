@@ -7,7 +7,8 @@ import { locatePosition, StatementBatch, type SourceStatement } from '../src/see
 import { classifyStatement, leadingWords, statementHead } from '../src/seed/classify.js';
 import { pgConfigFromUrl } from '../src/seed/pg-config.js';
 import { connectTarget } from '../src/seed/prescan.js';
-import { checkSeedFiles, openSeedSource } from '../src/seed/sources.js';
+import { checkSeedInputs } from '../src/seed/input-checks.js';
+import { openSeedSource } from '../src/seed/sources.js';
 import { tempDir } from './helpers/seed.js';
 import { withRandom } from './helpers/random.js';
 
@@ -131,35 +132,41 @@ describe('batches and positions', () => {
 });
 
 describe('seed sources', () => {
-  test('unreadable paths are refused with SEED_FILE_UNREADABLE', async () => {
+  const fileUnit = (path: string) => ({ kind: 'file' as const, path, name: path, size: readFileSync(path).length });
+  const readAll = async (path: string) => {
+    const source = await openSeedSource(fileUnit(path));
+    const chunks: Buffer[] = [];
+    for await (const chunk of source) chunks.push(chunk);
+    return { text: Buffer.concat(chunks).toString(), chunks: chunks.length, source };
+  };
+
+  test('unreadable paths are refused with SEED_FILE_UNREADABLE; folders and standard input are inputs', async () => {
     const dir = tempDir();
-    await expect(checkSeedFiles([join(dir, 'nope.sql')])).rejects.toMatchObject({ code: 'SEED_FILE_UNREADABLE', message: expect.stringContaining('does not exist') });
-    await expect(checkSeedFiles([dir])).rejects.toMatchObject({ code: 'SEED_FILE_UNREADABLE', message: expect.stringContaining('not a regular file') });
+    await expect(checkSeedInputs([join(dir, 'nope.sql')])).rejects.toMatchObject({ code: 'SEED_FILE_UNREADABLE', message: expect.stringContaining('does not exist') });
+    await expect(checkSeedInputs([dir, '-'])).resolves.toBeUndefined();
+    await expect(checkSeedInputs(['-', '-'])).rejects.toMatchObject({ code: 'USAGE' });
   });
 
-  test('multi-byte characters across read chunks survive, plain and gzipped; a BOM is dropped', async () => {
+  test('multi-byte characters across read chunks survive, plain and gzipped (by its bytes, whatever the name); a BOM is dropped', async () => {
     const dir = tempDir();
     const text = Array.from({ length: 120_000 }, (_, i) => ['é', '€', '😀', 'a\r\n'][i % 4]).join('');
     writeFileSync(join(dir, 'a.sql'), '\uFEFF' + text);
     writeFileSync(join(dir, 'a.sql.gz'), gzipSync('\uFEFF' + text));
-    for (const name of ['a.sql', 'a.sql.gz']) {
-      const source = openSeedSource(join(dir, name));
-      let read = '';
-      let chunks = 0;
-      for await (const chunk of source) (read += chunk), chunks++;
+    writeFileSync(join(dir, 'gzipped-but-named.sql'), gzipSync(text));
+    for (const name of ['a.sql', 'a.sql.gz', 'gzipped-but-named.sql']) {
+      const { text: read, chunks, source } = await readAll(join(dir, name));
       expect(read === text).toBe(true);
       expect(chunks).toBeGreaterThan(1);
       expect(source.bytesRead).toBe(readFileSync(join(dir, name)).length);
     }
   });
 
-  test('a corrupt .gz is a clear error', async () => {
+  test('gzip cut short is a clear error about its bytes', async () => {
     const path = join(tempDir(), 'bad.sql.gz');
-    writeFileSync(path, 'not gzip at all');
-    const read = async () => { for await (const _ of openSeedSource(path)); };
-    await expect(read()).rejects.toMatchObject({ code: 'SEED_FILE_UNREADABLE', message: expect.stringContaining('not valid gzip') });
-    // The file is found and readable: the hint is about its bytes, not its path or permissions.
-    await expect(read()).rejects.toMatchObject({ hint: expect.stringMatching(/^A \.gz seed must be gzip-compressed SQL/) });
+    writeFileSync(path, gzipSync('SELECT 1;\n'.repeat(10_000)).subarray(0, 200));
+    const failure = readAll(path);
+    await expect(failure).rejects.toMatchObject({ code: 'SEED_FILE_UNREADABLE', message: expect.stringContaining('not valid gzip') });
+    await expect(readAll(path)).rejects.toMatchObject({ hint: expect.stringContaining('gzip -t') });
   });
 });
 

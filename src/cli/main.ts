@@ -63,7 +63,7 @@ function buildProgram(): Command {
     .option('-y, --yes', 'skip prompts and use defaults (also without a TTY or with CI set)')
     .option('-k, --key <name>', 'env var for the connection string', 'DATABASE_URL')
     .option('-p, --prefix <prefix>', 'prefix for generated public vars (default: from your framework, else PUBLIC_)')
-    .option('-s, --seed <path>', 'SQL file to seed the database (repeatable; .sql.gz too)', collect)
+    .option('-s, --seed <paths...>', 'seed it: SQL files, folders of migrations, pg_dump dumps (gzip too), - for stdin')
     .option('-L, --logical-replication', 'enable logical replication')
     .option('-r, --ref <id>', 'referrer ID for the affiliates program (default: npm:get-db)')
     .option('--force', 'replace a key already in the env file (old lines kept as comments)')
@@ -80,7 +80,7 @@ function buildProgram(): Command {
     .option('-p, --prefix <prefix>', 'prefix of the claim URL variable')
     .action(run('status'));
 
-  addEnvOption(program.command('seed').description('seed the database already in the env file').argument('<files...>', 'SQL files (.sql, .sql.gz), applied in order'))
+  addEnvOption(program.command('seed').description('seed the database already in the env file').argument('<files...>', 'SQL files, folders of migrations, pg_dump dumps (gzip too), - for stdin; in order'))
     .option('-k, --key <name>', 'env var holding the connection string', 'DATABASE_URL')
     .option('--no-transaction', 'do not wrap the files in one transaction')
     .option('--json', 'print one JSON object on stdout')

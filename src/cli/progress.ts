@@ -1,6 +1,7 @@
 /**
- * What the user sees while work runs: a spinner at a terminal, one plain line per step
- * elsewhere (CI logs), nothing under --json.
+ * What the user sees while work runs: a spinner when a person answers prompts at a terminal;
+ * one plain line per step otherwise (CI logs, -y), plus, at a terminal, a seed's progress on a
+ * line of its own that is rewritten in place; nothing under --json.
  */
 import type { SeedProgress } from '../seed/types.js';
 import { formatBytes, plural } from '../report/format.js';
@@ -17,11 +18,34 @@ function seedText(p: SeedProgress): string {
   return `Seeding: ${formatBytes(p.bytes)} of ${formatBytes(p.totalBytes)}${share}, ${plural(p.statements, 'statement')}`;
 }
 
-function plainProgress(out: Output): Progress {
+/** A long seed shows its progress once it has run this long (a short one prints nothing more). */
+const SHOW_SEED_AFTER_MS = 1_000;
+
+/**
+ * Plain lines; at a terminal (`live`), the seed's progress as one line rewritten in place and
+ * cleared before the next line.
+ */
+function plainProgress(out: Output, live: boolean, stream: NodeJS.WriteStream = process.stderr): Progress {
+  let seedStarted: number | undefined;
+  let shown = false;
+  const clear = () => {
+    if (shown) stream.write('\r\x1b[K');
+    shown = false;
+  };
   return {
-    step: (text) => out.say(`${text}…`),
-    seed: () => {},
-    done: () => {},
+    step: (text) => {
+      clear();
+      seedStarted = undefined;
+      out.say(`${text}…`);
+    },
+    seed: (p) => {
+      if (!live) return;
+      seedStarted ??= performance.now();
+      if (performance.now() - seedStarted < SHOW_SEED_AFTER_MS) return;
+      stream.write(`\r${seedText(p)}\x1b[K`);
+      shown = true;
+    },
+    done: clear,
   };
 }
 
@@ -51,7 +75,7 @@ async function spinnerProgress(): Promise<Progress> {
 /** The spinner module loads only when needed; steps before it is ready are queued. */
 export function showProgress(out: Output, interactive: boolean): Progress {
   if (out.json) return { step: () => {}, seed: () => {}, done: () => {} };
-  if (!interactive) return plainProgress(out);
+  if (!interactive) return plainProgress(out, process.stderr.isTTY === true && process.env.TERM !== 'dumb');
   let ready: Progress | undefined;
   let pending: string | undefined;
   let finished = false;

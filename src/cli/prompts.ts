@@ -58,17 +58,18 @@ async function askText(message: string, defaultValue: string, validate?: (value:
   return value.trim() || defaultValue;
 }
 
-function isFile(path: string): boolean {
+function exists(path: string): boolean {
   try {
-    return statSync(path).isFile();
+    const info = statSync(path);
+    return info.isFile() || info.isDirectory();
   } catch {
     return false;
   }
 }
 
 async function askSeed(cwd: string): Promise<string[]> {
-  const value = await askText('Seed it from an SQL file? (path, or empty for none)', '', (raw) => {
-    if (raw && !isFile(resolve(cwd, raw))) throw new Error(`No file at ${raw}`);
+  const value = await askText('Seed it from an SQL file? (or a dump, or a folder of migrations; empty for none)', '', (raw) => {
+    if (raw && !exists(resolve(cwd, raw))) throw new Error(`No file or folder at ${raw}`);
   });
   return value ? [value] : [];
 }

@@ -12,14 +12,14 @@ import type { CreatePlan } from '../plan/plan.js';
 import { DEFAULT_API_URL, type InstagresDatabase } from '../types.js';
 import { envKeysFor } from './keys.js';
 import type { ResumedSeed } from './resume.js';
-import { scanSeedFiles, seedLabels, seedStep } from './seed-step.js';
+import { scanSeedFiles, seedLabels, seedStep, type SeedStepHooks } from './seed-step.js';
 import { publicPrefixOf } from '../plan/framework.js';
 import { expiryWarnings } from './expiry.js';
 import { decide, type Intent } from './decide.js';
 import { changedMeanwhile, lookForKey, shadowWarnings } from './existing.js';
 import { readDatabaseInFile, type DatabaseInFile } from './project-env.js';
 import type { SeedScan } from '../seed/prescan.js';
-import type { SeedProgress, SeedSummary } from '../seed/types.js';
+import type { SeedSummary } from '../seed/types.js';
 
 export type { ResumedSeed } from './resume.js';
 
@@ -30,10 +30,8 @@ export type { ResumedSeed } from './resume.js';
  */
 export type CreateStep = 'wait' | 'check' | 'provision' | 'write' | 'seed';
 
-export interface CreateHooks {
-  signal?: AbortSignal;
+export interface CreateHooks extends SeedStepHooks {
   onStep?: (step: CreateStep) => void;
-  onSeedProgress?: (progress: SeedProgress) => void;
 }
 
 export interface CreatedDatabase {
@@ -184,13 +182,18 @@ async function createNew(plan: CreatePlan, intent: CreateIntent, warnings: strin
   // only once the database exists and the env file is written.
   const ignoreTarget = plan.gitignore ? gitIgnoreTarget(plan.envFile) : undefined;
   hooks.onStep?.('provision');
-  const created = await provision(plan, hooks).catch(untouchedIfCancelled(plan, 'Cancelled before the API answered'));
   try {
-    if (intent.replace) warnings.push(...(await shadowWarnings(plan)));
-    const state = { replace: intent.replace, replaced: intent.replaced, reason: intent.reason, warnings, ignoreTarget, scan };
-    return await finishCreate(plan, created, state, hooks);
-  } catch (error) {
-    throw withDetails(error, { databaseId: created.database.id, claimUrl: created.database.claim_url, envFile: plan.envFile });
+    const created = await provision(plan, hooks).catch(untouchedIfCancelled(plan, 'Cancelled before the API answered'));
+    try {
+      if (intent.replace) warnings.push(...(await shadowWarnings(plan)));
+      const state = { replace: intent.replace, replaced: intent.replaced, reason: intent.reason, warnings, ignoreTarget, scan };
+      return await finishCreate(plan, created, state, hooks);
+    } catch (error) {
+      throw withDetails(error, { databaseId: created.database.id, claimUrl: created.database.claim_url, envFile: plan.envFile });
+    }
+  } finally {
+    // The seed removes its copy of standard input itself; this is for a create that never got there.
+    await scan?.dispose();
   }
 }
 
@@ -208,7 +211,7 @@ function untouchedIfCancelled(plan: CreatePlan, what: string) {
 async function checkSeed(plan: CreatePlan, hooks: CreateHooks): Promise<SeedScan | undefined> {
   if (plan.seedFiles.length === 0) return undefined;
   hooks.onStep?.('check');
-  return scanSeedFiles(plan, hooks.signal);
+  return scanSeedFiles(plan, hooks);
 }
 
 interface CreateState {

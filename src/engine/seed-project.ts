@@ -5,7 +5,8 @@
  */
 import { isGetDbError } from '../errors.js';
 import { apiUrlForFile } from '../plan/plan.js';
-import { checkSeedFiles } from '../seed/sources.js';
+import type { FolderOrder } from '../seed/inputs.js';
+import { checkSeedInputs, type SeedInput } from '../seed/input-checks.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
 import { findDatabaseUrl, readDatabaseRef, readProjectEnv } from './project-env.js';
 import { clearPendingSeed, explainSeedFailure } from './seed-step.js';
@@ -15,13 +16,15 @@ export interface SeedProjectInput {
   /** Absolute path of the env file. */
   envFile: string;
   key: string;
-  /** Absolute paths (or held SQL texts), applied in order. */
-  files: string[];
+  /** Absolute paths (folders, archives, `-` for standard input), SQL text, or held SQL texts' names, applied in order. */
+  files: SeedInput[];
   transaction: boolean;
   signal?: AbortSignal;
   /** Called with the variable the URL came from, before connecting. */
   onStart?: (usedKey: string) => void;
   onProgress?: (progress: SeedProgress) => void;
+  /** The folders among `files` and the order their files run in, before the seed starts. */
+  onFolders?: (folders: FolderOrder[]) => void;
   /** What to do next after a statement failed, or after a cancel. */
   finish: { failed: string; cancelled: string };
 }
@@ -56,7 +59,7 @@ async function goneOrAsIs(error: unknown, envFile: string): Promise<unknown> {
  * const { summary } = await seedProjectDatabase({ envFile: '/app/.env', key: 'DATABASE_URL', files: ['/app/seed.sql'], transaction: true, finish });
  */
 export async function seedProjectDatabase(input: SeedProjectInput): Promise<SeededProject> {
-  await checkSeedFiles(input.files);
+  await checkSeedInputs(input.files);
   const { key: usedKey, url } = findDatabaseUrl(await readProjectEnv(input.envFile), input.key);
   input.onStart?.(usedKey);
   const { seedDatabase } = await import('../seed/run.js');
@@ -66,6 +69,7 @@ export async function seedProjectDatabase(input: SeedProjectInput): Promise<Seed
     transaction: input.transaction,
     signal: input.signal,
     onProgress: input.onProgress,
+    onFolders: input.onFolders,
   }).catch(async (error: unknown) => {
     // Said only when statements were sent: a statement failed (its file named) or a cancel.
     // A file the scan refused ("nothing was run") or a connection that failed ran nothing.
@@ -74,5 +78,6 @@ export async function seedProjectDatabase(input: SeedProjectInput): Promise<Seed
     throw explainSeedFailure(error, input.transaction, input.finish);
   });
   // A create's seed that never finished is finished now: its note goes.
-  return { usedKey, summary, warnings: await clearPendingSeed(input.envFile, input.key) };
+  const { warnings, ...counts } = summary;
+  return { usedKey, summary: counts, warnings: [...warnings, ...(await clearPendingSeed(input.envFile, input.key))] };
 }

@@ -9,13 +9,17 @@ import { readEnvFile, writeFileAtomic } from '../env/env-file.js';
 import { removePendingSeed } from '../env/seed-pending.js';
 import type { CreatePlan } from '../plan/plan.js';
 import { displayPath, shellArg } from '../report/format.js';
+import type { FolderOrder } from '../seed/inputs.js';
+import { isText, STDIN, type SeedInput } from '../seed/input-checks.js';
 import type { SeedScan } from '../seed/prescan.js';
-import type { SeedProgress, SeedSummary } from '../seed/types.js';
+import type { SeedProgress, SeedResult, SeedSummary } from '../seed/types.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY } from '../types.js';
 
 export interface SeedStepHooks {
   signal?: AbortSignal;
   onSeedProgress?: (progress: SeedProgress) => void;
+  /** The folders given to --seed and the order their files run in, once checked (before the create). */
+  onSeedFolders?: (folders: FolderOrder[]) => void;
 }
 
 export interface SeedStepResult {
@@ -30,10 +34,16 @@ export interface SeedStepResult {
  * @example
  * const scan = await scanSeedFiles(plan, hooks.signal); // throws SEED_UNSUPPORTED for `\copy`
  */
-export async function scanSeedFiles(plan: Pick<CreatePlan, 'seedFiles' | 'seedTransaction'>, signal?: AbortSignal): Promise<SeedScan> {
-  const { prescanSeedFiles } = await import('../seed/prescan.js');
+export async function scanSeedFiles(
+  plan: Pick<CreatePlan, 'seedFiles' | 'seedTransaction'>,
+  hooks: AbortSignal | Pick<SeedStepHooks, 'signal' | 'onSeedFolders'> = {},
+): Promise<SeedScan> {
+  const { signal, onSeedFolders } = hooks instanceof AbortSignal ? { signal: hooks, onSeedFolders: undefined } : hooks;
+  const { prescanSeed } = await import('../seed/prescan.js');
   try {
-    return await prescanSeedFiles(plan.seedFiles, { transaction: plan.seedTransaction, signal });
+    const scan = await prescanSeed(plan.seedFiles, { transaction: plan.seedTransaction, signal });
+    if (scan.folders.length > 0) onSeedFolders?.(scan.folders);
+    return scan;
   } catch (error) {
     if (!isGetDbError(error) || error.code === 'CANCELLED') throw error;
     const hint = `${error.hint ? `${error.hint}\n` : ''}No database was created.`;
@@ -50,14 +60,15 @@ export async function scanSeedFiles(plan: Pick<CreatePlan, 'seedFiles' | 'seedTr
  */
 export async function seedStep(plan: CreatePlan, directUrl: string, hooks: SeedStepHooks, scan?: SeedScan): Promise<SeedStepResult> {
   const { seedDatabase } = await import('../seed/run.js');
-  let summary: SeedSummary;
+  let result: SeedResult;
   try {
     const options = { connectionString: directUrl, files: plan.seedFiles, transaction: plan.seedTransaction, signal: hooks.signal, onProgress: hooks.onSeedProgress };
-    summary = await seedDatabase(options, scan);
+    result = await seedDatabase(options, scan);
   } catch (error) {
     throw seedFailure(plan, error);
   }
-  return { summary, warnings: await clearPendingSeed(plan.envFile, plan.key) };
+  const { warnings, ...summary } = result;
+  return { summary, warnings: [...warnings, ...(await clearPendingSeed(plan.envFile, plan.key))] };
 }
 
 /** What is left after a failed or cancelled seed, and the two ways to finish it. */
@@ -107,14 +118,26 @@ export async function clearPendingSeed(envFile: string, key: string): Promise<st
   }
 }
 
-/** `get-db seed` reads ./.env unless told otherwise: name the file when it is another one. */
+/** How a command line names a seed input; SQL text has no name there but its own. */
+function seedArg(input: SeedInput): string {
+  return isText(input) ? `<${input.name}>` : shellArg(input);
+}
+
+/**
+ * `get-db seed` reads ./.env unless told otherwise: name the file when it is another one. Standard
+ * input has to come through the pipe again.
+ *
+ * @example
+ * reseedCommand({ envFile: '/app/.env', key: 'DATABASE_URL', seedFiles: ['-'] }) // '… | npx get-db seed -'
+ */
 export function reseedCommand(plan: Pick<CreatePlan, 'envFile' | 'key' | 'seedFiles'>): string {
   const envArg = plan.envFile === resolve(DEFAULT_ENV_FILE) ? '' : ` -e ${shellArg(plan.envFile)}`;
   const keyArg = plan.key === DEFAULT_KEY ? '' : ` -k ${plan.key}`;
-  return `npx get-db seed${envArg}${keyArg} ${plan.seedFiles.map(shellArg).join(' ')}`;
+  const piped = plan.seedFiles.includes(STDIN) ? '… | ' : '';
+  return `${piped}npx get-db seed${envArg}${keyArg} ${plan.seedFiles.map(seedArg).join(' ')}`;
 }
 
-/** The seed files as the note names them: relative to the env file's folder when inside it. */
+/** The seed inputs as the note names them: relative to the env file's folder when inside it. */
 export function seedLabels(plan: Pick<CreatePlan, 'envFile' | 'seedFiles'>): string[] {
-  return plan.seedFiles.map((file) => displayPath(file, dirname(plan.envFile)));
+  return plan.seedFiles.map((input) => (isText(input) ? `<${input.name}>` : input === STDIN ? '<stdin>' : displayPath(input, dirname(plan.envFile))));
 }

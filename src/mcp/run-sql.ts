@@ -34,8 +34,8 @@ function asSqlFailure(error: unknown): GetDbError {
   return new GetDbError('SQL_FAILED', error.message, { hint: error.hint, cause: error, details: error.details });
 }
 
-async function* oneChunk(text: string): AsyncGenerator<string> {
-  yield text;
+async function* oneChunk(text: string): AsyncGenerator<Buffer> {
+  yield Buffer.from(text);
 }
 
 /** A COMMIT inside would end the read-only transaction, and what follows it would write. */

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { GetDbError, isGetDbError } from '../errors.js';
 import { checkEnvPathWritable } from '../env/env-file.js';
 import { claimUrlKey } from '../engine/keys.js';
-import { checkSeedFiles } from '../seed/sources.js';
+import { checkSeedInputs, isText, STDIN, type SeedInput } from '../seed/input-checks.js';
 import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_PREFIX, DEFAULT_REFERRER } from '../types.js';
 import { projectFramework, type Framework } from './framework.js';
 import { validateApiUrl, validateKey, validatePrefix, validateReferrer } from './validate.js';
@@ -26,7 +26,8 @@ export interface CreatePlanInput {
   prefix?: string;
   /** The framework when package.json (in `cwd`) names none: a plugin's own (`vite`, `astro`, `nuxt`). */
   faceFramework?: string;
-  seedFiles?: string[];
+  /** Paths (files, folders, pg_dump archives; `-` for standard input) or SQL text. */
+  seedFiles?: SeedInput[];
   seedTransaction?: boolean;
   ifKeyExists?: IfKeyExists;
   gitignore?: boolean;
@@ -40,8 +41,8 @@ export interface CreatePlan {
   envFile: string;
   key: string;
   prefix: string;
-  /** Absolute paths, applied in order. */
-  seedFiles: string[];
+  /** Absolute paths (`-` stays: standard input) or SQL text, applied in order. */
+  seedFiles: SeedInput[];
   seedTransaction: boolean;
   ifKeyExists: IfKeyExists;
   gitignore: boolean;
@@ -117,9 +118,9 @@ export async function makeCreatePlan(input: CreatePlanInput): Promise<CreatePlan
   const prefix = validatePrefix(input.prefix ?? framework?.prefix ?? DEFAULT_PREFIX);
   checkKeyApart(key, prefix);
   const envFile = resolve(cwd, input.envFile ?? DEFAULT_ENV_FILE);
-  const seedFiles = (input.seedFiles ?? []).map((file) => resolve(cwd, file));
+  const seedFiles = (input.seedFiles ?? []).map((file) => (isText(file) || file === STDIN ? file : resolve(cwd, file)));
   await checkEnvPathWritable(envFile);
-  await checkSeedFiles(seedFiles);
+  await checkSeedInputs(seedFiles);
   return {
     apiUrl,
     referrer,

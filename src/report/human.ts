@@ -14,11 +14,12 @@ export interface SummaryContext {
 /**
  * "12 statements, 1,000 rows copied in 84 ms".
  * @example
- * seedLine({ statements: 1, rowsCopied: 0, files: 1, durationMs: 84 }) // '1 statement in 84 ms'
+ * seedLine({ statements: 1, rowsCopied: 0, files: 1, durationMs: 84, skipped: 0 }) // '1 statement in 84 ms'
  */
 export function seedLine(seed: SeedSummary): string {
   const rows = seed.rowsCopied > 0 ? `, ${plural(seed.rowsCopied, 'row')} copied` : '';
-  return `${plural(seed.statements, 'statement')}${rows} in ${formatDuration(seed.durationMs)}`;
+  const skipped = seed.skipped > 0 ? ` (${seed.skipped} skipped, see above)` : '';
+  return `${plural(seed.statements, 'statement')}${rows}${skipped} in ${formatDuration(seed.durationMs)}`;
 }
 
 /**

@@ -9,6 +9,8 @@ export interface StatementKind {
   blank: boolean;
   /** BEGIN, COMMIT, ROLLBACK, END, START TRANSACTION…: the file manages its own transactions. */
   transactionControl: boolean;
+  /** Which: 'begin' (BEGIN, START TRANSACTION), 'commit' (COMMIT, END), 'rollback' (ROLLBACK, ABORT) or 'prepare' (two-phase). */
+  transactionWord: TransactionWord | undefined;
   /** e.g. 'CREATE INDEX CONCURRENTLY': refuses to run inside a transaction block. */
   refusesTransaction: string | undefined;
 }
@@ -71,22 +73,28 @@ export function leadingWords(sql: string, limit = HEAD_WORDS): string[] {
   return words;
 }
 
-function isTransactionControl([first, second, third]: string[]): boolean {
+export type TransactionWord = 'begin' | 'commit' | 'rollback' | 'prepare';
+
+function transactionWord([first, second, third]: string[]): TransactionWord | undefined {
   switch (first) {
     case 'BEGIN':
-    case 'COMMIT':
-    case 'END':
-    case 'ABORT':
-      return true;
+      return 'begin';
     case 'START':
-      return second === 'TRANSACTION';
+      return second === 'TRANSACTION' ? 'begin' : undefined;
+    case 'COMMIT':
+      return second === 'PREPARED' ? 'prepare' : 'commit';
+    case 'END':
+      return 'commit';
+    case 'ABORT':
+      return 'rollback';
     case 'PREPARE':
-      return second === 'TRANSACTION';
+      return second === 'TRANSACTION' ? 'prepare' : undefined;
     case 'ROLLBACK':
       // ROLLBACK [WORK|TRANSACTION] TO SAVEPOINT stays inside the transaction.
-      return second !== 'TO' && third !== 'TO';
+      if (second === 'PREPARED') return 'prepare';
+      return second !== 'TO' && third !== 'TO' ? 'rollback' : undefined;
     default:
-      return false;
+      return undefined;
   }
 }
 
@@ -111,9 +119,11 @@ function refusedStatement(words: string[], sql: string): string | undefined {
 export function classifyStatement(sql: string): StatementKind {
   const words = leadingWords(sql);
   const blank = skipSpaceAndComments(sql, 0) >= sql.length;
+  const word = transactionWord(words);
   return {
     blank,
-    transactionControl: isTransactionControl(words),
+    transactionControl: word !== undefined,
+    transactionWord: word,
     refusesTransaction: refusedStatement(words, sql),
   };
 }

@@ -75,8 +75,6 @@ export function connectFailed(host: string, cause: unknown): GetDbError {
   });
 }
 
-const NO_TRANSACTION_HINT = 'Re-run with --no-transaction (library: transaction: false); the seed is then not atomic: a failure leaves the statements before it applied.';
-
 /** Where in which file: the pre-scan's errors start with `file:line:col`. */
 export interface FilePlace {
   file: string;
@@ -84,34 +82,71 @@ export interface FilePlace {
   column: number;
 }
 
-function placeText(place: FilePlace): string {
+export function placeText(place: FilePlace): string {
   return `${displayPath(place.file)}:${place.line}:${place.column}`;
 }
 
-export function unsupportedMeta(place: FilePlace, command: string): GetDbError {
-  return new GetDbError('SEED_UNSUPPORTED', `${placeText(place)}: the psql meta-command \\${command} is not supported; nothing was run.`, {
-    hint: 'Seed files may hold SQL, COPY … FROM stdin blocks and the \\connect (same database) and \\restrict lines pg_dump writes. Remove the line, or run the file with psql.',
-    details: { file: place.file, line: place.line, column: place.column, command },
+/** A refusal of the pre-scan: `what` at `place` cannot run here; `next`: the one thing to do. */
+function refused(place: FilePlace, what: string, next: string, details: Record<string, unknown> = {}): GetDbError {
+  return new GetDbError('SEED_UNSUPPORTED', `${placeText(place)}: ${what}; nothing was run.`, {
+    hint: next,
+    details: { file: place.file, line: place.line, column: place.column, ...details },
   });
+}
+
+/** A psql meta-command get-db does not do (or does not do in that form). */
+export function metaRefused(place: FilePlace, command: string, next: string): GetDbError {
+  return refused(place, `the psql meta-command ${command} cannot run in a seed`, next, { command });
 }
 
 export function connectsElsewhere(place: FilePlace, target: string, database: string): GetDbError {
-  return new GetDbError('SEED_UNSUPPORTED', `${placeText(place)}: \\connect ${target} switches to another database than ${database}; nothing was run.`, {
-    hint: 'A seed runs in the one database it was given. Remove the line (pg_dump writes it with --create; dump without it).',
-    details: { file: place.file, line: place.line, column: place.column, command: 'connect', target, database },
-  });
+  return refused(place, `\\connect ${target} switches to another database than ${database}`, 'A seed runs in the one database it was given: remove the line, or seed each database from its own dump.', { command: 'connect', target, database });
 }
 
-export function managesTransactions(statement: SourceStatement): GetDbError {
-  return new GetDbError('SEED_UNSUPPORTED', `${placeText(statement)}: the file manages its own transactions (${statementHead(statement.sql)}), but the seed runs as one transaction; nothing was run.`, {
-    hint: `Remove its BEGIN/COMMIT lines to keep the seed atomic, or: ${NO_TRANSACTION_HINT}`,
-    details: { file: statement.file, line: statement.line, column: statement.column, statement: statementHead(statement.sql) },
-  });
+const NOT_ATOMIC = 'run the seed with --no-transaction (library: transaction: false), which runs the file as it is but is not atomic';
+
+/** The file's own BEGIN/COMMIT do not fit around the seed's one transaction. */
+export function transactionShape(statement: SourceStatement, problem: string, next: string): GetDbError {
+  return refused(statement, `${problem} (${statementHead(statement.sql)}), and the seed runs as one transaction`, next, { statement: statementHead(statement.sql) });
 }
+
+/** Ways out of a transaction shape the seed cannot hold, one per shape. */
+export const TRANSACTION_NEXT = {
+  nested: 'Remove the inner BEGIN and its COMMIT (PostgreSQL has no nested transactions; SAVEPOINT is the way to undo part of one).',
+  several: `Keep one BEGIN at the top and one COMMIT at the end (or none: the seed is one transaction anyway), or ${NOT_ATOMIC}.`,
+  unopened: 'Remove the COMMIT, or add its BEGIN at the top of the file.',
+  unclosed: 'Add COMMIT; at the end of the file (psql would roll the work back when it exits), or remove the BEGIN.',
+  rollback: `Remove it: the seed rolls back by itself on any error. If the file undoes work on purpose, ${NOT_ATOMIC}.`,
+  prepared: 'Remove it: a seed commits normally.',
+} as const;
 
 export function refusesTransaction(statement: SourceStatement, what: string): GetDbError {
-  return new GetDbError('SEED_UNSUPPORTED', `${placeText(statement)}: ${what} cannot run inside a transaction, and the seed runs as one; nothing was run.`, {
-    hint: NO_TRANSACTION_HINT,
-    details: { file: statement.file, line: statement.line, column: statement.column, statement: statementHead(statement.sql) },
+  const next = /CONCURRENTLY/.test(what)
+    ? `Remove CONCURRENTLY (a new database has no traffic for it to spare), or ${NOT_ATOMIC}.`
+    : what === 'VACUUM'
+      ? `Remove it (a new database needs no VACUUM; ANALYZE runs in a transaction), or ${NOT_ATOMIC}.`
+      : `Remove it, or ${NOT_ATOMIC}.`;
+  return refused(statement, `${what} cannot run inside a transaction, and the seed runs as one`, next, { statement: statementHead(statement.sql) });
+}
+
+/** A statement no seed can run (on another database, or on the server itself). */
+export function notForASeed(statement: SourceStatement, what: string, next: string): GetDbError {
+  return refused(statement, what, next, { statement: statementHead(statement.sql) });
+}
+
+/** An encoding change the file's reader could not follow (it reads one encoding per file). */
+export function encodingChange(place: FilePlace, from: string, to: string): GetDbError {
+  return refused(place, `the file switches client_encoding from ${from} to ${to} partway`, `get-db reads a file in the encoding its first lines declare: put the SET client_encoding line at the top, or convert the file to UTF-8 (iconv -f ${to} -t UTF-8).`, { encoding: to });
+}
+
+const NOT_UTF8_HINT = "If it was written in a Windows code page or Latin-1, say so on its first line (SET client_encoding = 'WIN1252';), or convert it to UTF-8: iconv -f WINDOWS-1252 -t UTF-8 in.sql > out.sql";
+
+/** Bytes PostgreSQL would refuse as text (found by the pre-scan: nothing was run). */
+export function unreadableText(file: string, problem: { message: string; line?: number }): GetDbError {
+  const place = problem.line === undefined ? displayPath(file) : `${displayPath(file)}:${problem.line}`;
+  const utf8 = /UTF-8/.test(problem.message);
+  return new GetDbError('SEED_FILE_UNREADABLE', `${place}: the file ${problem.message}${problem.line === undefined ? '' : ' on this line'}; nothing was run.`, {
+    hint: utf8 ? NOT_UTF8_HINT : /NUL/.test(problem.message) ? 'Remove the NUL bytes; a file full of them may be binary, or UTF-16 without its byte-order mark.' : 'Save the file as UTF-8 and seed it again.',
+    details: { file, line: problem.line },
   });
 }

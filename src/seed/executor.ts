@@ -1,17 +1,20 @@
 /**
  * Runs the items of seed files on one session: statements gathered into batches (one
- * batch in flight while the next is read and split), COPY blocks streamed. Failures
- * come back as errors that name the file, line and column.
+ * batch in flight while the next is read and split), COPY blocks streamed as the bytes they
+ * are, what the new database cannot run left out (./target-filter.ts). Failures come back as
+ * errors that name the file, line and column. COMMIT goes alone, after everything succeeded.
  */
 import type pg from 'pg';
-import { cancelledError, isGetDbError, type GetDbError } from '../errors.js';
+import { cancelledError, GetDbError, isGetDbError } from '../errors.js';
 import { DEFAULT_BATCH_LIMITS, locateInStatement, locatePosition, StatementBatch, type BatchLimits, type Location, type SourceStatement, type TakenBatch } from './batcher.js';
 import { classifyStatement, headOffset } from './classify.js';
 import { connectionLost, statementFailed, transactionCommandFailed } from './errors.js';
 import type { ProgressCounter } from './progress.js';
 import { CopyIn, isServerError, runBatch, type BatchOutcome } from './session.js';
+import type { SeedUnit } from './inputs.js';
+import { newScriptContext, scriptItems, type ScriptItem } from './psql-script.js';
 import { openSeedSource } from './sources.js';
-import { splitSql, type SqlItem } from './splitter.js';
+import { ROLE_LOOKUP_SQL, TargetFilter, type FilterOptions, type RoleFacts } from './target-filter.js';
 
 export interface ExecutorOptions {
   /** Inside one transaction, statements need not be sent alone. */
@@ -19,6 +22,18 @@ export interface ExecutorOptions {
   progress: ProgressCounter;
   signal?: AbortSignal;
   limits?: BatchLimits;
+  /** The seeded database and the dump's facts, for what of the files it can run. */
+  target: Omit<FilterOptions, 'transaction'>;
+}
+
+async function lookupRoles(client: pg.Client, names: string[]): Promise<Map<string, RoleFacts>> {
+  try {
+    const { rows } = await client.query<{ name: string; exists: boolean; member: boolean }>(ROLE_LOOKUP_SQL, [names]);
+    return new Map(rows.map((row) => [row.name, { exists: row.exists, member: row.member }]));
+  } catch (error) {
+    if (!isServerError(error)) throw connectionLost(error);
+    throw new GetDbError('SEED_FAILED', `Could not look up the database's roles: ${error.message}`, { cause: error, details: { code: error.code } });
+  }
 }
 
 /** Where a statement's first real character (after leading comments) is. */
@@ -63,10 +78,14 @@ export class SeedExecutor {
   private inFlight: Promise<GetDbError | undefined> = Promise.resolve(undefined);
   private beginPending: boolean;
 
+  /** What of the files the database can run (looks roles up on this session). */
+  readonly filter: TargetFilter;
+
   constructor(
     private readonly client: pg.Client,
     private readonly options: ExecutorOptions,
   ) {
+    this.filter = new TargetFilter({ ...options.target, transaction: options.transaction }, (names) => lookupRoles(client, names), () => this.flush());
     this.batch = new StatementBatch(options.limits ?? DEFAULT_BATCH_LIMITS);
     this.beginPending = options.transaction;
   }
@@ -99,9 +118,18 @@ export class SeedExecutor {
     });
   }
 
-  private async addStatement(statement: SourceStatement): Promise<void> {
-    const kind = classifyStatement(statement.sql);
+  /** Sends what is gathered and waits for it: before a role is looked up on the same session. */
+  async flush(): Promise<void> {
+    await this.send();
+    await this.settle();
+  }
+
+  private async addStatement(original: SourceStatement): Promise<void> {
+    const kind = classifyStatement(original.sql);
     if (kind.blank) return;
+    const sql = await this.filter.decide(original.sql, kind);
+    if (sql === undefined) return;
+    const statement = sql === original.sql ? original : { ...original, sql };
     // Outside a transaction a multi-statement query is still an implicit one, which
     // VACUUM and friends refuse: they go alone.
     const alone = !this.options.transaction && kind.refusesTransaction !== undefined;
@@ -110,7 +138,7 @@ export class SeedExecutor {
     if (alone || this.batch.isFull()) await this.send();
   }
 
-  private async runCopy(copy: SourceStatement, data: AsyncIterator<string | undefined>): Promise<void> {
+  private async runCopy(copy: SourceStatement, data: AsyncIterator<Buffer | undefined>): Promise<void> {
     await this.send();
     await this.settle();
     const stream = new CopyIn(this.client, copy.sql);
@@ -130,21 +158,21 @@ export class SeedExecutor {
     }
   }
 
-  /** `split`: the file's items when the pre-scan kept them; otherwise it is read again. */
-  async runFile(file: string, size: number, split?: SqlItem[]): Promise<void> {
-    let items: AsyncGenerator<SqlItem>;
-    if (split) {
+  /** `kept`: the unit's items when the pre-scan kept them; otherwise it is read again. */
+  async runUnit(unit: SeedUnit, kept?: ScriptItem[]): Promise<void> {
+    let items: AsyncGenerator<ScriptItem>;
+    if (kept) {
       items = (async function* () {
-        yield* split;
+        yield* kept;
       })();
-      this.options.progress.startFile(file, size, () => size);
+      this.options.progress.startFile(unit.name, unit.size, () => unit.size);
     } else {
-      const source = openSeedSource(file);
-      this.options.progress.startFile(file, size, () => source.bytesRead);
-      items = splitSql(source, { fileName: file });
+      const source = await openSeedSource(unit);
+      this.options.progress.startFile(unit.name, unit.size, () => source.bytesRead);
+      items = scriptItems(source, unit.kind === 'text' ? undefined : unit.path, newScriptContext());
     }
     // COPY data is pulled from the same iterator by runCopy, up to its copy-end.
-    const copyData: AsyncIterator<string | undefined> = {
+    const copyData: AsyncIterator<Buffer | undefined> = {
       next: async () => {
         const next = await items.next();
         if (next.done) return { done: true, value: undefined };
@@ -155,8 +183,9 @@ export class SeedExecutor {
       for (let next = await items.next(); !next.done; next = await items.next()) {
         this.throwIfAborted();
         const item = next.value;
-        if (item.kind === 'statement') await this.addStatement({ sql: item.sql, file, line: item.line, column: item.column });
-        else if (item.kind === 'copy-start') await this.runCopy({ sql: item.sql, file, line: item.line, column: item.column }, copyData);
+        if (item.kind === 'statement') await this.addStatement(item);
+        else if (item.kind === 'copy-start') await this.runCopy(item, copyData);
+        else if (item.kind === 'connect') this.filter.connect(item.target);
         this.options.progress.tick();
       }
     } finally {

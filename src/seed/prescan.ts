@@ -1,50 +1,18 @@
 /**
- * A fast pass over every file (the splitter only, no server) before anything is created:
- * a meta-command we can't honour, or a statement the seed's transaction can't hold, is
- * reported before a database exists rather than after minutes of loading data.
+ * A fast pass over every seed unit (no server) before anything is created: what the user named
+ * is resolved (folders, standard input), every file is opened as the seed will open it and read
+ * as psql would (./psql-script.ts), and whatever the seed could not run is refused
+ * (./script-checks.ts) before a database exists rather than after minutes of loading data.
  */
 import { cancelledError } from '../errors.js';
-import { classifyStatement } from './classify.js';
-import { connectsElsewhere, managesTransactions, refusesTransaction, unsupportedMeta } from './errors.js';
-import { isGzipPath, openSeedSource, seedFileSize } from './sources.js';
-import { splitSql, type SqlItem } from './splitter.js';
+import { connectsElsewhere } from './errors.js';
+import { resolveSeedInputs, type FolderOrder, type ResolveOptions, type SeedInput, type SeedUnit } from './inputs.js';
+import { newScriptContext, scriptItems, type ScriptItem } from './psql-script.js';
+import { ScriptChecks, type NamedConnect } from './script-checks.js';
+import { openSeedSource } from './sources.js';
 
-const IGNORED_META = new Set(['restrict', 'unrestrict']);
-const CONNECT_META = new Set(['connect', 'c']);
-
-function unquote(text: string): string {
-  return /^(['"]).*\1$/s.test(text) ? text.slice(1, -1) : text;
-}
-
-/** The database a `\connect` argument names, or undefined for "the same one" (`-`, none). */
-export function connectTarget(args: string[]): string | undefined {
-  const target = args.find((arg) => !arg.startsWith('-')) ?? (args.includes('-') ? '-' : undefined);
-  if (target === undefined || target === '-') return undefined;
-  if (/^postgres(ql)?:\/\//.test(target)) return decodeURIComponent(new URL(target).pathname.slice(1)) || undefined;
-  const conninfo = /(?:^|\s)dbname\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/.exec(target);
-  if (conninfo) return unquote(conninfo[1]!).replace(/\\(.)/g, '$1');
-  return target.includes('=') ? undefined : unquote(target);
-}
-
-/** A `\connect` that names a database: fine only if it is the one being seeded. */
-export interface NamedConnect {
-  file: string;
-  line: number;
-  column: number;
-  target: string;
-}
-
-/**
- * Throws for a meta-command that would change what the seed does; returns a `\connect`
- * that names a database, to be checked against the seeded one's name (unknown before create).
- */
-export function checkMeta(item: Extract<SqlItem, { kind: 'meta' }>, file: string): NamedConnect | undefined {
-  const command = item.command.replace(/^\\/, '');
-  if (IGNORED_META.has(command)) return undefined;
-  if (!CONNECT_META.has(command)) throw unsupportedMeta({ file, line: item.line, column: item.column }, command);
-  const target = connectTarget(item.args);
-  return target === undefined ? undefined : { file, line: item.line, column: item.column, target };
-}
+export type { NamedConnect } from './script-checks.js';
+export { connectTarget } from './psql-script.js';
 
 /**
  * The one check the pre-scan leaves for later: a `\connect` naming another database than
@@ -58,61 +26,90 @@ export function checkConnects(scan: SeedScan, database: string): void {
   if (elsewhere) throw connectsElsewhere(elsewhere, elsewhere.target, database);
 }
 
-function checkStatement(item: Extract<SqlItem, { kind: 'statement' | 'copy-start' }>, file: string): void {
-  const kind = classifyStatement(item.sql);
-  const statement = { sql: item.sql, file, line: item.line, column: item.column };
-  if (kind.transactionControl) throw managesTransactions(statement);
-  if (kind.refusesTransaction) throw refusesTransaction(statement, kind.refusesTransaction);
-}
-
-export interface PrescanOptions {
+export interface PrescanOptions extends ResolveOptions {
   /** Statements are checked against the seed's one transaction only when there is one. */
   transaction: boolean;
-  signal?: AbortSignal;
-  /** Files up to this size are kept split (default KEEP_SPLIT_BYTES). */
+  /** Units whose items take up to this many bytes are kept (default KEEP_SPLIT_BYTES). */
   keepBytes?: number;
 }
 
 /**
- * Files up to this size are split once: the pre-scan keeps their items for the run (most
- * seeds are schema files of a few KB). Larger ones are read again, so memory stays flat.
+ * Units up to this size are read once: the pre-scan keeps their items for the run (most seeds
+ * are schema files of a few KB). Larger ones are read again, so memory stays flat.
  */
 export const KEEP_SPLIT_BYTES = 4 * 1024 * 1024;
 
-/** What the pre-scan found, handed on to the seed so that no file is split twice for nothing. */
+/** What the pre-scan found, handed on to the seed so that no file is read twice for nothing. */
 export interface SeedScan {
-  files: readonly string[];
+  inputs: readonly SeedInput[];
   transaction: boolean;
-  /** The items of the files small enough to keep, by path; the others are read again. */
-  kept: Map<string, SqlItem[]>;
+  units: SeedUnit[];
+  /** The folders named, with the order their files run in. */
+  folders: FolderOrder[];
+  /** The items of the units small enough to keep, by index in `units`; the others are read again. */
+  kept: Map<number, ScriptItem[]>;
   connects: NamedConnect[];
+  /** The database `pg_dump --create` made in the script (its CREATE DATABASE and \connect are skipped). */
+  dumpDatabase: string | undefined;
+  /** Removes the copy of standard input, if any; the seed calls it when done. */
+  dispose(): Promise<void>;
+}
+
+/** Items kept while they fit in `budget` bytes; COPY data copied out of the reader's window. */
+class Keeper {
+  items: ScriptItem[] | undefined = [];
+  private size = 0;
+
+  constructor(private readonly budget: number) {}
+
+  add(item: ScriptItem): void {
+    if (!this.items) return;
+    this.size += item.kind === 'copy-data' ? item.data.length : 'sql' in item ? item.sql.length : 16;
+    if (this.size > this.budget) this.items = undefined;
+    else this.items.push(item.kind === 'copy-data' ? { kind: 'copy-data', data: Buffer.from(item.data) } : item);
+  }
+}
+
+async function scanUnit(unit: SeedUnit, scan: SeedScan, options: PrescanOptions): Promise<ScriptItem[] | undefined> {
+  const source = await openSeedSource(unit, { schemaOnly: true });
+  // An archive's pre-scan reads its definitions only: the seed reads it again, whole.
+  const keeper = new Keeper(source.archive ? -1 : (options.keepBytes ?? KEEP_SPLIT_BYTES));
+  const checks = new ScriptChecks(options.transaction);
+  for await (const item of scriptItems(source, unit.kind === 'text' ? undefined : unit.path, newScriptContext())) {
+    if (options.signal?.aborted) throw cancelledError(options.signal.reason);
+    checks.check(item);
+    keeper.add(item);
+  }
+  checks.end();
+  scan.connects.push(...checks.connects);
+  scan.dumpDatabase ??= checks.dumpDatabase;
+  return keeper.items;
 }
 
 /**
- * Checks every file (throws SEED_UNSUPPORTED, SEED_FILE_UNREADABLE, or SEED_FAILED for an
- * unterminated quote); needs no server, so it runs before anything is created.
+ * Resolves and checks every input (throws SEED_UNSUPPORTED, SEED_FILE_UNREADABLE, or
+ * SEED_FAILED for an unterminated quote); needs no server, so it runs before anything is
+ * created. Call `dispose` on the result when the seed is done (seedDatabase does).
  *
  * @example
- * const scan = await prescanSeedFiles(['/app/schema.sql'], { transaction: true });
+ * const scan = await prescanSeed(['/app/schema.sql', '/app/prisma/migrations'], { transaction: true });
  */
-export async function prescanSeedFiles(files: string[], options: PrescanOptions): Promise<SeedScan> {
-  const scan: SeedScan = { files: [...files], transaction: options.transaction, kept: new Map(), connects: [] };
-  for (const file of files) {
-    const keep = !isGzipPath(file) && (await seedFileSize(file)) <= (options.keepBytes ?? KEEP_SPLIT_BYTES) ? ([] as SqlItem[]) : undefined;
-    for await (const item of splitSql(openSeedSource(file), { fileName: file })) {
-      if (options.signal?.aborted) throw cancelledError(options.signal.reason);
-      if (item.kind === 'meta') {
-        const connect = checkMeta(item, file);
-        if (connect) scan.connects.push(connect);
-      } else if (options.transaction && item.kind === 'statement') checkStatement(item, file);
-      keep?.push(item);
+export async function prescanSeed(inputs: SeedInput[], options: PrescanOptions): Promise<SeedScan> {
+  const resolved = await resolveSeedInputs(inputs, options);
+  const scan: SeedScan = { inputs: [...inputs], transaction: options.transaction, ...resolved, kept: new Map(), connects: [], dumpDatabase: undefined };
+  try {
+    for (const [index, unit] of scan.units.entries()) {
+      const kept = await scanUnit(unit, scan, options);
+      if (kept) scan.kept.set(index, kept);
     }
-    if (keep) scan.kept.set(file, keep);
+  } catch (error) {
+    await scan.dispose();
+    throw error;
   }
   return scan;
 }
 
-/** A scan made for these files and this mode (a caller may have changed either since). */
-export function scanFits(scan: SeedScan, files: readonly string[], transaction: boolean): boolean {
-  return scan.transaction === transaction && scan.files.length === files.length && scan.files.every((file, index) => file === files[index]);
+/** A scan made for these inputs and this mode (a caller may have changed either since). */
+export function scanFits(scan: SeedScan, inputs: readonly SeedInput[], transaction: boolean): boolean {
+  return scan.transaction === transaction && scan.inputs.length === inputs.length && scan.inputs.every((input, index) => input === inputs[index]);
 }

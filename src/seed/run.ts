@@ -1,26 +1,30 @@
 /**
- * `seedDatabase`: SQL files and pg_dump scripts into a database, fast (batched
- * statements, streamed COPY) and atomic (one transaction by default). Checks
- * everything it can before connecting; throws GetDbError, never prints.
+ * `seedDatabase`: SQL files, folders of migrations, pg_dump scripts and archives, standard
+ * input or SQL text into a database, fast (batched statements, streamed COPY) and atomic (one
+ * transaction by default). Checks everything it can before connecting; throws GetDbError,
+ * never prints.
  */
 import type pg from 'pg';
-import type { SeedProgress, SeedSummary } from './types.js';
+import type { SeedProgress, SeedResult } from './types.js';
 import { cancelledError } from '../errors.js';
 import type { BatchLimits } from './batcher.js';
 import { connectFailed } from './errors.js';
 import { SeedExecutor } from './executor.js';
 import { pgConfigFromUrl } from './pg-config.js';
-import { checkConnects, prescanSeedFiles, scanFits, type SeedScan } from './prescan.js';
+import { checkSeedInputs, type SeedInput } from './input-checks.js';
+import type { FolderOrder } from './inputs.js';
+import { checkConnects, prescanSeed, scanFits, type SeedScan } from './prescan.js';
 import { ProgressCounter } from './progress.js';
 import { cancelOnServer, createClient } from './session.js';
-import { checkSeedFiles, seedFileSize } from './sources.js';
-import type { SqlItem } from './splitter.js';
 
 export interface SeedOptions {
   /** The direct (not pooled) URL: a seed is one long session. */
   connectionString: string;
-  /** Run in this order; `.sql` or `.sql.gz`. */
-  files: string[];
+  /**
+   * Run in this order: SQL files (gzip-compressed or not), pg_dump archives, folders of
+   * migrations, `-` for standard input, or SQL text as `{ name, text }`.
+   */
+  files: SeedInput[];
   /** One transaction for all files (default): on any error nothing remains. */
   transaction?: boolean;
   signal?: AbortSignal;
@@ -30,6 +34,10 @@ export interface SeedOptions {
   batchLimits?: BatchLimits;
   /** Files up to this size are split once and kept from the pre-scan; tests set 0 to stream all. */
   keepSplitBytes?: number;
+  /** What `-` reads (default: process.stdin). */
+  stdin?: NodeJS.ReadableStream;
+  /** The folders among `files` and the order their files run in, once checked (before anything is sent). */
+  onFolders?: (folders: FolderOrder[]) => void;
 }
 
 async function connect(config: pg.ClientConfig, signal: AbortSignal | undefined): Promise<pg.Client> {
@@ -47,9 +55,9 @@ async function connect(config: pg.ClientConfig, signal: AbortSignal | undefined)
   }
 }
 
-async function applyFiles(executor: SeedExecutor, files: string[], sizes: number[], kept: Map<string, SqlItem[]>): Promise<void> {
+async function applyUnits(executor: SeedExecutor, scan: SeedScan): Promise<void> {
   try {
-    for (const [index, file] of files.entries()) await executor.runFile(file, sizes[index]!, kept.get(file));
+    for (const [index, unit] of scan.units.entries()) await executor.runUnit(unit, scan.kept.get(index));
     await executor.finish();
   } catch (error) {
     // Usually redundant (the server aborted the transaction already), never harmful.
@@ -58,37 +66,46 @@ async function applyFiles(executor: SeedExecutor, files: string[], sizes: number
   }
 }
 
-/**
- * Seeds a database; `scanned` is the pre-scan a create made before the API call (see
- * `prescanSeedFiles`), so the files are not checked twice.
- *
- * @example
- * const summary = await seedDatabase({ connectionString: process.env.DATABASE_URL_DIRECT!, files: ['schema.sql'] });
- */
-export async function seedDatabase(options: SeedOptions, scanned?: SeedScan): Promise<SeedSummary> {
-  const started = performance.now();
-  const { files, signal } = options;
-  const transaction = options.transaction ?? true;
-  if (signal?.aborted) throw cancelledError(signal.reason);
+/** The pre-scan a create made, or a new one; connecting overlaps it, nothing is sent before it passed. */
+async function scanAndConnect(options: SeedOptions, transaction: boolean, scanned: SeedScan | undefined) {
   const config = pgConfigFromUrl(options.connectionString);
-  const reuse = scanned !== undefined && scanFits(scanned, files, transaction) ? scanned : undefined;
-  if (!reuse) await checkSeedFiles(files);
-  // Connecting (round trips, maybe a cold start) overlaps the pre-scan (local reading);
-  // nothing is sent until the pre-scan has passed.
-  const connecting = connect(config, signal);
+  const reuse = scanned !== undefined && scanFits(scanned, options.files, transaction) ? scanned : undefined;
+  if (!reuse) await checkSeedInputs(options.files);
+  // Connecting (round trips, maybe a cold start) overlaps the pre-scan (local reading).
+  const connecting = connect(config, options.signal);
   connecting.catch(() => {});
-  let scan: SeedScan;
+  let scan: SeedScan | undefined = reuse;
   try {
-    scan = reuse ?? (await prescanSeedFiles(files, { transaction, signal, keepBytes: options.keepSplitBytes }));
+    if (!scan) {
+      scan = await prescanSeed(options.files, { transaction, signal: options.signal, keepBytes: options.keepSplitBytes, stdin: options.stdin });
+      if (scan.folders.length > 0) options.onFolders?.(scan.folders);
+    }
     checkConnects(scan, String(config.database));
+    return { config, scan, client: await connecting };
   } catch (error) {
     void connecting.then((client) => client.end()).catch(() => {});
+    await scan?.dispose();
     throw error;
   }
-  const sizes = await Promise.all(files.map(seedFileSize));
-  const progress = new ProgressCounter(sizes.reduce((sum, size) => sum + size, 0), options.onProgress);
-  const client = await connecting;
-  const executor = new SeedExecutor(client, { transaction, progress, signal, limits: options.batchLimits });
+}
+
+/**
+ * Seeds a database; `scanned` is the pre-scan a create made before the API call (see
+ * `prescanSeed`), so the files are not checked twice. The summary's `warnings` say what of a
+ * dump the database could not take (statements naming roles it does not have).
+ *
+ * @example
+ * const summary = await seedDatabase({ connectionString: process.env.DATABASE_URL_DIRECT!, files: ['schema.sql', 'prisma/migrations'] });
+ */
+export async function seedDatabase(options: SeedOptions, scanned?: SeedScan): Promise<SeedResult> {
+  const started = performance.now();
+  const { signal } = options;
+  const transaction = options.transaction ?? true;
+  if (signal?.aborted) throw cancelledError(signal.reason);
+  const { config, scan, client } = await scanAndConnect(options, transaction, scanned);
+  const progress = new ProgressCounter(scan.units.reduce((sum, unit) => sum + unit.size, 0), options.onProgress);
+  const target = { dumpDatabase: scan.dumpDatabase, targetDatabase: String(config.database), user: String(config.user) };
+  const executor = new SeedExecutor(client, { transaction, progress, signal, limits: options.batchLimits, target });
   // Cancelling stops the running statement on the server, then closes the session, so nothing
   // uncommitted survives (COMMIT is sent alone, last). Once COMMIT is on the wire the cancel
   // comes too late: its answer says what happened.
@@ -98,20 +115,24 @@ export async function seedDatabase(options: SeedOptions, scanned?: SeedScan): Pr
   };
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    await applyFiles(executor, files, sizes, scan.kept);
+    await applyUnits(executor, scan);
   } catch (error) {
     if (signal?.aborted) throw cancelledError(signal.reason);
     throw error;
   } finally {
     signal?.removeEventListener('abort', stop);
+    await scan.dispose();
     // Not awaited: the goodbye is one more round trip, and all is committed or rolled back.
     void client.end().catch(() => {});
   }
   progress.tick(true);
+  const skipped = [...executor.filter.skipped.values()].reduce((sum, n) => sum + n, 0);
   return {
     statements: progress.statements,
     rowsCopied: progress.rowsCopied,
-    files: files.length,
+    files: scan.units.length,
     durationMs: Math.round(performance.now() - started),
+    skipped,
+    warnings: executor.filter.warnings(),
   };
 }

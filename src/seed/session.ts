@@ -102,15 +102,15 @@ export async function cancelOnServer(config: pg.ClientConfig, client: pg.Client)
   }
 }
 
-// With a read chunk of 64 KiB, a joined write stays under V8's 128 KiB large-object size.
-const COPY_WRITE_BYTES = 64 * 1024;
+// Data arrives in slices of 64 KiB read chunks: most go out as they are, small ones together.
+const COPY_WRITE_BYTES = 32 * 1024;
 
 /** One COPY … FROM STDIN: data in, with backpressure; `end` resolves to the rows copied. */
 export class CopyIn {
   private readonly stream: CopyStreamQuery;
   private readonly done: Promise<void>;
-  private pending: string[] = [];
-  private pendingChars = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
 
   constructor(client: pg.Client, sql: string) {
     this.stream = client.query(copyFrom(sql));
@@ -120,19 +120,19 @@ export class CopyIn {
   }
 
   /** Small pieces are gathered: each write is a protocol message (and a TLS record). */
-  async write(data: string): Promise<void> {
+  async write(data: Buffer): Promise<void> {
     this.pending.push(data);
-    this.pendingChars += data.length;
-    if (this.pendingChars >= COPY_WRITE_BYTES) await this.flush();
+    this.pendingBytes += data.length;
+    if (this.pendingBytes >= COPY_WRITE_BYTES) await this.flush();
   }
 
   private async flush(): Promise<void> {
     if (this.pending.length === 0) return;
-    const text = this.pending.join('');
+    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
     this.pending = [];
-    this.pendingChars = 0;
+    this.pendingBytes = 0;
     if (this.stream.destroyed) return this.done;
-    if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), this.done]);
+    if (!this.stream.write(data)) await Promise.race([once(this.stream, 'drain'), this.done]);
   }
 
   async end(): Promise<number> {

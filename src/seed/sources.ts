@@ -1,139 +1,203 @@
 /**
- * Seed files on disk: checked before anything is created, then read as a stream of
- * text (gunzipped for `.gz`) so memory stays flat whatever the file's size.
+ * A seed unit (./inputs.ts) opened as the UTF-8 text the seed sends, whatever its bytes are:
+ * gzip is recognised by its magic bytes and gunzipped; a pg_dump archive goes through
+ * pg_restore; a byte-order mark or the dump's own `SET client_encoding` says how its text is
+ * encoded. Streams in chunks, so memory stays flat whatever the file's size; what cannot be
+ * read is refused (SEED_FILE_UNREADABLE), naming the file, what it looks like and what to do.
  */
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { pipeline, type Readable } from 'node:stream';
-import { GetDbError } from '../errors.js';
+import { pipeline } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { byteKind, SNIFF_BYTES, type ByteKind } from './byte-kinds.js';
+import { toUtf8, type TextForm } from './decode.js';
+import { declaredEncoding, isUtf8Encoding, whatwgLabel } from './encodings.js';
+import { errorReason, unreadable } from './input-checks.js';
+import type { SeedUnit } from './inputs.js';
+import { restoreScript } from './pg-restore.js';
 
-// Under V8's 128 KiB large-object size: bigger chunks decode into strings that are
-// mmap'd and unmapped one by one, which cost a 150 MB dump ~40% more CPU (mostly sys).
+// Under V8's 128 KiB large-object size, and a size the kernel reads at once.
 const READ_CHUNK_BYTES = 64 * 1024;
 
-const PATH_HINT = 'Check the path (it is relative to the current folder) and its permissions.';
-// The file is there and readable: its bytes are the problem, not where it is.
-const GZIP_HINT = 'A .gz seed must be gzip-compressed SQL (gzip schema.sql); plain SQL goes in a file without .gz.';
-
-function unreadable(path: string, reason: string, cause?: unknown, hint = PATH_HINT): GetDbError {
-  return new GetDbError('SEED_FILE_UNREADABLE', `Seed file ${path} ${reason}.`, { hint, cause, details: { file: path } });
-}
-
-function errorReason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'does not exist';
-  if (code === 'EACCES' || code === 'EPERM') return 'is not readable (permission denied)';
-  if (code === 'EISDIR') return 'is a folder, not a file';
-  return `cannot be read (${(error as Error).message})`;
-}
-
-/**
- * SQL given as text rather than a file (an MCP tool's `sql`), held under a name that goes
- * wherever a seed file's path goes: the pre-scan, the seed, and their `name:line:col`
- * errors. Names are not absolute paths, so they never stand for a file (seed paths are
- * resolved before they get here).
- */
-const SQL_TEXTS = new Map<string, string>();
-
-/** A held SQL text; `release` forgets it once the seed is done. */
-export interface HeldSqlText {
+/** The text of a seed unit, chunk by chunk (UTF-8); `bytesRead` counts the unit's own bytes. */
+export interface SeedSource extends AsyncIterable<Buffer> {
   readonly name: string;
-  release(): void;
+  readonly bytesRead: number;
+  /** PostgreSQL's name for the encoding the text came in: 'UTF8' unless a mark or the file said otherwise. */
+  readonly encoding: string;
+  /** A byte-order mark named the encoding: the file's `SET client_encoding` lines have nothing left to say. */
+  readonly marked: boolean;
+  /** A pg_dump archive, read through pg_restore. */
+  readonly archive: boolean;
+}
+
+export interface OpenOptions {
+  /** For the pre-scan: an archive's definitions only (its table data is COPY blocks pg_restore writes itself). */
+  schemaOnly?: boolean;
+}
+
+interface Peeked {
+  head: Buffer;
+  chunks: AsyncIterable<Buffer>;
+}
+
+/** The first `min` bytes (or all, if fewer), and every chunk again from the start. */
+async function peek(source: AsyncIterable<Buffer>, min = SNIFF_BYTES): Promise<Peeked> {
+  const iterator = source[Symbol.asyncIterator]();
+  const first: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  while (size < min) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    first.push(next.value);
+    size += next.value.length;
+  }
+  const head = first.length === 1 ? first[0]! : Buffer.concat(first);
+  async function* again(): AsyncGenerator<Buffer> {
+    try {
+      if (head.length > 0) yield head;
+      if (done) return;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    } finally {
+      await iterator.return?.();
+    }
+  }
+  return { head, chunks: again() };
+}
+
+function gunzipped(name: string, chunks: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  // zlib loads for gzip only: every create opens its seed files through this module.
+  const gunzip = process.getBuiltinModule('node:zlib').createGunzip({ chunkSize: READ_CHUNK_BYTES });
+  const stream = pipeline(chunks as unknown as Readable, gunzip, () => {});
+  return (async function* () {
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } catch (error) {
+      if (!(error as NodeJS.ErrnoException).code?.startsWith('Z_')) throw error;
+      throw unreadable(name, 'starts as gzip data but is not valid gzip (cut short or damaged)', error, 'Check the file: gzip -t says whether it is whole.');
+    }
+  })();
+}
+
+/** How the text of a script is read: its mark, else the encoding it declares, else UTF-8. */
+function textForm(name: string, kind: Extract<ByteKind, { kind: 'text' }>, head: Buffer): { form: TextForm; encoding: string } {
+  if (kind.bomLength > 0) return { form: { encoding: kind.encoding, skip: kind.bomLength }, encoding: kind.encoding.toUpperCase() };
+  const declared = declaredEncoding(head);
+  if (declared === undefined || isUtf8Encoding(declared)) return { form: { encoding: 'utf-8', skip: 0 }, encoding: declared ?? 'UTF8' };
+  const label = whatwgLabel(declared);
+  if (label === undefined || !decoderExists(label)) {
+    throw unreadable(name, `declares client_encoding ${declared}, which get-db cannot convert`, undefined, `Convert it to UTF-8 (iconv -f ${declared} -t UTF-8 in.sql > out.sql) and change that line to SET client_encoding = 'UTF8';`);
+  }
+  return { form: { encoding: 'legacy', label, skip: 0 }, encoding: declared };
+}
+
+function decoderExists(label: string): boolean {
+  if (label === 'latin1') return true;
+  try {
+    new TextDecoder(label);
+    return true;
+  } catch {
+    return false; // a Node built without full ICU
+  }
+}
+
+/** Text whose bytes were sniffed as `kind`: decoded, or refused. */
+function asText(name: string, peeked: Peeked, kind: ByteKind): { chunks: AsyncIterable<Buffer>; encoding: string; marked: boolean } {
+  if (kind.kind === 'binary') throw unreadable(name, `looks like ${kind.looksLike}`, undefined, kind.next);
+  if (kind.kind !== 'text') throw unreadable(name, 'holds a pg_dump archive inside another one');
+  const { form, encoding } = textForm(name, kind, peeked.head);
+  return { chunks: toUtf8(peeked.chunks, form), encoding, marked: kind.bomLength > 0 };
+}
+
+function rawChunks(unit: SeedUnit, counter: { bytes: number }): AsyncIterable<Buffer> {
+  if (unit.kind === 'text') {
+    const bytes = Buffer.from(unit.text);
+    return (async function* () {
+      for (let at = 0; at < bytes.length; at += READ_CHUNK_BYTES) {
+        const chunk = bytes.subarray(at, at + READ_CHUNK_BYTES);
+        counter.bytes += chunk.length;
+        yield chunk;
+      }
+    })();
+  }
+  const file = createReadStream(unit.path, { highWaterMark: READ_CHUNK_BYTES });
+  return (async function* () {
+    try {
+      for await (const chunk of file) {
+        counter.bytes += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
+    } catch (error) {
+      throw unreadable(unit.name, errorReason(error), error);
+    } finally {
+      file.destroy();
+    }
+  })();
 }
 
 /**
- * Holds `text` as a seed source named `label` (`label (2)` while another call holds that name).
+ * Opens a unit as UTF-8 text. Throws SEED_FILE_UNREADABLE for bytes that are not a seed (and,
+ * while reading, for text PostgreSQL would refuse).
  *
  * @example
- * const held = holdSqlText('CREATE TABLE t (id int);');
- * try { await seedDatabase({ connectionString, files: [held.name] }); } finally { held.release(); }
+ * const source = await openSeedSource({ kind: 'file', path: '/app/db.sql.gz', name: 'db.sql.gz', size: 123 });
+ * for await (const utf8 of source) …
  */
-export function holdSqlText(text: string, label = 'sql'): HeldSqlText {
-  let name = label;
-  for (let n = 2; SQL_TEXTS.has(name); n++) name = `${label} (${n})`;
-  SQL_TEXTS.set(name, text.replace(/^\uFEFF/, ''));
-  return { name, release: () => SQL_TEXTS.delete(name) };
-}
-
-/** Each path exists, is a file and can be opened for reading. */
-export async function checkSeedFiles(paths: string[]): Promise<void> {
-  for (const path of paths) {
-    if (SQL_TEXTS.has(path)) continue;
-    try {
-      const info = await stat(path);
-      if (!info.isFile()) throw unreadable(path, 'is not a regular file');
-      // Opening is the only portable readability test (access() lies on Windows ACLs).
-      await (await open(path, 'r')).close();
-    } catch (error) {
-      if (error instanceof GetDbError) throw error;
-      throw unreadable(path, errorReason(error), error);
+export async function openSeedSource(unit: SeedUnit, options: OpenOptions = {}): Promise<SeedSource> {
+  const counter = { bytes: 0 };
+  let text: { chunks: AsyncIterable<Buffer>; encoding: string; marked: boolean };
+  let archive = unit.kind === 'dump-folder';
+  if (unit.kind === 'dump-folder') {
+    const script = restoreScript({ name: unit.name, path: unit.path, format: 'directory' }, options);
+    text = await scriptOf(unit.name, counted(script, counter));
+  } else {
+    let peeked = await peek(rawChunks(unit, counter), READ_CHUNK_BYTES);
+    let kind = byteKind(peeked.head);
+    const zipped = kind.kind === 'gzip';
+    if (zipped) {
+      peeked = await peek(gunzipped(unit.name, peeked.chunks), READ_CHUNK_BYTES);
+      kind = byteKind(peeked.head);
+      if (kind.kind === 'gzip') throw unreadable(unit.name, 'is gzip-compressed twice', undefined, 'gunzip it once, then seed it.');
     }
+    if (kind.kind === 'archive') {
+      archive = true;
+      // The pre-scan's schema-only pass gives pg_restore the path (it seeks past the data); the
+      // seed pipes the bytes in, so that the bytes read say how far it is.
+      const byPath = options.schemaOnly === true && !zipped && unit.kind === 'file';
+      const { chunks } = peeked;
+      const input = { name: unit.name, format: kind.format, ...(byPath ? { path: (unit as { path: string }).path } : { stream: () => chunks }) };
+      if (byPath) await chunks[Symbol.asyncIterator]().return?.(undefined);
+      text = await scriptOf(unit.name, restoreScript(input, options));
+    } else text = asText(unit.name, peeked, kind);
   }
-}
-
-export async function seedFileSize(path: string): Promise<number> {
-  const text = SQL_TEXTS.get(path);
-  return text === undefined ? (await stat(path)).size : Buffer.byteLength(text);
-}
-
-export function isGzipPath(path: string): boolean {
-  return !SQL_TEXTS.has(path) && path.toLowerCase().endsWith('.gz');
-}
-
-/** The text of a seed file, chunk by chunk; `bytesRead` counts bytes of the file on disk. */
-export interface SeedSource extends AsyncIterable<string> {
-  readonly bytesRead: number;
-}
-
-function textStream(path: string, file: Readable): Readable {
-  // zlib loads for a .gz file only: every create checks its seed files through this module.
-  const text = isGzipPath(path) ? pipeline(file, process.getBuiltinModule('node:zlib').createGunzip(), () => {}) : file;
-  // A decoder, not chunk.toString(): a multi-byte character may straddle two chunks.
-  text.setEncoding('utf8');
-  return text;
-}
-
-async function* readText(path: string, file: Readable): AsyncGenerator<string> {
-  let first = true;
-  try {
-    for await (const chunk of textStream(path, file)) {
-      const text = first ? (chunk as string).replace(/^\uFEFF/, '') : (chunk as string);
-      first = false;
-      if (text !== '') yield text;
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code?.startsWith('Z_')) throw unreadable(path, 'is not valid gzip data', error, GZIP_HINT);
-    throw unreadable(path, errorReason(error), error);
-  } finally {
-    file.destroy();
-  }
-}
-
-export function openSeedSource(path: string): SeedSource {
-  const held = SQL_TEXTS.get(path);
-  if (held !== undefined) return textSource(held);
-  const file = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
-  const text = readText(path, file);
   return {
+    name: unit.name,
+    encoding: text.encoding,
+    marked: text.marked,
+    archive,
     get bytesRead() {
-      return file.bytesRead;
+      return counter.bytes;
     },
-    [Symbol.asyncIterator]: () => text,
+    [Symbol.asyncIterator]: () => text.chunks[Symbol.asyncIterator](),
   };
 }
 
-/** A held text as a source: one chunk (it is in memory already). */
-function textSource(text: string): SeedSource {
-  let read = 0;
-  async function* chunks(): AsyncGenerator<string> {
-    read = Buffer.byteLength(text);
-    if (text !== '') yield text;
-  }
-  const iterator = chunks();
-  return {
-    get bytesRead() {
-      return read;
-    },
-    [Symbol.asyncIterator]: () => iterator,
-  };
+/** pg_restore's output, read as a script (it declares its encoding, as pg_dump's does). */
+async function scriptOf(name: string, script: AsyncIterable<Buffer>) {
+  const peeked = await peek(script, READ_CHUNK_BYTES);
+  return asText(name, peeked, byteKind(peeked.head));
 }
+
+/** A directory dump's progress: pg_restore reads its files itself, so its output is counted. */
+async function* counted(chunks: AsyncIterable<Buffer>, counter: { bytes: number }): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    counter.bytes += chunk.length;
+    yield chunk;
+  }
+}
+
+// Where the MCP tools hold their SQL texts (./input-checks.ts).
+export { holdSqlText, type HeldSqlText } from './input-checks.js';

@@ -11,10 +11,15 @@
  *   a statement is left in it (the server reports it).
  * - After `COPY … FROM stdin;` the rest of its line must be blank or a `--` comment;
  *   data starts on the next line and ends at a line that is exactly `\.` (or at the end).
- * - Line breaks are `\n` and `\r\n`; columns count UTF-16 code units; a leading BOM is skipped.
+ * - Line breaks are `\n` and `\r\n`; columns count characters. The input is UTF-8 bytes
+ *   (./sources.ts decodes and checks it, and drops a byte-order mark); COPY data stays bytes.
+ * - A backslash outside quotes inside a statement (psql ends the statement's text there and
+ *   runs the meta-command) is a 'meta' item with `inStatement`; the statement's text up to
+ *   it comes first, as a 'statement' item, unless the meta-command is `\g` (psql's `;`).
  */
 import { GetDbError } from '../errors.js';
-import { displayPath } from './errors.js';
+import { TextProblem } from './decode.js';
+import { displayPath, unreadableText } from './errors.js';
 import { parseMetaCommand } from './meta-command.js';
 import { SqlInput } from './sql-input.js';
 import { Scan, StatementScanner, type ScanResult } from './sql-scanner.js';
@@ -24,10 +29,13 @@ export type SqlItem =
   | { kind: 'statement'; sql: string; line: number; column: number }
   /** A `COPY … FROM stdin` statement (psql style): the data follows as 'copy-data' items, then 'copy-end'. */
   | { kind: 'copy-start'; sql: string; line: number; column: number }
-  | { kind: 'copy-data'; data: string }
+  | { kind: 'copy-data'; data: Buffer }
   | { kind: 'copy-end'; line: number }
-  /** A psql meta-command line (backslash at the start of a line outside any statement). */
-  | { kind: 'meta'; command: string; args: string[]; line: number; column: number };
+  /**
+   * A psql meta-command: from its backslash to the end of its line. `inStatement`: it came
+   * after the start of a statement that had no `;` yet, e.g. `SELECT …\n\gexec`.
+   */
+  | { kind: 'meta'; command: string; args: string[]; line: number; column: number; inStatement?: boolean };
 
 export interface SplitOptions {
   /** For error messages. */
@@ -36,11 +44,23 @@ export interface SplitOptions {
 
 interface Place { line: number; column: number }
 
+const NEWLINE = 0x0a;
+/** A line break followed by `\.`: where a COPY block may end. */
+const END_OF_DATA = Buffer.from('\n\\.');
+
 /** Past this much COPY data without a line break, a slice is passed on mid-line. */
 const MAX_HELD_COPY_LINE = 1 << 20;
 
-/** Streams items from text chunks (strings, already decoded as UTF-8); never holds the whole input. */
-export async function* splitSql(chunks: AsyncIterable<string>, options: SplitOptions = {}): AsyncGenerator<SqlItem> {
+/** Streams items from UTF-8 byte chunks; never holds the whole input. */
+export async function* splitSql(chunks: AsyncIterable<Uint8Array>, options: SplitOptions = {}): AsyncGenerator<SqlItem> {
+  try {
+    yield* splitItems(chunks, options);
+  } catch (error) {
+    throw error instanceof TextProblem ? unreadableText(options.fileName ?? '<input>', error) : error;
+  }
+}
+
+async function* splitItems(chunks: AsyncIterable<Uint8Array>, options: SplitOptions): AsyncGenerator<SqlItem> {
   const input = new SqlInput(chunks);
   const scanner = new StatementScanner();
   const fileName = options.fileName ?? '<input>';
@@ -52,9 +72,13 @@ export async function* splitSql(chunks: AsyncIterable<string>, options: SplitOpt
     if (result === Scan.UNTERMINATED) throw unterminated(fileName, opened!, scanner.openedWhat);
     if (result === Scan.META) {
       const at = input.base + scanner.pos;
+      const inStatement = start !== undefined;
+      // psql sends the text before the meta-command as it is: the statement ends there.
+      if (inStatement) yield { kind: 'statement', sql: input.take(scanner.lastTokenEnd), ...start };
+      const place = input.position(at);
       const end = await lineEnd(input, at);
       const { command, args } = parseMetaCommand(textOfLine(input, at + 1, end));
-      yield { kind: 'meta', command, args, ...input.position(at) };
+      yield { kind: 'meta', command, args, ...place, ...(inStatement ? { inStatement } : {}) };
       pos = end + 1;
       continue;
     }
@@ -103,7 +127,7 @@ async function scanStatement(input: SqlInput, scanner: StatementScanner, from: n
 async function lineEnd(input: SqlInput, from: number): Promise<number> {
   let searchFrom = from;
   for (;;) {
-    const k = input.buf.indexOf('\n', searchFrom - input.base);
+    const k = input.buf.indexOf(NEWLINE, searchFrom - input.base);
     if (k !== -1) return input.base + k;
     searchFrom = input.base + input.buf.length;
     if (!(await input.pull(from))) return input.base + input.buf.length;
@@ -111,7 +135,7 @@ async function lineEnd(input: SqlInput, from: number): Promise<number> {
 }
 
 function textOfLine(input: SqlInput, from: number, end: number): string {
-  const text = input.buf.slice(from - input.base, end - input.base);
+  const text = input.text(from, end);
   return text.endsWith('\r') ? text.slice(0, -1) : text;
 }
 
@@ -119,18 +143,18 @@ function textOfLine(input: SqlInput, from: number, end: number): string {
  * Length of the `\.` end-of-data line at `at` (with its line break), 0 if there is none,
  * -1 if more text is needed to tell.
  */
-function copyTerminatorAt(buf: string, at: number, eof: boolean): number {
+function copyTerminatorAt(buf: Buffer, at: number, eof: boolean): number {
   const need = eof ? 0 : -1;
   if (at >= buf.length) return need;
-  if (buf.charCodeAt(at) !== 0x5c) return 0;
+  if (buf[at] !== 0x5c) return 0;
   if (at + 1 >= buf.length) return need;
-  if (buf.charCodeAt(at + 1) !== 0x2e) return 0;
+  if (buf[at + 1] !== 0x2e) return 0;
   if (at + 2 >= buf.length) return eof ? 2 : -1;
-  const c = buf.charCodeAt(at + 2);
-  if (c === 0x0a) return 3;
+  const c = buf[at + 2];
+  if (c === NEWLINE) return 3;
   if (c !== 0x0d) return 0;
   if (at + 3 >= buf.length) return eof ? 3 : -1;
-  return buf.charCodeAt(at + 3) === 0x0a ? 4 : 0;
+  return buf[at + 3] === NEWLINE ? 4 : 0;
 }
 
 /** The data after a COPY … FROM stdin statement ending at `from`; returns where SQL resumes. */
@@ -160,18 +184,18 @@ async function* copyBlock(input: SqlInput, from: number, fileName: string): Asyn
         continue;
       }
     }
-    let k = buf.indexOf('\n\\.', rel);
-    while (k !== -1 && copyTerminatorAt(buf, k + 1, eof) === 0) k = buf.indexOf('\n\\.', k + 1);
+    let k = buf.indexOf(END_OF_DATA, rel);
+    while (k !== -1 && copyTerminatorAt(buf, k + 1, eof) === 0) k = buf.indexOf(END_OF_DATA, k + 1);
     let end: number;
     if (k !== -1) end = k + 1;
     else if (eof) end = buf.length;
     else {
-      const lastBreak = buf.lastIndexOf('\n');
+      const lastBreak = buf.lastIndexOf(NEWLINE);
       end = lastBreak >= rel ? lastBreak + 1 : buf.length - rel > MAX_HELD_COPY_LINE ? buf.length : rel;
     }
     if (end > rel) {
-      yield { kind: 'copy-data', data: buf.slice(rel, end) };
-      atLineStart = buf.charCodeAt(end - 1) === 0x0a;
+      yield { kind: 'copy-data', data: buf.subarray(rel, end) };
+      atLineStart = buf[end - 1] === NEWLINE;
     }
     pos = base + end;
     if (k === -1 && !eof) await input.pull(pos);

@@ -1,30 +1,45 @@
 /**
- * The splitter's view of its input: a sliding text window over async chunks that
- * keeps only what is not consumed yet (plus the statement being collected), and
- * knows the line/column of any offset not yet dropped.
+ * The splitter's view of its input: a sliding byte window over async chunks (UTF-8, already
+ * checked by ./sources.ts) that keeps only what is not consumed yet (plus the statement being
+ * collected), and knows the line/column of any offset not yet dropped.
  *
- * Offsets are absolute (from the start of the input, after a BOM); `buf[0]` is at `base`.
+ * Offsets are absolute byte offsets from the start of the input; `buf[0]` is at `base`.
+ * Columns count characters (code points), as PostgreSQL's error positions do.
  */
-const BOM = 0xfeff;
+import { TextProblem } from './decode.js';
+
+const NEWLINE = 0x0a;
+/** Below this many bytes, lines are counted byte by byte; above, with memchr (Buffer.indexOf). */
+const SHORT_SPAN = 512;
+const EMPTY = Buffer.alloc(0);
+
+/** Characters (code points) in buf[from, to): every byte but UTF-8's continuation bytes. */
+function charCount(buf: Uint8Array, from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) if ((buf[i]! & 0xc0) !== 0x80) count++;
+  return count;
+}
 
 export class SqlInput {
-  buf = '';
+  buf: Buffer = EMPTY;
   base = 0;
   eof = false;
-  private readonly chunks: AsyncIterator<string>;
-  private first = true;
-  /** Text of the statement being collected that has already left `buf`. */
-  private pieces: string[] = [];
+  private readonly chunks: AsyncIterator<Uint8Array>;
+  /** Bytes of the statement being collected that have already left `buf`. */
+  private pieces: Buffer[] = [];
   /** Absolute offset from which statement text is kept, or -1. */
   private keepFrom = -1;
-  /** Absolute offset of the kept statement's first character. */
+  /** Absolute offset of the kept statement's first byte. */
   private keepStart = -1;
   /** Line-counting state: `line` is the line of `countedTo`; that line starts at `lineStart`. */
   private line = 1;
   private lineStart = 0;
   private countedTo = 0;
+  /** Characters of the current line from `lineStart` up to absolute offset `columnAt` (≥ base). */
+  private columnAt = 0;
+  private columnChars = 0;
 
-  constructor(chunks: AsyncIterable<string>) {
+  constructor(chunks: AsyncIterable<Uint8Array>) {
     this.chunks = chunks[Symbol.asyncIterator]();
   }
 
@@ -35,19 +50,22 @@ export class SqlInput {
   async pull(consumed: number): Promise<boolean> {
     if (this.eof) return false;
     for (;;) {
-      const next = await this.chunks.next();
+      const next = await this.chunks.next().catch((error: unknown) => {
+        if (error instanceof TextProblem) {
+          this.countLines(this.base + this.buf.length);
+          error.line = this.line + error.newlines;
+        }
+        throw error;
+      });
       if (next.done) {
         this.eof = true;
         return false;
       }
-      let chunk = next.value;
-      if (this.first && chunk.length > 0) {
-        this.first = false;
-        if (chunk.charCodeAt(0) === BOM) chunk = chunk.slice(1);
-      }
+      const chunk = next.value;
       if (chunk.length === 0) continue;
       this.drop(consumed);
-      this.buf += chunk;
+      const view = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+      this.buf = this.buf.length === 0 ? view : Buffer.concat([this.buf, view]);
       return true;
     }
   }
@@ -56,11 +74,12 @@ export class SqlInput {
     const cut = consumed - this.base;
     if (cut <= 0) return;
     this.countLines(consumed);
+    this.advanceColumn(consumed);
     if (this.keepFrom >= 0 && this.keepFrom < consumed) {
-      this.pieces.push(this.buf.slice(this.keepFrom - this.base, cut));
+      this.pieces.push(this.buf.subarray(this.keepFrom - this.base, cut));
       this.keepFrom = consumed;
     }
-    this.buf = this.buf.slice(cut);
+    this.buf = this.buf.subarray(cut);
     this.base = consumed;
   }
 
@@ -72,28 +91,63 @@ export class SqlInput {
   /** The kept statement text up to absolute offset `end` (which may already have left `buf`); stops keeping. */
   take(end: number): string {
     const from = this.keepFrom - this.base;
+    const to = Math.max(from, end - this.base);
+    // `end` may lie in text already dropped (a trailing comment was read past it): cut there.
     const text = this.pieces.length === 0
-      ? this.buf.slice(from, end - this.base)
-      : (this.pieces.join('') + this.buf.slice(from, Math.max(from, end - this.base))).slice(0, end - this.keepStart);
+      ? this.buf.toString('utf8', from, to)
+      : Buffer.concat([...this.pieces, this.buf.subarray(from, to)]).toString('utf8', 0, end - this.keepStart);
     this.pieces = [];
     this.keepFrom = this.keepStart = -1;
     return text;
+  }
+
+  /** Text of buf from absolute offset `from` to `to`, both still in `buf`. */
+  text(from: number, to: number): string {
+    return this.buf.toString('utf8', from - this.base, to - this.base);
   }
 
   private countLines(to: number): void {
     if (to <= this.countedTo) return;
     const buf = this.buf;
     const end = to - this.base;
-    for (let k = buf.indexOf('\n', this.countedTo - this.base); k !== -1 && k < end; k = buf.indexOf('\n', k + 1)) {
-      this.line++;
-      this.lineStart = this.base + k + 1;
+    let k = this.countedTo - this.base;
+    if (end - k < SHORT_SPAN) {
+      // A statement's few lines: a plain loop beats a call into Buffer.indexOf per line.
+      for (; k < end; k++) {
+        if (buf[k] === NEWLINE) {
+          this.line++;
+          this.lineStart = this.base + k + 1;
+        }
+      }
+    } else {
+      for (k = buf.indexOf(NEWLINE, k); k !== -1 && k < end; k = buf.indexOf(NEWLINE, k + 1)) {
+        this.line++;
+        this.lineStart = this.base + k + 1;
+      }
     }
     this.countedTo = to;
+    if (this.columnAt < this.lineStart) {
+      this.columnAt = this.lineStart;
+      this.columnChars = 0;
+    }
   }
 
-  /** 1-based line and column (in UTF-16 units) of absolute offset `at`; offsets asked for must not decrease. */
+  /** Counts the current line's characters up to `to` (still in `buf`), once each. */
+  private advanceColumn(to: number): void {
+    if (to <= this.columnAt) return;
+    this.columnChars += charCount(this.buf, this.columnAt - this.base, to - this.base);
+    this.columnAt = to;
+  }
+
+  /** 1-based line and column of absolute offset `at`; offsets asked for must not decrease. */
   position(at: number): { line: number; column: number } {
     this.countLines(at);
-    return { line: this.line, column: at - this.lineStart + 1 };
+    if (at >= this.columnAt) {
+      this.advanceColumn(at);
+      return { line: this.line, column: this.columnChars + 1 };
+    }
+    // Asked behind the count (still in `buf`): count back.
+    const back = charCount(this.buf, Math.max(at, this.base) - this.base, this.columnAt - this.base);
+    return { line: this.line, column: this.columnChars - back + 1 };
   }
 }

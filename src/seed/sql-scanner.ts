@@ -4,7 +4,7 @@
  * at parenthesis depth 0 and outside a `CREATE FUNCTION … BEGIN ATOMIC … END` body (which
  * words mean what is ./statement-words.ts's job; this module finds tokens and their ends).
  *
- * Pure and resumable: `scan` walks a buffer with charCodeAt/indexOf and, when a
+ * Pure and resumable: `scan` walks a byte buffer (UTF-8, as psql's lexer reads it) and, when a
  * token may continue past the buffer's end, stops with MORE at a point it can
  * resume from once more text is appended. Positions it keeps are absolute (offsets
  * in the whole input) so the caller may drop text it has already consumed.
@@ -24,16 +24,21 @@ export const Scan = {
   MORE: 1,
   /** End of input reached outside any token: the statement (if any) ends here. */
   DONE: 2,
-  /** A backslash at the start of a statement: a psql meta-command at `pos`. */
+  /**
+   * A backslash outside quotes and comments: a psql meta-command at `pos`; at the start of a
+   * statement when `start` is -1, else inside one (psql ends the statement's text there).
+   */
   META: 3,
   /** End of input inside a quote or comment opened at `openedAt`. */
   UNTERMINATED: 4,
 } as const;
 export type ScanResult = (typeof Scan)[keyof typeof Scan];
 
+const EMPTY = new Uint8Array(0);
+
 const enum Mode { Normal, Quote, EscapeQuote, Ident, Dollar, LineComment, BlockComment }
 
-const SEMICOLON = 0x3b, QUOTE = 0x27, DQUOTE = 0x22, BACKSLASH = 0x5c;
+const SEMICOLON = 0x3b, QUOTE = 0x27, DQUOTE = 0x22, BACKSLASH = 0x5c, NEWLINE = 0x0a;
 const DASH = 0x2d, SLASH = 0x2f, STAR = 0x2a, LPAREN = 0x28, RPAREN = 0x29, AMP = 0x26;
 
 export class StatementScanner {
@@ -51,7 +56,7 @@ export class StatementScanner {
   readonly words = new StatementWords();
 
   private mode = Mode.Normal;
-  private dollarTag = '';
+  private dollarTag: Uint8Array = EMPTY;
   private commentDepth = 0;
   private parenDepth = 0;
 
@@ -59,24 +64,24 @@ export class StatementScanner {
     this.start = this.lastTokenEnd = this.openedAt = -1;
     this.openedWhat = '';
     this.mode = Mode.Normal;
-    this.dollarTag = '';
+    this.dollarTag = EMPTY;
     this.commentDepth = this.parenDepth = 0;
     this.words.reset();
   }
 
-  /** Scans `buf` (whose first character is at absolute offset `base`) from `from`. */
-  scan(buf: string, from: number, base: number, eof: boolean): ScanResult {
+  /** Scans `buf` (whose first byte is at absolute offset `base`) from `from`. */
+  scan(buf: Buffer, from: number, base: number, eof: boolean): ScanResult {
     let i = from;
     const length = buf.length;
     for (;;) {
       switch (this.mode) {
         case Mode.Quote:
         case Mode.Ident: {
-          const close = this.mode === Mode.Quote ? "'" : '"';
+          const close = this.mode === Mode.Quote ? QUOTE : DQUOTE;
           const k = buf.indexOf(close, i);
           if (k === -1) return this.more(length, eof);
           if (k + 1 >= length && !eof) return this.more(k, eof);
-          if (buf.charCodeAt(k + 1) === close.charCodeAt(0)) { i = k + 2; continue; }
+          if (buf[k + 1] === close) { i = k + 2; continue; }
           i = this.closeToken(k + 1, base);
           continue;
         }
@@ -84,7 +89,7 @@ export class StatementScanner {
           let k = i;
           let found = false;
           while (k < length) {
-            const c = buf.charCodeAt(k);
+            const c = buf[k];
             if (c === BACKSLASH) {
               if (k + 1 >= length) break;
               k += 2;
@@ -95,7 +100,7 @@ export class StatementScanner {
           }
           if (!found) return this.more(Math.min(k, length), eof);
           if (k + 1 >= length && !eof) return this.more(k, eof);
-          if (buf.charCodeAt(k + 1) === QUOTE) { i = k + 2; continue; }
+          if (buf[k + 1] === QUOTE) { i = k + 2; continue; }
           i = this.closeToken(k + 1, base);
           continue;
         }
@@ -106,7 +111,7 @@ export class StatementScanner {
           continue;
         }
         case Mode.LineComment: {
-          const k = buf.indexOf('\n', i);
+          const k = buf.indexOf(NEWLINE, i);
           if (k === -1) {
             if (eof) return this.done(length);
             return this.more(length, eof);
@@ -117,8 +122,8 @@ export class StatementScanner {
         }
         case Mode.BlockComment: {
           while (i < length - 1) {
-            const c = buf.charCodeAt(i);
-            const next = buf.charCodeAt(i + 1);
+            const c = buf[i];
+            const next = buf[i + 1];
             if (c === SLASH && next === STAR) { this.commentDepth++; i += 2; }
             else if (c === STAR && next === SLASH) {
               i += 2;
@@ -139,11 +144,11 @@ export class StatementScanner {
   }
 
   /** Outside quotes and comments: up to the next quote/comment (undefined, with `pos` set) or a stop. */
-  private scanNormal(buf: string, from: number, base: number, eof: boolean): ScanResult | undefined {
+  private scanNormal(buf: Buffer, from: number, base: number, eof: boolean): ScanResult | undefined {
     const length = buf.length;
     let i = from;
     while (i < length) {
-      const c = buf.charCodeAt(i);
+      const c = buf[i]!;
       const cls = classOf(c);
       if (cls & SPACE) { i++; continue; }
       if (cls & IDENT_START) {
@@ -153,7 +158,7 @@ export class StatementScanner {
         i = next;
         continue;
       }
-      if (c === DOLLAR && !isDigit(buf.charCodeAt(i + 1))) {
+      if (c === DOLLAR && !isDigit(buf[i + 1])) {
         const opened = this.openDollar(buf, i, base, eof);
         if (opened === -1) return this.more(i, eof);
         if (opened > 0) { this.pos = opened; return undefined; }
@@ -165,14 +170,14 @@ export class StatementScanner {
       if (cls & IDENT_CONT) {
         // A number or a $n parameter (with any junk glued on): neither matters for splitting.
         let j = i + 1;
-        while (j < length && classOf(buf.charCodeAt(j)) & IDENT_CONT) j++;
+        while (j < length && classOf(buf[j]) & IDENT_CONT) j++;
         if (j === length && !eof) return this.more(i, eof);
         this.token(i, j, base);
         i = j;
         continue;
       }
       if ((c === DASH || c === SLASH) && i + 1 >= length && !eof) return this.more(i, eof);
-      const next = i + 1 < length ? buf.charCodeAt(i + 1) : -1;
+      const next = i + 1 < length ? buf[i + 1] : -1;
       if (c === DASH && next === DASH) {
         this.open(Mode.LineComment, i, base, 'comment');
         this.pos = i + 2;
@@ -190,7 +195,7 @@ export class StatementScanner {
         this.pos = i + 1;
         return undefined;
       }
-      if (c === BACKSLASH && this.start < 0) { this.pos = i; return Scan.META; }
+      if (c === BACKSLASH) { this.pos = i; return Scan.META; }
       this.token(i, i + 1, base);
       if (c === LPAREN) this.parenDepth++;
       else if (c === RPAREN) { if (this.parenDepth > 0) this.parenDepth--; }
@@ -208,13 +213,13 @@ export class StatementScanner {
    * or an identifier/keyword. Returns where scanning continues, or -1 if the word may
    * continue past the buffer.
    */
-  private scanWord(buf: string, i: number, base: number, eof: boolean): number {
+  private scanWord(buf: Buffer, i: number, base: number, eof: boolean): number {
     const length = buf.length;
     let j = i + 1;
-    while (j < length && classOf(buf.charCodeAt(j)) & IDENT_CONT) j++;
+    while (j < length && classOf(buf[j]) & IDENT_CONT) j++;
     if (j === length && !eof) return -1;
-    const c = buf.charCodeAt(i) | 0x20;
-    const after = buf.charCodeAt(j);
+    const c = buf[i]! | 0x20;
+    const after = buf[j];
     if (j === i + 1 && after === QUOTE && (c === 0x65 || c === 0x62 || c === 0x78 || c === 0x6e)) {
       this.token(i, j + 1, base);
       this.open(c === 0x65 ? Mode.EscapeQuote : Mode.Quote, i, base, 'quoted string');
@@ -222,7 +227,7 @@ export class StatementScanner {
     }
     if (j === i + 1 && c === 0x75 && after === AMP) {
       if (j + 1 >= length && !eof) return -1;
-      const quote = buf.charCodeAt(j + 1);
+      const quote = buf[j + 1];
       if (quote === QUOTE || quote === DQUOTE) {
         this.token(i, j + 2, base);
         this.open(quote === QUOTE ? Mode.Quote : Mode.Ident, i, base, quote === QUOTE ? 'quoted string' : 'quoted identifier');
@@ -238,18 +243,19 @@ export class StatementScanner {
    * At a '$' not followed by a digit: `$$` or `$tag$` opens a dollar quote (returns where
    * its body starts); anything else is a lone '$' (returns 0); -1 = need more text.
    */
-  private openDollar(buf: string, i: number, base: number, eof: boolean): number {
+  private openDollar(buf: Buffer, i: number, base: number, eof: boolean): number {
     const length = buf.length;
     let j = i + 1;
-    if (j < length && classOf(buf.charCodeAt(j)) & IDENT_START) {
+    if (j < length && classOf(buf[j]) & IDENT_START) {
       j++;
-      while (j < length && isTagCont(buf.charCodeAt(j))) j++;
+      while (j < length && isTagCont(buf[j])) j++;
     }
     if (j >= length) return eof ? 0 : -1;
-    if (buf.charCodeAt(j) !== DOLLAR) return 0;
+    if (buf[j] !== DOLLAR) return 0;
     this.token(i, j + 1, base);
     this.open(Mode.Dollar, i, base, 'dollar-quoted string');
-    this.dollarTag = buf.slice(i, j + 1);
+    // A copy: the window `buf` views is replaced as the input moves on.
+    this.dollarTag = Uint8Array.prototype.slice.call(buf, i, j + 1);
     return j + 1;
   }
 

@@ -35,7 +35,7 @@ export class StatementWords {
    * The word buf[at, at + length) (an identifier or keyword), met at parenthesis depth
    * `parenDepth`; only words outside parentheses count, as in psql.
    */
-  word(buf: string, at: number, length: number, parenDepth: number): void {
+  word(buf: Uint8Array, at: number, length: number, parenDepth: number): void {
     const afterFrom = this.afterFrom;
     this.afterFrom = false;
     const count = this.wordCount++;

@@ -11,6 +11,14 @@ export interface SeedProgress {
 export interface SeedSummary {
   statements: number;
   rowsCopied: number;
+  /** Files (or other units: standard input, an archive, SQL text) applied. */
   files: number;
   durationMs: number;
+  /** Statements left out because the database cannot run them (named in the warnings). */
+  skipped: number;
+}
+
+/** What `seedDatabase` returns: the summary, and what was left out or changed, a line each. */
+export interface SeedResult extends SeedSummary {
+  warnings: string[];
 }

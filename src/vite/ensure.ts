@@ -108,7 +108,9 @@ async function provision(start: Settled, need: Exclude<Need, 'none'>): Promise<v
   if (need === 'resume') log.info(`The seed of the database in ${displayPath(paths.envFile, paths.root)} never finished: seeding it now…`);
   // Relative to the project root, like every path in a Vite config; anything else is left
   // for the library to reject as USAGE.
-  const seedPath = typeof options.seed?.path === 'string' && options.seed.path !== '' ? resolve(paths.root, options.seed.path) : undefined;
+  const given: unknown[] = [options.seed?.path].flat();
+  const valid = given.length > 0 && given.every((path): path is string => typeof path === 'string' && path !== '');
+  const seedPaths = valid ? (given as string[]).map((path) => resolve(paths.root, path)) : undefined;
   const outcome = await createOutcome(
     {
       referrer: options.referrer,
@@ -116,7 +118,7 @@ async function provision(start: Settled, need: Exclude<Need, 'none'>): Promise<v
       dotEnvFile: paths.envFile,
       dotEnvKey: key,
       envPrefix: prefix,
-      seed: options.seed && seedPath ? { ...options.seed, path: seedPath } : options.seed,
+      seed: options.seed && seedPaths ? { ...options.seed, path: seedPaths } : options.seed,
       settings: options.settings,
       apiUrl: options.apiUrl,
       onStep: (step) => step === 'wait' && log.info(`Another get-db run is writing ${displayPath(paths.envFile, paths.root)}: waiting for it…`),
@@ -125,16 +127,17 @@ async function provision(start: Settled, need: Exclude<Need, 'none'>): Promise<v
     need === 'expired' ? 'skip' : 'error',
     start.faceFramework,
   );
-  tell(start, outcome, seedPath);
+  tell(start, outcome, seedPaths);
 }
 
-/** One line for what the start did. */
-function tell({ key, prefix, paths, log }: Settled, outcome: CreateOutcome, seedPath: string | undefined): void {
+/** One line for what the start did (after the warnings: a seed's are what of a dump it could not run). */
+function tell({ key, prefix, paths, log }: Settled, outcome: CreateOutcome, seedPaths: string[] | undefined): void {
   const file = displayPath(outcome.envFile, paths.root);
-  const seeded = seedPath ? `, seeded from ${displayPath(seedPath, paths.root)}` : '';
-  if (outcome.action === 'resumed') return log.info(`Seeded database ${outcome.id} from ${displayPath(seedPath ?? '', paths.root)}.`);
+  const from = (seedPaths ?? []).map((path) => displayPath(path, paths.root)).join(', ');
+  const seeded = seedPaths ? `, seeded from ${from}` : '';
+  for (const warning of outcome.warnings) log.warn(warning);
+  if (outcome.action === 'resumed') return log.info(`Seeded database ${outcome.id} from ${from}.`);
   if (outcome.action === 'skipped') {
-    for (const warning of outcome.warnings) log.warn(warning);
     if (outcome.reason === 'another-run') log.info(`Another get-db run wrote database ${outcome.database?.id ?? ''} into ${file} meanwhile; using it.`);
     return;
   }

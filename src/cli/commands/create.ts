@@ -12,6 +12,7 @@ import { anotherRunSummary, createdSummary, resumedSummary, skippedSummary } fro
 import { createOutput, type Output } from '../output.js';
 import { abortOnSignals, canPrompt } from '../terminal.js';
 import { showProgress } from '../progress.js';
+import { folderOrderLines } from '../../seed/folder-order.js';
 
 interface CreateOptions {
   yes?: boolean;
@@ -127,6 +128,10 @@ export default async function create(raw: Record<string, unknown>, _args: string
       signal: cancel.signal,
       onStep: (step) => progress.step(STEP_TEXT[step]),
       onSeedProgress: (p) => progress.seed(p),
+      onSeedFolders: (folders) => {
+        progress.done();
+        for (const folder of folders) for (const line of folderOrderLines(folder)) out.say(out.colors.dim(line));
+      },
     });
     progress.done();
     report(outcome, out, cwd, plan.envFile);

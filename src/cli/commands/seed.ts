@@ -1,8 +1,10 @@
-/** `get-db seed <files…>`: seed the database already in the env file (e.g. after fixing a file). */
+/** `get-db seed <paths…>`: seed the database already in the env file (e.g. after fixing a file). */
 import { resolve } from 'node:path';
 import { seedProjectDatabase } from '../../engine/seed-project.js';
 import { validateKey } from '../../plan/validate.js';
 import { seedLine } from '../../report/human.js';
+import { folderOrderLines } from '../../seed/folder-order.js';
+import { STDIN } from '../../seed/input-checks.js';
 import { createOutput } from '../output.js';
 import { showProgress } from '../progress.js';
 import { abortOnSignals, canPrompt } from '../terminal.js';
@@ -18,7 +20,8 @@ export default async function seed(raw: Record<string, unknown>, files: string[]
   const options = raw as unknown as SeedOptions;
   const out = createOutput(options.json === true);
   const key = validateKey(options.key);
-  const paths = files.map((file) => resolve(file));
+  // `-` is standard input, not a file in the current folder.
+  const paths = files.map((file) => (file === STDIN ? file : resolve(file)));
   const cancel = abortOnSignals();
   const progress = showProgress(out, canPrompt({ yes: false, json: options.json }));
   try {
@@ -30,6 +33,10 @@ export default async function seed(raw: Record<string, unknown>, files: string[]
       signal: cancel.signal,
       onStart: (usedKey) => progress.step(`Seeding through ${usedKey}`),
       onProgress: (p) => progress.seed(p),
+      onFolders: (folders) => {
+        progress.done();
+        for (const line of folders.flatMap(folderOrderLines)) out.say(out.colors.dim(line));
+      },
       finish: { failed: 'Fix the file and run the same command again.', cancelled: 'Run the same command again to seed it.' },
     });
     progress.done();

@@ -8,7 +8,8 @@ import { provision } from '../../engine/create.js';
 import { expiryWarnings } from '../../engine/expiry.js';
 import { scanSeedFiles } from '../../engine/seed-step.js';
 import { resolveApiUrl } from '../../plan/plan.js';
-import { checkSeedFiles } from '../../seed/sources.js';
+import { checkSeedInputs } from '../../seed/input-checks.js';
+import type { SeedSummary } from '../../seed/types.js';
 import { DEFAULT_REFERRER } from '../../types.js';
 import { toolResult } from '../results.js';
 import { tellThePerson } from '../tell.js';
@@ -35,16 +36,19 @@ export async function createUnwritten(ctx: LocalContext, input: UnwrittenInput, 
     seedFiles: [...input.seedFiles.map((file) => resolve(ctx.projectDir, file)), ...(input.held ? [input.held] : [])],
     seedTransaction: true,
   };
-  await checkSeedFiles(plan.seedFiles);
+  await checkSeedInputs(plan.seedFiles);
   const scan = plan.seedFiles.length > 0 ? await scanSeedFiles(plan, signal) : undefined;
   const created = await provision(plan, { signal });
   const { database, databaseUrl, databaseUrlDirect, expiresAt } = created;
-  let seed = null;
+  let seed: SeedSummary | null = null;
+  const seedWarnings: string[] = [];
   if (scan) {
     const { seedDatabase } = await import('../../seed/run.js');
-    seed = await seedDatabase({ connectionString: databaseUrlDirect, files: plan.seedFiles, signal }, scan).catch((error: unknown) => {
+    const { warnings, ...counts } = await seedDatabase({ connectionString: databaseUrlDirect, files: plan.seedFiles, signal }, scan).catch((error: unknown) => {
       throw withDetails(error, { databaseId: database.id, claimUrl: database.claim_url, databaseUrl });
     });
+    seed = counts;
+    seedWarnings.push(...warnings);
   }
   const json = {
     ok: true as const,
@@ -57,7 +61,7 @@ export async function createUnwritten(ctx: LocalContext, input: UnwrittenInput, 
     expiresAt: expiresAt.toISOString(),
     envFile: null,
     seed,
-    warnings: expiryWarnings(expiresAt, new Date()),
+    warnings: [...seedWarnings, ...expiryWarnings(expiresAt, new Date())],
   };
   return toolResult(`Created a Postgres database; no file was written (the URLs are in the result). ${tellThePerson(database.claim_url, expiresAt, claimMeaning(plan.apiUrl), new Date())}`, json);
 }

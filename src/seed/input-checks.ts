@@ -1,0 +1,109 @@
+/**
+ * What a seed input may be, and the cheap checks the plan makes before anything else happens
+ * (each path exists and can be read). Kept light: a create without --seed loads it too.
+ */
+import { open, readdir, stat } from 'node:fs/promises';
+import { GetDbError } from '../errors.js';
+import { displayPath } from '../report/format.js';
+
+/** Standard input, as `--seed -` names it. */
+export const STDIN = '-';
+
+/** SQL given as text rather than a file; `name` stands for it in messages (e.g. 'sql'). */
+export interface SeedText {
+  name: string;
+  text: string;
+}
+
+/** A path (file, folder, pipe, or `-` for standard input), or SQL text. */
+export type SeedInput = string | SeedText;
+
+const PATH_HINT = 'Check the path (it is relative to the current folder) and its permissions.';
+
+/**
+ * SEED_FILE_UNREADABLE for `path`, "Seed file <path> <reason>.".
+ * @example
+ * throw unreadable('/app/seed.sql', 'does not exist');
+ */
+export function unreadable(path: string, reason: string, cause?: unknown, hint = PATH_HINT): GetDbError {
+  return new GetDbError('SEED_FILE_UNREADABLE', `Seed file ${displayPath(path, process.cwd())} ${reason}.`, { hint, cause, details: { file: path } });
+}
+
+/** An fs error in words ("does not exist", "is not readable (permission denied)"). */
+export function errorReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'is not readable (permission denied)';
+  return `cannot be read (${(error as Error).message})`;
+}
+
+export const isText = (input: SeedInput): input is SeedText => typeof input !== 'string';
+
+/**
+ * SQL texts held under a name that goes wherever a seed path goes (the MCP tools' `sql`): the
+ * pre-scan, the seed and their `name:line:col` errors. Names are not absolute paths, so they
+ * never stand for a file (seed paths are resolved before they get here).
+ */
+const HELD_TEXTS = new Map<string, string>();
+
+/** A held SQL text; `release` forgets it once the seed is done. */
+export interface HeldSqlText {
+  readonly name: string;
+  release(): void;
+}
+
+/**
+ * Holds `text` as a seed input named `label` (`label (2)` while another call holds that name);
+ * the same as passing `{ name, text }`, for callers that pass names only.
+ *
+ * @example
+ * const held = holdSqlText('CREATE TABLE t (id int);');
+ * try { await seedDatabase({ connectionString, files: [held.name] }); } finally { held.release(); }
+ */
+export function holdSqlText(text: string, label = 'sql'): HeldSqlText {
+  let name = label;
+  for (let n = 2; HELD_TEXTS.has(name); n++) name = `${label} (${n})`;
+  HELD_TEXTS.set(name, text);
+  return { name, release: () => HELD_TEXTS.delete(name) };
+}
+
+/**
+ * The input as text, when it is text (given, or held under its name); undefined for a path.
+ * @example
+ * heldText(holdSqlText('SELECT 1;').name) // { name: 'sql', text: 'SELECT 1;' }
+ */
+export function heldText(input: SeedInput): SeedText | undefined {
+  if (isText(input)) return input;
+  const text = HELD_TEXTS.get(input);
+  return text === undefined ? undefined : { name: input, text };
+}
+
+/** A pipe or device is read once, as it streams: standard input's way. */
+export const isStream = (info: { isFIFO(): boolean; isCharacterDevice(): boolean; isSocket(): boolean }): boolean =>
+  info.isFIFO() || info.isCharacterDevice() || info.isSocket();
+
+/**
+ * Each path exists and can be read (a file, a folder, a pipe), and standard input is named at
+ * most once; cheap, for the plan's checks before anything else happens.
+ *
+ * @example
+ * await checkSeedInputs(['schema.sql', 'prisma/migrations', '-']);
+ */
+export async function checkSeedInputs(inputs: SeedInput[]): Promise<void> {
+  if (inputs.filter((input) => input === STDIN).length > 1) {
+    throw new GetDbError('USAGE', 'Standard input (-) can be given to --seed once.', { hint: 'Name each file once; only one stream can come through the pipe.' });
+  }
+  for (const input of inputs) {
+    if (isText(input) || heldText(input) || input === STDIN) continue;
+    try {
+      const info = await stat(input);
+      // Opening is the only portable readability test (access() lies on Windows ACLs).
+      if (info.isDirectory()) await readdir(input);
+      else if (info.isFile()) await (await open(input, 'r')).close();
+      else if (!isStream(info)) throw unreadable(input, 'is not a file, a folder or a pipe');
+    } catch (error) {
+      if (error instanceof GetDbError) throw error;
+      throw unreadable(input, errorReason(error), error);
+    }
+  }
+}
