@@ -48,7 +48,9 @@ function looksLikeUtf16(head: Uint8Array): boolean {
     if (head[i] === 0) evenZeros++;
     if (head[i + 1] === 0) oddZeros++;
   }
-  return Math.max(evenZeros, oddZeros) >= (n / 2) * 0.6 && Math.min(evenZeros, oddZeros) === 0;
+  const pairs = n / 2;
+  // Text in a Latin script: most high bytes zero, few low ones (U+xx00 characters are rare).
+  return Math.max(evenZeros, oddZeros) >= pairs * 0.6 && Math.min(evenZeros, oddZeros) <= pairs * 0.1;
 }
 
 /**

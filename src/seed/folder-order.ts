@@ -111,5 +111,6 @@ export function folderOrderLines(order: { folder: string; plan: FolderPlan }): s
   const lines = plan.run.map((file, index) => `  ${index + 1}. ${file}`);
   for (const { path, why } of plan.left) lines.push(`  skipped: ${path} (${why})`);
   const style = plan.style === 'flyway' ? ', by Flyway version' : '';
-  return [`Seeding ${displayPath(folder, process.cwd())}: ${plan.run.length} file${plan.run.length === 1 ? '' : 's'} in this order${style}:`, ...lines];
+  const shown = folder === process.cwd() ? '.' : displayPath(folder, process.cwd());
+  return [`Seeding ${shown}: ${plan.run.length} file${plan.run.length === 1 ? '' : 's'} in this order${style}:`, ...lines];
 }

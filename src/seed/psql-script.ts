@@ -34,14 +34,21 @@ export interface ScriptContext {
   stack: string[];
   /** Set by `\q`: psql stops reading. */
   quit: boolean;
+  /** The key of pg_dump's `\restrict`: until `\unrestrict`, psql runs no other meta-command. */
+  restricted: string | undefined;
 }
 
+/**
+ * A fresh context: each seed file starts with no variables, as if run by its own `psql -f`.
+ * @example
+ * scriptItems(source, path, newScriptContext())
+ */
 export function newScriptContext(): ScriptContext {
-  return { variables: new Map(), stack: [], quit: false };
+  return { variables: new Map(), stack: [], quit: false, restricted: undefined };
 }
 
 /** Meta-commands that change nothing here: psql's output settings and messages to the terminal. */
-const HARMLESS = new Set(['echo', 'qecho', 'warn', 'timing', 'pset', 'a', 't', 'x', 'H', 'C', 'f', 'T', 'conninfo', 'restrict', 'unrestrict', 'unset']);
+const HARMLESS = new Set(['echo', 'qecho', 'warn', 'timing', 'pset', 'a', 't', 'x', 'H', 'C', 'f', 'T', 'conninfo']);
 const MAX_INCLUDE_DEPTH = 16;
 const OFF = /^(off|false|no|0)$/i;
 
@@ -131,8 +138,19 @@ async function* metaCommand(item: SqlItem & { kind: 'meta' }, at: Placed, source
     const next = command === 'g' || command === 'gx' ? 'get-db keeps no query output: end the statement with ; instead.' : NEXT_STEP[command];
     throw metaRefused(at, `\\${command}`, next ?? 'psql runs a meta-command inside a statement, which get-db does not: end the statement with ; before it, or remove the line.');
   }
+  if (context.restricted !== undefined) {
+    // pg_dump (15.14+, 17.6+) fences its script so that text in the data cannot run a meta-command.
+    if (command === 'unrestrict' && item.args[0] === context.restricted) context.restricted = undefined;
+    else throw metaRefused(at, `\\${command}`, 'psql runs no meta-command between \\restrict and \\unrestrict (pg_dump writes them so that a dump cannot run commands): the file was changed after pg_dump wrote it; check where this line came from.');
+    return;
+  }
   const args = argumentsOf(item.args, item, at, context);
   switch (command) {
+    case 'restrict':
+      context.restricted = args[0] ?? '';
+      return;
+    case 'unrestrict':
+      return;
     case 'set': {
       if (args.length === 0) return;
       const [name, ...value] = args;

@@ -20,6 +20,9 @@ export interface NamedConnect extends FilePlace {
 type Outer = 'none' | 'open' | 'closed';
 type Pending = SourceStatement & { database: string };
 
+/** What pg_dump writes between its own BEGIN and COMMIT for large objects (blobs). */
+const LARGE_OBJECT_DATA = /^SELECT\s+pg_catalog\.(lo_open|lowrite|lo_close)\(/i;
+
 const ONE_DATABASE = 'Seed one database at a time: dump it alone with pg_dump (not pg_dumpall), or remove the other databases from the file.';
 
 export class ScriptChecks {
@@ -31,6 +34,8 @@ export class ScriptChecks {
   private outer: Outer = 'none';
   private statementsSeen = false;
   private outerBegin: SourceStatement | undefined;
+  /** A BEGIN after other statements: fine only around pg_dump's large-object data. */
+  private largeObjects: SourceStatement | undefined;
   private pendingCreate: Pending | undefined;
   private pendingDrop: Pending | undefined;
 
@@ -45,7 +50,8 @@ export class ScriptChecks {
 
   /** At the end of the file: a BEGIN left open, or a CREATE DATABASE never connected to. */
   end(): void {
-    if (this.outer === 'open') throw transactionShape(this.outerBegin!, 'the file opens a transaction it never commits', TRANSACTION_NEXT.unclosed);
+    const open = this.outer === 'open' ? this.outerBegin : this.largeObjects;
+    if (open) throw transactionShape(open, 'the file opens a transaction it never commits', TRANSACTION_NEXT.unclosed);
     this.settlePending();
   }
 
@@ -59,6 +65,9 @@ export class ScriptChecks {
     if (database && database.name === this.pendingCreate?.database) return;
     this.settlePending();
     if (kind.transactionControl && this.transaction) return this.transactionLine(statement);
+    if (this.largeObjects && !LARGE_OBJECT_DATA.test(statement.sql)) {
+      throw transactionShape(this.largeObjects, 'the file manages several transactions', TRANSACTION_NEXT.several);
+    }
     if (this.outer === 'closed' && this.transaction) {
       throw transactionShape(statement, 'the file runs statements after its COMMIT', TRANSACTION_NEXT.several);
     }
@@ -75,15 +84,19 @@ export class ScriptChecks {
   private transactionLine(statement: SourceStatement): void {
     const word = classifyStatement(statement.sql).transactionWord!;
     if (word === 'begin') {
-      if (this.outer === 'open') throw transactionShape(statement, 'the file opens a transaction inside its transaction', TRANSACTION_NEXT.nested);
-      if (this.outer === 'closed' || this.statementsSeen) throw transactionShape(statement, 'the file manages several transactions', TRANSACTION_NEXT.several);
-      this.outer = 'open';
-      this.outerBegin = statement;
+      if (this.outer === 'open' || this.largeObjects) throw transactionShape(statement, 'the file opens a transaction inside its transaction', TRANSACTION_NEXT.nested);
+      // Not at the top: pg_dump's large-object data (its own BEGIN … COMMIT), or refused at its next statement.
+      if (this.outer === 'closed' || this.statementsSeen) this.largeObjects = statement;
+      else {
+        this.outer = 'open';
+        this.outerBegin = statement;
+      }
       return;
     }
     if (word === 'commit') {
-      if (this.outer !== 'open') throw transactionShape(statement, 'the file commits a transaction it did not open', TRANSACTION_NEXT.unopened);
-      this.outer = 'closed';
+      if (this.largeObjects) this.largeObjects = undefined;
+      else if (this.outer === 'open') this.outer = 'closed';
+      else throw transactionShape(statement, 'the file commits a transaction it did not open', TRANSACTION_NEXT.unopened);
       return;
     }
     throw transactionShape(statement, `the file ${word === 'rollback' ? 'rolls back its own work' : 'prepares a two-phase commit'}`, word === 'rollback' ? TRANSACTION_NEXT.rollback : TRANSACTION_NEXT.prepared);

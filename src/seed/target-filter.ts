@@ -78,7 +78,7 @@ export class TargetFilter {
 
   private noteDumpDatabase(): void {
     const { dumpDatabase, targetDatabase } = this.options;
-    this.notes.add(`The dump was made with pg_dump --create: its CREATE DATABASE ${dumpDatabase} and \\connect ${dumpDatabase} were skipped, and it went into this database (${targetDatabase}).`);
+    this.notes.add(`The dump was made with pg_dump --create: its CREATE DATABASE ${dumpDatabase} and \\connect ${dumpDatabase} were skipped, and the dump, its database settings included, went into this database (${targetDatabase}).`);
   }
 
   private async allowed(concern: RoleConcern): Promise<boolean> {

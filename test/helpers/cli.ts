@@ -18,6 +18,8 @@ export interface RunOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
   input?: string;
+  /** Piped into the CLI's standard input instead of `input` (e.g. pg_dump's output). */
+  stdin?: NodeJS.ReadableStream;
   timeoutMs?: number;
   /** The node executable to run the CLI with (default: this process's), e.g. nodeBinary(22). */
   node?: string;
@@ -66,7 +68,8 @@ export function startCli(args: string[], options: RunOptions): RunningCli {
       resolveRun({ code, stdout, stderr });
     });
   });
-  child.stdin.end(options.input ?? '');
+  if (options.stdin) options.stdin.pipe(child.stdin);
+  else child.stdin.end(options.input ?? '');
   return { child, stderr: () => stderr, done };
 }
 
