@@ -98,7 +98,8 @@ describe('refused before anything runs', () => {
   test('an unsupported meta-command names file:line:col; \\connect to the same database and \\restrict are fine', async () => {
     const db = await freshDatabase();
     const [ok, bad] = writeSeedFiles({
-      'ok.sql': `\\restrict abc\nCREATE TABLE t (id int);\n\\connect ${db.name}\n\\c -reuse-previous=on "dbname='${db.name}'"\n\\unrestrict abc\n`,
+      // As pg_dump writes it: \\connect comes after \\unrestrict (psql runs no meta-command between them).
+      'ok.sql': `\\restrict abc\nCREATE TABLE t (id int);\n\\unrestrict abc\n\\connect ${db.name}\n\\c -reuse-previous=on "dbname='${db.name}'"\n`,
       'bad.sql': "CREATE TABLE u (id int);\n\n\\copy u FROM 'u.csv'\n",
     });
     for (const transaction of [true, false]) {

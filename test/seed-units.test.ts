@@ -149,7 +149,8 @@ describe('seed sources', () => {
 
   test('multi-byte characters across read chunks survive, plain and gzipped (by its bytes, whatever the name); a BOM is dropped', async () => {
     const dir = tempDir();
-    const text = Array.from({ length: 120_000 }, (_, i) => ['é', '€', '😀', 'a\r\n'][i % 4]).join('');
+    // Over the reader's 1 MiB chunk, so characters straddle chunks.
+    const text = Array.from({ length: 1_000_000 }, (_, i) => ['é', '€', '😀', 'a\r\n'][i % 4]).join('');
     writeFileSync(join(dir, 'a.sql'), '\uFEFF' + text);
     writeFileSync(join(dir, 'a.sql.gz'), gzipSync('\uFEFF' + text));
     writeFileSync(join(dir, 'gzipped-but-named.sql'), gzipSync(text));
@@ -159,6 +160,20 @@ describe('seed sources', () => {
       expect(chunks).toBeGreaterThan(1);
       expect(source.bytesRead).toBe(readFileSync(join(dir, name)).length);
     }
+  });
+
+  test('statements and COPY rows across the reader\'s 1 MiB chunks split as the whole text does (the rest of a chunk joins the next in its headroom)', async () => {
+    const parts: string[] = [];
+    for (let i = 0, size = 0; size < 3_500_000; i++, size += parts.at(-1)!.length) {
+      parts.push(i % 7 === 0
+        ? `COPY t (a, b) FROM stdin;\n${Array.from({ length: 40 + (i % 13) * 90 }, (_, r) => `${r}\tvalue ${'é'.repeat(r % 5)} ${i}\n`).join('')}\\.\n`
+        : `INSERT INTO t VALUES (${i}, 'text ${'x'.repeat(i % 300)}');\n`);
+    }
+    const text = parts.join('');
+    const path = join(tempDir(), 'big.sql');
+    writeFileSync(path, text);
+    const { splitAll, splitText } = await import('./helpers/splitter.js');
+    expect(await splitAll(await openSeedSource(fileUnit(path)))).toEqual(await splitText(text, text.length + 1));
   });
 
   test('gzip cut short is a clear error about its bytes', async () => {

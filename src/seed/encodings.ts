@@ -53,7 +53,7 @@ const ENCODING_META = /^[ \t]*\\encoding[ \t]+'?([A-Za-z0-9_-]+)'?/im;
  * declaredEncoding(Buffer.from("SET client_encoding = 'LATIN1';\n")) // 'LATIN1'
  */
 export function declaredEncoding(head: Uint8Array): string | undefined {
-  const text = Buffer.from(head.buffer, head.byteOffset, head.length).toString('latin1');
+  const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, 64 * 1024)).toString('latin1');
   const match = SET_CLIENT_ENCODING.exec(text) ?? ENCODING_META.exec(text);
   return match?.[1];
 }

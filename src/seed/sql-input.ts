@@ -7,6 +7,7 @@
  * Columns count characters (code points), as PostgreSQL's error positions do.
  */
 import { TextProblem } from './decode.js';
+import { WITH_HEADROOM } from './headroom.js';
 
 const NEWLINE = 0x0a;
 /** Below this many bytes, lines are counted byte by byte; above, with memchr (Buffer.indexOf). */
@@ -64,9 +65,25 @@ export class SqlInput {
       const chunk = next.value;
       if (chunk.length === 0) continue;
       this.drop(consumed);
-      const view = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-      this.buf = this.buf.length === 0 ? view : Buffer.concat([this.buf, view]);
+      this.append(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
       return true;
+    }
+  }
+
+  /**
+   * What is left of `buf` and `chunk`, contiguous. The file reader leaves room ahead of each
+   * chunk (./headroom.ts): a short rest goes there, and the chunk is not copied.
+   */
+  private append(chunk: Buffer): void {
+    const rest = this.buf;
+    if (rest.length === 0) {
+      this.buf = chunk;
+    } else if (rest.length <= chunk.byteOffset && WITH_HEADROOM.delete(chunk.buffer)) {
+      const start = chunk.byteOffset - rest.length;
+      rest.copy(new Uint8Array(chunk.buffer, start, rest.length));
+      this.buf = Buffer.from(chunk.buffer, start, rest.length + chunk.length);
+    } else {
+      this.buf = Buffer.concat([rest, chunk]);
     }
   }
 
