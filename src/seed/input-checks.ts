@@ -29,7 +29,11 @@ export function unreadable(path: string, reason: string, cause?: unknown, hint =
   return new GetDbError('SEED_FILE_UNREADABLE', `Seed file ${displayPath(path, process.cwd())} ${reason}.`, { hint, cause, details: { file: path } });
 }
 
-/** An fs error in words ("does not exist", "is not readable (permission denied)"). */
+/**
+ * An fs error in words ("does not exist", "is not readable (permission denied)").
+ * @example
+ * errorReason(Object.assign(new Error('x'), { code: 'ENOENT' })) // 'does not exist'
+ */
 export function errorReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'does not exist';

@@ -109,7 +109,11 @@ export async function prescanSeed(inputs: SeedInput[], options: PrescanOptions):
   return scan;
 }
 
-/** A scan made for these inputs and this mode (a caller may have changed either since). */
+/**
+ * A scan made for these inputs and this mode (a caller may have changed either since).
+ * @example
+ * const scan = scanFits(given, files, true) ? given : await prescanSeed(files, { transaction: true });
+ */
 export function scanFits(scan: SeedScan, inputs: readonly SeedInput[], transaction: boolean): boolean {
   return scan.transaction === transaction && scan.inputs.length === inputs.length && scan.inputs.every((input, index) => input === inputs[index]);
 }

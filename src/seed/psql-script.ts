@@ -189,7 +189,11 @@ function unquote(text: string): string {
   return /^(['"]).*\1$/s.test(text) ? text.slice(1, -1) : text;
 }
 
-/** The database a `\connect` argument names, or undefined for "the same one" (`-`, none). */
+/**
+ * The database a `\connect` argument names, or undefined for "the same one" (`-`, none).
+ * @example
+ * connectTarget(['-reuse-previous=on', "dbname='shop'"]) // 'shop'
+ */
 export function connectTarget(args: string[]): string | undefined {
   const target = args.find((arg) => !arg.startsWith('-')) ?? (args.includes('-') ? '-' : undefined);
   if (target === undefined || target === '-') return undefined;

@@ -10,11 +10,20 @@ export type Variables = Map<string, string>;
 
 const isNameChar = (c: string | undefined) => c !== undefined && (/[A-Za-z0-9_]/.test(c) || c.charCodeAt(0) >= 0x80);
 
-/** 'it''s', as PQescapeLiteral would mean it with standard_conforming_strings on. */
+/**
+ * A string literal, as PQescapeLiteral would mean it with standard_conforming_strings on.
+ * @example
+ * quoteLiteral("it's") // "'it''s'"
+ */
 export function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/**
+ * A quoted identifier.
+ * @example
+ * quoteIdentifier('My "T"') // '"My ""T"""'
+ */
 export function quoteIdentifier(value: string): string {
   return `"${value.replace(/"/g, '""')}"`;
 }

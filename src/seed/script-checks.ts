@@ -25,6 +25,13 @@ const LARGE_OBJECT_DATA = /^SELECT\s+pg_catalog\.(lo_open|lowrite|lo_close)\(/i;
 
 const ONE_DATABASE = 'Seed one database at a time: dump it alone with pg_dump (not pg_dumpall), or remove the other databases from the file.';
 
+/**
+ * The checks of one file, item by item, then `end()`.
+ * @example
+ * const checks = new ScriptChecks(true);
+ * for await (const item of scriptItems(source, path, newScriptContext())) checks.check(item);
+ * checks.end();
+ */
 export class ScriptChecks {
   /** Named `\connect`s other than to the dump's own database, for the check after the create. */
   readonly connects: NamedConnect[] = [];

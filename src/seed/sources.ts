@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { byteKind, SNIFF_BYTES, type ByteKind } from './byte-kinds.js';
-import { HEADROOM_BYTES, WITH_HEADROOM } from './headroom.js';
+import { gathered, roomyBlock } from './headroom.js';
 import { toUtf8, type TextForm } from './decode.js';
 import { declaredEncoding, isUtf8Encoding, whatwgLabel } from './encodings.js';
 import { errorReason, unreadable } from './input-checks.js';
@@ -136,12 +136,11 @@ function rawChunks(unit: SeedUnit, counter: { bytes: number }): AsyncIterable<Bu
     try {
       file = await open(path, 'r');
       for (;;) {
-        const block = Buffer.allocUnsafeSlow(HEADROOM_BYTES + READ_CHUNK_BYTES);
-        const { bytesRead } = await file.read(block, HEADROOM_BYTES, READ_CHUNK_BYTES, null);
+        const block = roomyBlock(READ_CHUNK_BYTES);
+        const { bytesRead } = await file.read(block, 0, READ_CHUNK_BYTES, null);
         if (bytesRead === 0) return;
         counter.bytes += bytesRead;
-        WITH_HEADROOM.add(block.buffer);
-        yield block.subarray(HEADROOM_BYTES, HEADROOM_BYTES + bytesRead);
+        yield bytesRead === READ_CHUNK_BYTES ? block : block.subarray(0, bytesRead);
       }
     } catch (error) {
       throw unreadable(unit.name, errorReason(error), error);
@@ -171,7 +170,7 @@ export async function openSeedSource(unit: SeedUnit, options: OpenOptions = {}):
     let kind = byteKind(peeked.head);
     const zipped = kind.kind === 'gzip';
     if (zipped) {
-      peeked = await peek(gunzipped(unit.name, peeked.chunks), HEAD_BYTES);
+      peeked = await peek(gathered(gunzipped(unit.name, peeked.chunks), READ_CHUNK_BYTES), HEAD_BYTES);
       kind = byteKind(peeked.head);
       if (kind.kind === 'gzip') throw unreadable(unit.name, 'is gzip-compressed twice', undefined, 'gunzip it once, then seed it.');
     }
@@ -200,7 +199,7 @@ export async function openSeedSource(unit: SeedUnit, options: OpenOptions = {}):
 
 /** pg_restore's output, read as a script (it declares its encoding, as pg_dump's does). */
 async function scriptOf(name: string, script: AsyncIterable<Buffer>) {
-  const peeked = await peek(script, HEAD_BYTES);
+  const peeked = await peek(gathered(script, READ_CHUNK_BYTES), HEAD_BYTES);
   return asText(name, peeked, byteKind(peeked.head));
 }
 

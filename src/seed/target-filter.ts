@@ -35,6 +35,12 @@ export const ROLE_LOOKUP_SQL =
 
 const CHANGES_ROLES = /^\s*(CREATE|DROP)\s+(ROLE|USER|GROUP)\b|^\s*ALTER\s+(ROLE|USER|GROUP)\b[\s\S]*\bRENAME\b/i;
 
+/**
+ * Decides statement by statement what the database can run; `warnings()` says what it left out.
+ * @example
+ * const filter = new TargetFilter({ transaction: true, dumpDatabase: undefined, targetDatabase: 'neondb', user: 'neondb_owner' }, lookup, flush);
+ * const sql = await filter.decide('ALTER TABLE t OWNER TO postgres;', classifyStatement(…)); // undefined: skipped
+ */
 export class TargetFilter {
   /** Skipped statements, by what they are (e.g. 'ALTER … OWNER TO postgres'). */
   readonly skipped = new Map<string, number>();

