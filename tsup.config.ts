@@ -71,6 +71,15 @@ const noHttp2InUndici = patchSource(
   ["extractBody ??= require('../web/fetch/body.js').extractBody", `extractBody ??= ${NO_FETCH_BODY}`],
 );
 
+// pg tells Cloudflare Workers from Node by constructing a fetch Response when `navigator` is
+// missing (Node 20): that loads Node's own undici (~20–50 ms of CPU, every seed and every serve
+// start). In Node, `process.release.name` already says so.
+const noResponseProbeInPg = patchSource(
+  'pg-without-response-probe',
+  /pg[\\/]lib[\\/]stream\.js$/,
+  ["  if (typeof Response === 'function') {", "  if (typeof Response === 'function' && globalThis.process?.release?.name !== 'node') {"],
+);
+
 // An ES import of a Node built-in builds the module's ESM namespace, which reads every export
 // and so runs its lazy getters: `crypto` sets up WebCrypto, `process` its report, `util` its
 // MIME and argument parsers, `buffer` its File (~4 ms of CPU for the CLI's imports). Through
@@ -193,7 +202,7 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     splitting: true,
-    esbuildPlugins: [noHttp2InUndici, noFetchBodyInUndici, ...noEagerHttpInUndici, mcpSdkFromItsBuild],
+    esbuildPlugins: [noHttp2InUndici, noFetchBodyInUndici, ...noEagerHttpInUndici, mcpSdkFromItsBuild, noResponseProbeInPg],
     dts: { entry: { index: 'src/index.ts', vite: 'src/vite.ts', astro: 'src/astro.ts', nuxt: 'src/nuxt.ts' } },
     noExternal: [BUNDLED],
     external: NOT_BUNDLED,
