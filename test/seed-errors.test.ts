@@ -94,7 +94,10 @@ INSERT INTO c VALUES (1);
   });
 });
 
-describe('refused before anything runs', () => {
+// With one transaction, seedDatabase (no create to come before) checks each file as it runs it,
+// reading it once: a refusal rolls back what ran ("nothing of the seed was kept"); without one,
+// the files are checked first ("nothing was run"). Either way nothing remains.
+describe('refused, and nothing remains', () => {
   test('an unsupported meta-command names file:line:col; \\connect to the same database and \\restrict are fine', async () => {
     const db = await freshDatabase();
     const [ok, bad] = writeSeedFiles({
@@ -105,7 +108,8 @@ describe('refused before anything runs', () => {
     for (const transaction of [true, false]) {
       const error = await seedError(seedDatabase({ connectionString: db.url, files: [ok!, bad!], transaction }));
       expect(error.code).toBe('SEED_UNSUPPORTED');
-      expect(error.message).toMatch(/bad\.sql:3:1: the psql meta-command \\copy cannot run in a seed; nothing was run/);
+      const remains = transaction ? 'nothing of the seed was kept' : 'nothing was run';
+      expect(error.message).toBe(`${bad}:3:1: the psql meta-command \\copy cannot run in a seed; ${remains}.`);
       expect(error.hint).toMatch(/^\\copy reads a file on this computer: put the data in the file as COPY … FROM stdin;/);
       expect(await tableNames(db)).toEqual([]);
     }
@@ -142,7 +146,7 @@ describe('refused before anything runs', () => {
       'several.sql': 'BEGIN;\nCREATE TABLE u (id int);\nCOMMIT;\nBEGIN;\nCREATE TABLE v (id int);\nCOMMIT;\n',
     });
     const error = await seedError(seedDatabase({ connectionString: db.url, files: [own!, several!] }));
-    expect(error.message).toMatch(/several\.sql:4:1: the file manages several transactions \(BEGIN;\), and the seed runs as one transaction; nothing was run/);
+    expect(error.message).toMatch(/several\.sql:4:1: the file manages several transactions \(BEGIN;\), and the seed runs as one transaction; nothing of the seed was kept\.$/);
     expect(error.hint).toMatch(/^Keep one BEGIN at the top and one COMMIT at the end .*, or run the seed with --no-transaction/);
     expect(error.hint).not.toMatch(/or: /);
     expect(await tableNames(db)).toEqual([]);

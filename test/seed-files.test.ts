@@ -55,11 +55,11 @@ describe('text encodings: by the byte-order mark, else by the dump\'s own SET cl
   });
 
   test.each([
-    ['Latin-1 bytes with no declaration', Buffer.from("CREATE TABLE t (v text);\n\nINSERT INTO t VALUES ('Zoë');\n", 'latin1'), /t\.sql:3: the file is not valid UTF-8 on this line; nothing was run\./, /SET client_encoding = 'WIN1252';/],
+    ['Latin-1 bytes with no declaration', Buffer.from("CREATE TABLE t (v text);\n\nINSERT INTO t VALUES ('Zoë');\n", 'latin1'), /t\.sql:3: the file is not valid UTF-8 on this line; nothing of the seed was kept\./, /SET client_encoding = 'WIN1252';/],
     ['UTF-16 without a byte-order mark', Buffer.from(NAMES_SQL, 'utf16le'), /Seed file .*t\.sql looks like UTF-16 text without a byte-order mark\./, /Save it as UTF-8/],
     ['a zip archive', Buffer.from('PK\u0003\u0004 rest of a zip', 'latin1'), /looks like a zip archive/, /Unzip it/],
     ['an encoding switch halfway', Buffer.from(`${'-- padding\n'.repeat(7000)}SET client_encoding = 'LATIN1';\nSELECT 1;\n`), /t\.sql:7001:1: the file switches client_encoding from UTF8 to LATIN1 partway/, /put the SET client_encoding line at the top/],
-  ])('%s is refused before anything runs, with what to do', async (_name, bytes, message, hint) => {
+  ])('%s is refused (nothing remains), with what to do', async (_name, bytes, message, hint) => {
     const db = await freshDatabase();
     const error = await seedError(seedDatabase({ connectionString: db.url, files: [join(writeTree({ 't.sql': bytes }), 't.sql')] }));
     expect(error.message).toMatch(message);

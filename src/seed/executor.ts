@@ -8,11 +8,12 @@ import type pg from 'pg';
 import { cancelledError, GetDbError, isGetDbError } from '../errors.js';
 import { DEFAULT_BATCH_LIMITS, locateInStatement, locatePosition, StatementBatch, type BatchLimits, type Location, type SourceStatement, type TakenBatch } from './batcher.js';
 import { classifyStatement, headOffset } from './classify.js';
-import { connectionLost, statementFailed, transactionCommandFailed } from './errors.js';
+import { connectionLost, connectsElsewhere, statementFailed, transactionCommandFailed } from './errors.js';
 import type { ProgressCounter } from './progress.js';
 import { CopyIn, isServerError, runBatch, type BatchOutcome } from './session.js';
 import type { SeedUnit } from './inputs.js';
 import { newScriptContext, scriptItems, type ScriptItem } from './psql-script.js';
+import type { ScriptChecks } from './script-checks.js';
 import { openSeedSource } from './sources.js';
 import { ROLE_LOOKUP_SQL, TargetFilter, type FilterOptions, type RoleFacts } from './target-filter.js';
 
@@ -22,8 +23,8 @@ export interface ExecutorOptions {
   progress: ProgressCounter;
   signal?: AbortSignal;
   limits?: BatchLimits;
-  /** The seeded database and the dump's facts, for what of the files it can run. */
-  target: Omit<FilterOptions, 'transaction'>;
+  /** The seeded database and the dump's facts (from the pre-scan, if one was made), for what of the files it can run. */
+  target: Omit<FilterOptions, 'transaction' | 'dumpDatabase'> & { dumpDatabase: string | undefined };
 }
 
 async function lookupRoles(client: pg.Client, names: string[]): Promise<Map<string, RoleFacts>> {
@@ -85,7 +86,8 @@ export class SeedExecutor {
     private readonly client: pg.Client,
     private readonly options: ExecutorOptions,
   ) {
-    this.filter = new TargetFilter({ ...options.target, transaction: options.transaction }, (names) => lookupRoles(client, names), () => this.flush());
+    const dumpDatabase = () => this.checks?.ownDatabase ?? options.target.dumpDatabase;
+    this.filter = new TargetFilter({ ...options.target, transaction: options.transaction, dumpDatabase }, (names) => lookupRoles(client, names), () => this.flush());
     this.batch = new StatementBatch(options.limits ?? DEFAULT_BATCH_LIMITS);
     this.beginPending = options.transaction;
   }
@@ -158,8 +160,16 @@ export class SeedExecutor {
     }
   }
 
-  /** `kept`: the unit's items when the pre-scan kept them; otherwise it is read again. */
-  async runUnit(unit: SeedUnit, kept?: ScriptItem[]): Promise<void> {
+  /** The checks of the unit running, when no pre-scan made them (see `runUnit`). */
+  private checks: ScriptChecks | undefined;
+
+  /**
+   * `kept`: the unit's items when the pre-scan kept them; otherwise it is read again. `checks`:
+   * no pre-scan was made, so the pre-scan's checks run here, item by item, before each runs
+   * (a refusal then rolls back what ran: the seed is one transaction).
+   */
+  async runUnit(unit: SeedUnit, kept?: ScriptItem[], checks?: ScriptChecks): Promise<void> {
+    this.checks = checks;
     let items: AsyncGenerator<ScriptItem>;
     if (kept) {
       items = (async function* () {
@@ -183,14 +193,23 @@ export class SeedExecutor {
       for (let next = await items.next(); !next.done; next = await items.next()) {
         this.throwIfAborted();
         const item = next.value;
+        checks?.check(item);
         if (item.kind === 'statement') await this.addStatement(item);
         else if (item.kind === 'copy-start') await this.runCopy(item, copyData);
-        else if (item.kind === 'connect') this.filter.connect(item.target);
+        else if (item.kind === 'connect') this.connect(item);
         this.options.progress.tick();
       }
+      checks?.end();
     } finally {
       await items.return(undefined);
     }
+  }
+
+  /** A `\connect` passed over; one naming another database is refused (the pre-scan leaves that check here). */
+  private connect(item: Extract<ScriptItem, { kind: 'connect' }>): void {
+    const { targetDatabase } = this.options.target;
+    if (this.checks && item.target !== this.checks.ownDatabase && item.target !== targetDatabase) throw connectsElsewhere(item, item.target, targetDatabase);
+    this.filter.connect(item.target);
   }
 
   /** True while COMMIT is on the wire: a cancel then could not say what happened, so it waits. */

@@ -6,13 +6,15 @@
  */
 import type pg from 'pg';
 import type { SeedProgress, SeedResult } from './types.js';
-import { cancelledError } from '../errors.js';
+import { cancelledError, GetDbError, isGetDbError } from '../errors.js';
 import type { BatchLimits } from './batcher.js';
 import { connectFailed } from './errors.js';
 import { SeedExecutor } from './executor.js';
 import { pgConfigFromUrl } from './pg-config.js';
 import { checkSeedInputs, type SeedInput } from './input-checks.js';
-import type { FolderOrder } from './inputs.js';
+import { resolveSeedInputs, type FolderOrder, type SeedUnit } from './inputs.js';
+import type { ScriptItem } from './psql-script.js';
+import { ScriptChecks } from './script-checks.js';
 import { checkConnects, prescanSeed, scanFits, type SeedScan } from './prescan.js';
 import { ProgressCounter } from './progress.js';
 import { cancelOnServer, createClient } from './session.js';
@@ -55,9 +57,23 @@ async function connect(config: pg.ClientConfig, signal: AbortSignal | undefined)
   }
 }
 
-async function applyUnits(executor: SeedExecutor, scan: SeedScan): Promise<void> {
+/**
+ * What the seed runs: the pre-scan's units (with the items it kept), or, with no pre-scan and
+ * one transaction, the units resolved only: each is then checked as it runs (`streaming`).
+ */
+interface RunPlan {
+  units: SeedUnit[];
+  kept: Map<number, ScriptItem[]>;
+  dumpDatabase: string | undefined;
+  streaming: boolean;
+  dispose(): Promise<void>;
+}
+
+async function applyUnits(executor: SeedExecutor, plan: RunPlan, transaction: boolean): Promise<void> {
   try {
-    for (const [index, unit] of scan.units.entries()) await executor.runUnit(unit, scan.kept.get(index));
+    for (const [index, unit] of plan.units.entries()) {
+      await executor.runUnit(unit, plan.kept.get(index), plan.streaming ? new ScriptChecks(transaction) : undefined);
+    }
     await executor.finish();
   } catch (error) {
     // Usually redundant (the server aborted the transaction already), never harmful.
@@ -66,27 +82,44 @@ async function applyUnits(executor: SeedExecutor, scan: SeedScan): Promise<void>
   }
 }
 
-/** The pre-scan a create made, or a new one; connecting overlaps it, nothing is sent before it passed. */
-async function scanAndConnect(options: SeedOptions, transaction: boolean, scanned: SeedScan | undefined) {
+/**
+ * A create's pre-scan, if it fits; else, in one transaction, the inputs resolved and checked as
+ * they run (a refusal rolls back what ran: read once, nothing waits for a pass of its own);
+ * without one, a pre-scan first, since what runs stays. Connecting overlaps it either way.
+ */
+async function planAndConnect(options: SeedOptions, transaction: boolean, scanned: SeedScan | undefined) {
   const config = pgConfigFromUrl(options.connectionString);
   const reuse = scanned !== undefined && scanFits(scanned, options.files, transaction) ? scanned : undefined;
   if (!reuse) await checkSeedInputs(options.files);
-  // Connecting (round trips, maybe a cold start) overlaps the pre-scan (local reading).
   const connecting = connect(config, options.signal);
   connecting.catch(() => {});
-  let scan: SeedScan | undefined = reuse;
+  let plan: RunPlan | undefined;
   try {
-    if (!scan) {
+    let scan = reuse;
+    if (!scan && transaction) {
+      const resolved = await resolveSeedInputs(options.files, { signal: options.signal, stdin: options.stdin });
+      plan = { ...resolved, kept: new Map(), dumpDatabase: undefined, streaming: true };
+      if (resolved.folders.length > 0) options.onFolders?.(resolved.folders);
+    } else if (!scan) {
       scan = await prescanSeed(options.files, { transaction, signal: options.signal, keepBytes: options.keepSplitBytes, stdin: options.stdin });
       if (scan.folders.length > 0) options.onFolders?.(scan.folders);
     }
-    checkConnects(scan, String(config.database));
-    return { config, scan, client: await connecting };
+    if (scan) {
+      plan = { ...scan, streaming: false };
+      checkConnects(scan, String(config.database));
+    }
+    return { config, plan: plan!, client: await connecting };
   } catch (error) {
     void connecting.then((client) => client.end()).catch(() => {});
-    await scan?.dispose();
+    await plan?.dispose();
     throw error;
   }
+}
+
+/** A refusal found while the files ran: what ran was rolled back, so nothing of it was kept. */
+function rolledBack(error: unknown): unknown {
+  if (!isGetDbError(error) || !error.message.endsWith('; nothing was run.')) return error;
+  return new GetDbError(error.code, error.message.replace(/; nothing was run\.$/, '; nothing of the seed was kept.'), { hint: error.hint, cause: error, details: error.details });
 }
 
 /**
@@ -102,9 +135,9 @@ export async function seedDatabase(options: SeedOptions, scanned?: SeedScan): Pr
   const { signal } = options;
   const transaction = options.transaction ?? true;
   if (signal?.aborted) throw cancelledError(signal.reason);
-  const { config, scan, client } = await scanAndConnect(options, transaction, scanned);
-  const progress = new ProgressCounter(scan.units.reduce((sum, unit) => sum + unit.size, 0), options.onProgress);
-  const target = { dumpDatabase: scan.dumpDatabase, targetDatabase: String(config.database), user: String(config.user) };
+  const { config, plan, client } = await planAndConnect(options, transaction, scanned);
+  const progress = new ProgressCounter(plan.units.reduce((sum, unit) => sum + unit.size, 0), options.onProgress);
+  const target = { dumpDatabase: plan.dumpDatabase, targetDatabase: String(config.database), user: String(config.user) };
   const executor = new SeedExecutor(client, { transaction, progress, signal, limits: options.batchLimits, target });
   // Cancelling stops the running statement on the server, then closes the session, so nothing
   // uncommitted survives (COMMIT is sent alone, last). Once COMMIT is on the wire the cancel
@@ -115,13 +148,13 @@ export async function seedDatabase(options: SeedOptions, scanned?: SeedScan): Pr
   };
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    await applyUnits(executor, scan);
+    await applyUnits(executor, plan, transaction);
   } catch (error) {
     if (signal?.aborted) throw cancelledError(signal.reason);
-    throw error;
+    throw plan.streaming ? rolledBack(error) : error;
   } finally {
     signal?.removeEventListener('abort', stop);
-    await scan.dispose();
+    await plan.dispose();
     // Not awaited: the goodbye is one more round trip, and all is committed or rolled back.
     void client.end().catch(() => {});
   }
@@ -130,7 +163,7 @@ export async function seedDatabase(options: SeedOptions, scanned?: SeedScan): Pr
   return {
     statements: progress.statements,
     rowsCopied: progress.rowsCopied,
-    files: scan.units.length,
+    files: plan.units.length,
     durationMs: Math.round(performance.now() - started),
     skipped,
     warnings: executor.filter.warnings(),

@@ -48,6 +48,14 @@ export class ScriptChecks {
 
   constructor(private readonly transaction: boolean) {}
 
+  /**
+   * The database pg_dump --create made, as far as the file has gone: its DROP or CREATE
+   * DATABASE before the `\connect` that confirms it (if none comes, `end` or the next item refuses).
+   */
+  get ownDatabase(): string | undefined {
+    return this.dumpDatabase ?? this.pendingCreate?.database ?? this.pendingDrop?.database;
+  }
+
   /** Throws SEED_UNSUPPORTED for an item the seed cannot run. */
   check(item: ScriptItem): void {
     if (item.kind === 'statement' || item.kind === 'copy-start') this.statement({ sql: item.sql, file: item.file, line: item.line, column: item.column });

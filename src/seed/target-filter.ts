@@ -20,8 +20,8 @@ export type RoleLookup = (names: string[]) => Promise<Map<string, RoleFacts>>;
 
 export interface FilterOptions {
   transaction: boolean;
-  /** The database `pg_dump --create` made in its script, if the pre-scan found one. */
-  dumpDatabase: string | undefined;
+  /** The database `pg_dump --create` made in its script, as far as the files have been read. */
+  dumpDatabase: () => string | undefined;
   /** The seeded database's name. */
   targetDatabase: string;
   /** The seeding role, for the warning. */
@@ -38,7 +38,7 @@ const CHANGES_ROLES = /^\s*(CREATE|DROP)\s+(ROLE|USER|GROUP)\b|^\s*ALTER\s+(ROLE
 /**
  * Decides statement by statement what the database can run; `warnings()` says what it left out.
  * @example
- * const filter = new TargetFilter({ transaction: true, dumpDatabase: undefined, targetDatabase: 'neondb', user: 'neondb_owner' }, lookup, flush);
+ * const filter = new TargetFilter({ transaction: true, dumpDatabase: () => undefined, targetDatabase: 'neondb', user: 'neondb_owner' }, lookup, flush);
  * const sql = await filter.decide('ALTER TABLE t OWNER TO postgres;', classifyStatement(…)); // undefined: skipped
  */
 export class TargetFilter {
@@ -68,22 +68,22 @@ export class TargetFilter {
 
   /** A `\connect` the seed passes over: to the dump's own database, it is worth a note. */
   connect(target: string): void {
-    if (target === this.options.dumpDatabase) this.noteDumpDatabase();
+    if (target === this.options.dumpDatabase()) this.noteDumpDatabase(target);
   }
 
   /** pg_dump --create's CREATE/DROP DATABASE are skipped; its other statements about it apply here. */
   private ownDatabase(sql: string): string | undefined {
-    const { dumpDatabase, targetDatabase } = this.options;
+    const dumpDatabase = this.options.dumpDatabase();
     if (dumpDatabase === undefined) return sql;
     const database = databaseStatement(sql);
     if (database?.name !== dumpDatabase) return sql;
-    this.noteDumpDatabase();
+    this.noteDumpDatabase(dumpDatabase);
     if (database.action === 'create' || database.action === 'drop') return undefined;
-    return sql.slice(0, database.start) + quoteIdentifier(targetDatabase) + sql.slice(database.end);
+    return sql.slice(0, database.start) + quoteIdentifier(this.options.targetDatabase) + sql.slice(database.end);
   }
 
-  private noteDumpDatabase(): void {
-    const { dumpDatabase, targetDatabase } = this.options;
+  private noteDumpDatabase(dumpDatabase: string): void {
+    const { targetDatabase } = this.options;
     this.notes.add(`The dump was made with pg_dump --create: its CREATE DATABASE ${dumpDatabase} and \\connect ${dumpDatabase} were skipped, and the dump, its database settings included, went into this database (${targetDatabase}).`);
   }
 
