@@ -7,7 +7,7 @@ import { DEFAULT_MAX_ROWS } from './run-sql.js';
 
 export const MAX_ROWS_LIMIT = 1000;
 
-const seedSummary = z.object({ statements: z.number(), rowsCopied: z.number(), files: z.number(), durationMs: z.number() });
+const seedSummary = z.object({ statements: z.number(), rowsCopied: z.number(), files: z.number(), durationMs: z.number(), skipped: z.number().describe("Statements of a dump the database cannot run (ownership, grants to roles it lacks…), named in warnings.") });
 
 // Outputs are loose objects: the CLI's JSON may gain fields, and a client must not fail on one.
 
@@ -76,6 +76,7 @@ export const seedOutput = z.looseObject({
   rowsCopied: z.number(),
   files: z.number(),
   durationMs: z.number(),
+  skipped: z.number(),
   warnings: z.array(z.string()),
 });
 

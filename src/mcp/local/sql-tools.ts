@@ -47,7 +47,7 @@ async function seed(ctx: LocalContext, args: SeedArgs, signal: AbortSignal) {
     if (args.connection_string !== undefined) {
       const { seedDatabase } = await import('../../seed/run.js');
       const summary = await seedDatabase({ connectionString: args.connection_string, files, transaction, signal });
-      return toolResult(`Seeded: ${summary.statements} statements.`, { ok: true, action: 'seed', ...summary, warnings: [] });
+      return toolResult(`Seeded: ${summary.statements} statements.`, { ok: true, action: 'seed', ...summary });
     }
     const key = validateKey(args.key ?? DEFAULT_KEY);
     const { summary, warnings } = await seedProjectDatabase({ envFile: envFileOf(ctx, args.env_file), key, files, transaction, signal, finish: FINISH });

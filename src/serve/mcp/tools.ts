@@ -74,11 +74,12 @@ async function create(ctx: ServeContext, client: string, args: { seed_sql?: stri
   }
   const view = databaseView(made.record, endpointOf(ctx, made.record));
   const databaseUrl = view.connection_string!;
-  const seed = args.seed_sql === undefined ? null : await seedText(databaseUrl, args.seed_sql, true, signal).catch((error: unknown) => {
+  const seeded = args.seed_sql === undefined ? null : await seedText(databaseUrl, args.seed_sql, true, signal).catch((error: unknown) => {
     throw withDetails(explainSeedFailure(error, true, { failed: 'Fix the SQL and call seed_database with it.', cancelled: 'Call seed_database to seed it.' }), { databaseId: view.id, claimUrl: view.claim_url, databaseUrl });
   });
+  const { warnings, ...seed } = seeded ?? { warnings: [] as string[] };
   const expiresAt = new Date(view.expires_at!);
-  const json = { ok: true as const, action: 'created' as const, id: view.id, status: view.status, databaseUrl, databaseUrlDirect: databaseUrl, claimUrl: view.claim_url, expiresAt: view.expires_at!, envFile: null, seed, warnings: [] };
+  const json = { ok: true as const, action: 'created' as const, id: view.id, status: view.status, databaseUrl, databaseUrlDirect: databaseUrl, claimUrl: view.claim_url, expiresAt: view.expires_at!, envFile: null, seed: seeded ? seed : null, warnings };
   return toolResult(`Created a Postgres database; put databaseUrl in the project's env file as DATABASE_URL. ${tellThePerson(view.claim_url, expiresAt, SERVE_CLAIM_MEANING, new Date())}`, json);
 }
 
@@ -179,7 +180,7 @@ function registerSqlTools(server: McpServer, ctx: ServeContext): void {
     },
     counted(ctx, 'seed_database', async (args, extra) => {
       const summary = await seedText(ownDatabase(ctx, args.connection_string), args.sql, args.transaction ?? true, extra.signal);
-      return toolResult(`Seeded: ${summary.statements} statements.`, { ok: true, action: 'seed', ...summary, warnings: [] });
+      return toolResult(`Seeded: ${summary.statements} statements.`, { ok: true, action: 'seed', ...summary });
     }),
   );
 }
