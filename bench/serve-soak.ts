@@ -10,7 +10,9 @@
  *
  *   npm run soak:serve -- [--minutes 10] [--majors 18,14] [--workers 4]
  */
-import { rmSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawnServe, type ServeProcess } from '../test/helpers/serve.js';
 import type { DatabaseView } from '../src/serve/http/database-view.js';
 import { freePort } from '../src/serve/postgres/embedded.js';
@@ -31,17 +33,19 @@ const SAMPLE_MS = 30_000;
 
 interface Serve {
   current: ServeProcess;
+  /** Every serve process's log lines, appended as each one stops (for reading what happened). */
+  logFile: string;
   /** Warn and error events of every serve process so far, by event. */
   events: Tally;
   starts: number;
 }
 
 /** serve as operators run it: the built CLI. A start that fails (PostgreSQL still recovering) is tried again. */
-async function startServe(args: string[], serve?: Serve): Promise<Serve> {
+async function startServe(args: string[], logFile: string, serve?: Serve): Promise<Serve> {
   for (let attempt = 1; ; attempt++) {
     try {
       const current = await spawnServe(args);
-      return { current, events: serve?.events ?? new Tally(), starts: (serve?.starts ?? 0) + 1 };
+      return { current, logFile, events: serve?.events ?? new Tally(), starts: (serve?.starts ?? 0) + 1 };
     } catch (error) {
       if (attempt >= 5) throw error;
       await sleep(3000);
@@ -49,8 +53,14 @@ async function startServe(args: string[], serve?: Serve): Promise<Serve> {
   }
 }
 
-function keepEvents(serve: Serve): void {
-  for (const line of serve.current.logs()) if (line.level !== 'info') serve.events.add(String(line.event));
+/** Stops the current serve process and keeps what it logged; the time it took to exit, in seconds. */
+async function stopServe(serve: Serve, signal: NodeJS.Signals): Promise<{ code: number | null; seconds: number }> {
+  const started = Date.now();
+  const code = await serve.current.stop(signal);
+  const lines = serve.current.logs();
+  for (const line of lines) if (line.level !== 'info') serve.events.add(String(line.event));
+  appendFileSync(serve.logFile, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+  return { code, seconds: (Date.now() - started) / 1000 };
 }
 
 /** /healthz every 2 s: each request is answered (any status) within 20 s, or it counts as hung. */
@@ -101,10 +111,9 @@ async function scenario(cluster: SoakCluster, target: Target, stats: SoakStats, 
   if (owner && neighbour) await during('wall', () => wall(owner, neighbour, cluster, LIMIT_MB * 1024 * 1024, 60_000));
   await until(0.4);
   await during('serve-restart', async () => {
-    keepEvents(serve);
-    const code = await serve.current.stop('SIGTERM');
-    Object.assign(serve, await startServe(args, serve));
-    return `serve restarted (SIGTERM: exit ${code})`;
+    const { code, seconds } = await stopServe(serve, 'SIGTERM');
+    Object.assign(serve, await startServe(args, serve.logFile, serve));
+    return `serve restarted (SIGTERM: exit ${code} after ${seconds.toFixed(1)} s)`;
   });
   await until(0.55);
   await during('postgres-immediate-stop', async () => {
@@ -115,9 +124,8 @@ async function scenario(cluster: SoakCluster, target: Target, stats: SoakStats, 
   });
   await until(0.7);
   await during('serve-crash', async () => {
-    keepEvents(serve);
-    await serve.current.stop('SIGKILL');
-    Object.assign(serve, await startServe(args, serve));
+    await stopServe(serve, 'SIGKILL');
+    Object.assign(serve, await startServe(args, serve.logFile, serve));
     return 'serve killed (SIGKILL) and started again';
   });
   await until(0.8);
@@ -146,7 +154,7 @@ async function soak(major: number): Promise<Result> {
   const health = new Tally();
   const port = await freePort();
   const args = ['--postgres-url', cluster.adminUrl, '--port', String(port), '--ttl', `${TTL_S}s`, '--sweep-interval', '5s', '--storage-limit', `${LIMIT_MB}MB`, '--rate-limit', 'off'];
-  const serve = await startServe(args);
+  const serve = await startServe(args, join(tmpdir(), `get-db-soak-${major}-${Date.now()}-serve.jsonl`));
   const target: Target = { apiUrl: serve.current.apiUrl, phase: 'steady', stopped: false };
   const recent: string[] = [];
   const durationMs = MINUTES * 60_000;
@@ -175,9 +183,8 @@ async function soak(major: number): Promise<Result> {
       finalLive: await liveCount(cluster),
       minutes: durationMs / 60_000,
     };
-    keepEvents(serve);
-    const code = await serve.current.stop('SIGTERM');
-    if (code !== 0) stats.notes.push(`serve exited ${code} on SIGTERM at the end`);
+    const { code, seconds } = await stopServe(serve, 'SIGTERM');
+    stats.notes.push(`serve stopped at the end (SIGTERM: exit ${code} after ${seconds.toFixed(1)} s); its logs: ${serve.logFile}`);
     return result;
   } finally {
     target.stopped = true;
