@@ -149,6 +149,7 @@ const SHARED_WITH_CLI: Record<string, string> = {
   'src/cli/prompts.ts': 'internal/prompts',
   'src/cli/commands/serve.ts': 'internal/serve',
   'src/cli/commands/mcp.ts': 'internal/mcp',
+  'src/cli/commands/serve-operator.ts': 'internal/serve-operator',
 };
 
 /**

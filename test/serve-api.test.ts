@@ -1,7 +1,7 @@
 /** get-db serve speaks the docs' API field for field and error for error, and refuses bad traffic. */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { spawnServe, type ServeProcess } from './helpers/serve.js';
-import { eventually, getJson, onTestPostgres, postJson } from './helpers/serve-http.js';
+import { adminQuery, createDb, eventually, getJson, onTestPostgres, postJson, rawRequest } from './helpers/serve-http.js';
 
 let serve: ServeProcess;
 beforeAll(async () => {
@@ -139,5 +139,50 @@ describe('bad traffic', () => {
     } finally {
       await wide.stop();
     }
+  });
+});
+
+describe('browsers on other sites', () => {
+  const databases = async () => (await adminQuery<{ n: number }>('SELECT count(*)::int AS n FROM get_db_serve.databases'))[0]!.n;
+  const create = (headers: Record<string, string>) => rawRequest(serve.baseUrl, { method: 'POST', path: '/api/v1/database', headers, body: '{"ref": "page"}' });
+
+  test('a page on another site cannot create: a text/plain or form POST (no preflight) is refused and makes nothing', async () => {
+    const before = await databases();
+    const evil = { origin: 'https://evil.example' };
+    expect((await create({ ...evil, 'content-type': 'text/plain' })).status).toBe(403);
+    expect((await create({ ...evil, 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(403);
+    expect((await create({ 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' })).status).toBe(403);
+    const plain = await create({ 'content-type': 'text/plain' });
+    expect(plain.status).toBe(415);
+    expect(JSON.parse(plain.body)).toEqual({ error: 'Unsupported media type', hint: expect.stringContaining('application/json') });
+    expect(await databases()).toBe(before);
+    // No CORS: the preflight a JSON fetch from another site needs is never approved.
+    const preflight = await rawRequest(serve.baseUrl, { method: 'OPTIONS', path: '/api/v1/database', headers: { ...evil, 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(405);
+  });
+
+  test('DNS rebinding: a Host this server is not known by is refused on every route, and claims nothing', async () => {
+    const db = await createDb(serve.apiUrl);
+    const rebound = { host: `rebind.evil.example:${new URL(serve.baseUrl).port}` };
+    for (const [method, path] of [
+      ['GET', `/api/v1/database/${db.id}`],
+      ['GET', `/claim/${db.id}`],
+      ['POST', `/claim/${db.id}`],
+      ['POST', '/api/v1/database'],
+      ['GET', '/healthz'],
+    ]) {
+      const post: { headers: Record<string, string>; body?: string } = method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{"ref": "x"}' } : { headers: {} };
+      const answer = await rawRequest(serve.baseUrl, { method: method!, path: path!, headers: { ...rebound, origin: `http://${rebound.host}`, ...post.headers }, body: post.body });
+      expect(answer.status, `${method} ${path}`).toBe(421);
+      expect(answer.body).not.toContain('postgresql://');
+    }
+    expect((await getJson(`${serve.apiUrl}/database/${db.id}`)).body).toMatchObject({ status: 'UNCLAIMED' });
+    // The names it is known by still answer.
+    expect((await rawRequest(serve.baseUrl, { method: 'GET', path: '/healthz', headers: { host: `localhost:${new URL(serve.baseUrl).port}` } })).status).toBe(200);
+  });
+
+  test('the admin API is off without GET_DB_SERVE_ADMIN_TOKEN', async () => {
+    const answer = await getJson(`${serve.baseUrl}/admin/v1/databases`);
+    expect(answer).toEqual({ status: 404, body: { error: 'Not found', hint: expect.stringContaining('GET_DB_SERVE_ADMIN_TOKEN') } });
   });
 });

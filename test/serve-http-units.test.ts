@@ -1,7 +1,7 @@
 /** The pure HTTP-side rules of serve: who the client is, which POSTs are same-origin, which errors mean "PostgreSQL is away". */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { describe, expect, test } from 'vitest';
-import { isSameOriginPost } from '../src/serve/http/claim-origin.js';
+import { browserGuard, checkApiPost, isSameOriginPost } from '../src/serve/http/browser-guard.js';
 import { bearerMatches, clientAddress } from '../src/serve/http/http-io.js';
 import { parseServeOptions } from '../src/serve/options.js';
 import { isUnavailable } from '../src/serve/unavailable.js';
@@ -84,6 +84,52 @@ describe('claim form Origin check', () => {
       if (random() < 0.5) headers.referer = pick(random, ['https://db.example.com/claim/x', 'https://evil.example/']);
       expect(ours(headers), `seed ${seed}: ${JSON.stringify(headers)}`).toBe(false);
     }
+  });
+});
+
+describe('Host allowlist (DNS rebinding)', () => {
+  const guard = browserGuard({ publicUrl: 'https://db.example.com', listenHost: '0.0.0.0', allowedHosts: ['getdb.internal'] });
+  const onLoopback = browserGuard({ publicUrl: 'http://127.0.0.1:3000', listenHost: '127.0.0.1', allowedHosts: [] });
+  test.each([
+    ['the public URL\'s name', 'db.example.com', true],
+    ['…with a port, in capitals, with a trailing dot', 'DB.Example.com.:443', true],
+    ['an --allowed-host', 'getdb.internal:3000', true],
+    ['localhost', 'localhost:3000', true],
+    ['an IPv4 address', '10.1.2.3:3000', true],
+    ['an IPv6 address', '[::1]:3000', true],
+    ['no Host at all (HTTP/1.0 tools: not a browser)', undefined, true],
+    ['a name the attacker points at us', 'rebind.evil.example:3000', false],
+    ['a sibling of the public name', 'evil.db.example.com', false],
+    ['a name that ends like ours', 'notdb.example.com', false],
+    ['junk', 'db.example.com/x', false],
+    ['credentials in the Host', 'user@db.example.com', false],
+  ])('%s (%s) → %s', (_, host, allowed) => {
+    expect(guard.hostAllowed(host === undefined ? {} : { host })).toBe(allowed);
+  });
+
+  test('bound to loopback without --public-url: loopback names and addresses only', () => {
+    expect(onLoopback.hostAllowed({ host: '127.0.0.1:3000' })).toBe(true);
+    expect(onLoopback.hostAllowed({ host: 'localhost:3000' })).toBe(true);
+    expect(onLoopback.hostAllowed({ host: 'db.example.com:3000' })).toBe(false);
+    // The name serve listens on (--host) is one clients use.
+    expect(browserGuard({ publicUrl: 'http://127.0.0.1:3000', listenHost: 'getdb.lan', allowedHosts: [] }).hostAllowed({ host: 'getdb.lan:3000' })).toBe(true);
+  });
+});
+
+describe('create POSTs from browsers', () => {
+  const PUBLIC = 'https://db.example.com';
+  test.each([
+    ['text/plain from another site (what a page can send without asking)', { origin: 'https://evil.example', 'content-type': 'text/plain' }, 403],
+    ['a form from another site', { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, 403],
+    ['JSON from another site', { origin: 'https://evil.example', 'content-type': 'application/json' }, 403],
+    ['a browser that says cross-site, without Origin', { 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' }, 403],
+    ['text/plain without Origin', { 'content-type': 'text/plain' }, 415],
+    ['no content type', {}, 415],
+    ['a type that only starts like JSON', { 'content-type': 'application/jsonp' }, 415],
+    ['JSON from this server\'s own page', { origin: PUBLIC, 'content-type': 'application/json' }, undefined],
+    ['JSON with a charset (get-db, scripts)', { 'content-type': 'Application/JSON; charset=utf-8' }, undefined],
+  ])('%s → %s', (_, headers, status) => {
+    expect(checkApiPost({ host: 'db.example.com', ...headers } as IncomingHttpHeaders, PUBLIC)?.status).toBe(status);
   });
 });
 

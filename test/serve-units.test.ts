@@ -5,7 +5,7 @@ import { checkCreateBody } from '../src/serve/http/api-routes.js';
 import { unclaimedPage } from '../src/serve/http/claim-page.js';
 import { connectionString, publicEndpointFor } from '../src/serve/http/database-view.js';
 import { isUuid, newDatabaseName, newPassword, uuidv7 } from '../src/serve/ids.js';
-import { parseDuration, parseRateLimit, parseServeOptions, parseSize } from '../src/serve/options.js';
+import { parseDuration, parseOperatorUrls, parseRateLimit, parseServeOptions, parseSize } from '../src/serve/options.js';
 import { scramVerifier } from '../src/serve/postgres/scram.js';
 import { pickServer, type DatabaseRecord } from '../src/serve/state/store.js';
 import { atMaxDatabases, fullRefusal, noSlotLeft, roomOnDisk, takeDisk, underDiskFloor } from '../src/serve/capacity.js';
@@ -51,6 +51,10 @@ describe('serve options', () => {
       pool: 0,
       metrics: false,
       metricsToken: undefined,
+      allowedHosts: [],
+      maxClaimed: 100,
+      claimedTtlMs: undefined,
+      adminToken: undefined,
     });
     expect(parseServeOptions({}, { GET_DB_SERVE_POSTGRES_URL: ADMIN }).postgresUrls).toEqual([ADMIN]);
     const second = 'postgresql://postgres:pw@db2.internal:5433/postgres';
@@ -62,6 +66,13 @@ describe('serve options', () => {
     expect(parseServeOptions({ postgresUrl: ADMIN, metrics: true }, { GET_DB_SERVE_METRICS_TOKEN: 't' })).toMatchObject({ metrics: true, metricsToken: 't' });
     expect(parseServeOptions({ postgresUrl: ADMIN, maxDatabases: '5000', minFreeDisk: '20GB', diskSize: '2TB' }, {})).toMatchObject({ maxDatabases: 5000, minFreeDiskBytes: 20 * 1024 ** 3, diskSizes: [2 * 1024 ** 4] });
     expect(() => parseServeOptions({ postgresUrl: ADMIN }, { GET_DB_SERVE_METRICS_TOKEN: 't' })).toThrow(/--metrics/);
+    expect(parseServeOptions({ postgresUrl: ADMIN, allowedHost: ['getdb.internal', 'GetDB'], maxClaimed: '0', claimedTtl: '30d' }, { GET_DB_SERVE_ADMIN_TOKEN: 'x'.repeat(16) })).toMatchObject({
+      allowedHosts: ['getdb.internal', 'getdb'],
+      maxClaimed: 0,
+      claimedTtlMs: 30 * 86_400_000,
+      adminToken: 'x'.repeat(16),
+    });
+    expect(parseServeOptions({ postgresUrl: ADMIN, claimedTtl: 'never' }, {}).claimedTtlMs).toBeUndefined();
   });
 
   test('durations, sizes and rates', () => {
@@ -100,8 +111,22 @@ describe('serve options', () => {
     [{ postgresUrl: ADMIN, maxDatabases: '0' }, /--max-databases must be a whole number from 1/],
     [{ postgresUrl: ADMIN, minFreeDisk: 'lots' }, /--min-free-disk must be a size/],
     [{ postgresUrl: [ADMIN, 'postgresql://u:p@db2:5432/postgres', 'postgresql://u:p@db3:5432/postgres'], diskSize: ['1TB', '2TB'] }, /one --disk-size for all servers, or one per --postgres-url/],
+    [{ postgresUrl: ADMIN, allowedHost: 'getdb.internal:3000' }, /--allowed-host must be a host name without a port/],
+    [{ postgresUrl: ADMIN, allowedHost: 'https://getdb.internal' }, /--allowed-host must be a host name without a port/],
+    [{ postgresUrl: ADMIN, maxClaimed: '-1' }, /--max-claimed must be a whole number from 0/],
+    [{ postgresUrl: ADMIN, claimedTtl: 'forever' }, /--claimed-ttl must be a duration/],
   ])('refused before anything starts: %j', (raw, message) => {
     expect(usageError(() => parseServeOptions(raw as Record<string, unknown>, {})).message).toMatch(message);
+  });
+
+  test('an admin token that could be guessed is refused', () => {
+    expect(usageError(() => parseServeOptions({ postgresUrl: ADMIN }, { GET_DB_SERVE_ADMIN_TOKEN: 'secret' })).message).toMatch(/at least 16 characters/);
+  });
+
+  test('the operator tools take the same --postgres-url list, and need one', () => {
+    expect(parseOperatorUrls({}, { GET_DB_SERVE_POSTGRES_URL: ADMIN })).toEqual([ADMIN]);
+    expect(usageError(() => parseOperatorUrls({}, {})).message).toMatch(/Give its --postgres-url/);
+    expect(usageError(() => parseOperatorUrls({ postgresUrl: [ADMIN, ADMIN] }, {})).message).toMatch(/twice/);
   });
 });
 

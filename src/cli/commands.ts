@@ -9,7 +9,7 @@ import { GetDbError } from '../errors.js';
 import { createOutput } from './output.js';
 import type { UsageContext } from './main.js';
 
-export type CommandName = 'create' | 'claim' | 'status' | 'seed' | 'serve' | 'mcp';
+export type CommandName = 'create' | 'claim' | 'status' | 'seed' | 'serve' | 'mcp' | 'serve-operator';
 type Action = (options: Record<string, unknown>, args: string[], command: Command) => Promise<number>;
 
 const COMMANDS: Record<CommandName, () => Promise<{ default: Action }>> = {
@@ -19,6 +19,7 @@ const COMMANDS: Record<CommandName, () => Promise<{ default: Action }>> = {
   seed: () => import('./commands/seed.js'),
   serve: () => import('./commands/serve.js'),
   mcp: () => import('./commands/mcp.js'),
+  'serve-operator': () => import('./commands/serve-operator.js'),
 };
 
 const CALLS_THE_API: ReadonlySet<CommandName> = new Set(['create', 'claim', 'status']);

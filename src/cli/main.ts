@@ -42,12 +42,32 @@ function recordUsageContext(program: Command, context: UsageContext): void {
     if (error.code === 'commander.excessArguments') context.stray = program.args[0];
     throw error;
   });
-  for (const command of program.commands) {
+  const record = (command: Command, name: string) => {
     command.exitOverride((error) => {
-      context.command = command.name();
+      context.command = name;
       throw error;
     });
-  }
+    for (const sub of command.commands) record(sub, `${name} ${sub.name()}`);
+  };
+  for (const command of program.commands) record(command, command.name());
+}
+
+/** `get-db serve list | drop | expire | pause | resume`: against the same --postgres-url as serve. */
+function addOperatorCommands(serve: Command): void {
+  const operator = (name: string, description: string) =>
+    serve
+      .command(name)
+      .description(description)
+      .option('--postgres-url <url>', 'the --postgres-url serve runs with (the first holds its state; repeat for the others) (env GET_DB_SERVE_POSTGRES_URL)', collect)
+      .option('--json', 'print one JSON object on stdout');
+  operator('list', 'list every database serve made: id, state, server, age, expiry, size, connections').action(run('serve-operator'));
+  operator('drop', 'drop a database and its role now').argument('<database>', 'its id or its name (gdb_…)').option('--force', 'drop it even if claimed').action(run('serve-operator'));
+  operator('expire', 'set when a database expires, from now (longer or shorter than before)')
+    .argument('<database>', 'its id or its name (gdb_…)')
+    .argument('<when>', 'a duration from now (30m, 24h, 30d), or never (claimed databases only)')
+    .action(run('serve-operator'));
+  operator('pause', 'stop handing out databases: every serve on this state answers creates with 503').argument('[message]', 'what clients are told').action(run('serve-operator'));
+  operator('resume', 'hand out databases again').action(run('serve-operator'));
 }
 
 function buildProgram(): Command {
@@ -93,8 +113,8 @@ function buildProgram(): Command {
     .option('--project-dir <path>', "the project whose env file the tools use (default: the current folder)")
     .action(run('mcp'));
 
-  program
-    .command('serve')
+  const serve = program.command('serve');
+  serve
     .description('run an Instagres-compatible server that hands out databases on your own Postgres')
     .option('--port <port>', 'port to listen on (0: any free port)', '3000')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -118,7 +138,11 @@ function buildProgram(): Command {
     .option('--disk-size <size>', 'disk a remote server\'s PostgreSQL may fill, to measure free disk against; one for all or one per --postgres-url', collect)
     .option('--pool <n>', 'databases kept ready, so a create is a hand-out (shared by every serve on the same state)', '0')
     .option('--metrics', 'serve GET /metrics in Prometheus text format (env GET_DB_SERVE_METRICS_TOKEN: require it as a bearer token)')
+    .option('--allowed-host <name>', 'another name clients reach this server by (besides --public-url\'s, localhost and IP addresses); repeatable', collect)
+    .option('--max-claimed <n>', 'claimed databases each PostgreSQL server keeps at most (0: no claims)', '100')
+    .option('--claimed-ttl <duration>', 'how long a claimed database is kept after its claim, or never', 'never')
     .action(run('serve'));
+  addOperatorCommands(serve);
   return program;
 }
 

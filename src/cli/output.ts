@@ -13,6 +13,8 @@ export interface Output {
   /** A line of human text (stderr); silent under --json. */
   say(line?: string): void;
   warn(line: string): void;
+  /** A line of the command's result as text (stdout: a listing to pipe into grep); silent under --json. */
+  print(line: string): void;
   /** The machine-readable result (stdout); only under --json. */
   result(value: Record<string, unknown>): void;
   /** Reports a failure in the chosen format and returns the exit code. */
@@ -59,6 +61,9 @@ export function createOutput(json: boolean, stderr: NodeJS.WriteStream = process
     colors,
     say,
     warn: (line) => say(`${colors.yellow('▲')} ${line}`),
+    print: (line) => {
+      if (!json) process.stdout.write(`${line}\n`);
+    },
     result: (value) => {
       if (json) process.stdout.write(`${JSON.stringify(value)}\n`);
     },

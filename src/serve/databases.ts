@@ -8,7 +8,7 @@ import { asUnavailable, isUnavailable, unreachable } from './unavailable.js';
 import { atMaxDatabases, noSlotLeft, roomOnDisk, takeDisk, underDiskFloor } from './capacity.js';
 import type { Server, Servers } from './postgres/servers.js';
 import { markReady } from './state/pool-rows.js';
-import { AtCapacity, deleteRecord, findLive, insertPending, markDeleting, lockClaimable, markClaimed, markUnclaimed, type DatabaseRecord, type Queryable } from './state/store.js';
+import { AtCapacity, deleteRecord, findLive, insertPending, markDeleting, lockClaimable, markClaimed, markUnclaimed, roomToClaim, type DatabaseRecord, type Queryable } from './state/store.js';
 
 /** What each server lets tenants have (from the options, and its own max_connections). */
 export interface TenantLimits {
@@ -137,20 +137,34 @@ export async function makeReady(servers: Servers): Promise<void> {
   await makeDatabase(servers, { referrer: '', logicalReplication: false }, false, markReady);
 }
 
+/**
+ * What a claim means on a self-hosted server: the database is kept past --ttl, without the
+ * storage limit, for `ttlMs` (--claimed-ttl; undefined: until an operator drops it) — and
+ * each PostgreSQL server keeps at most `maxPerServer` claimed databases (--max-claimed), so
+ * anonymous claims cannot take a server over: past that a claim is refused and the database
+ * stays unclaimed, expiring as usual.
+ */
+export interface ClaimPolicy {
+  maxPerServer: number;
+  ttlMs: number | undefined;
+}
+
 export type ClaimResult =
   | { outcome: 'claimed'; record: DatabaseRecord; password: string }
   | { outcome: 'already-claimed'; record: DatabaseRecord }
+  | { outcome: 'full'; record: DatabaseRecord }
   | { outcome: 'not-found' };
 
 /**
- * One transaction: lift the storage limit, mark it claimed, forget the password. The
- * row lock makes a reaper or a second claim wait, and then find nothing to do. When
+ * One transaction: check the server's room for claimed databases, lift the storage limit,
+ * mark it claimed, forget the password. The row lock makes a reaper or a second claim
+ * wait, and then find nothing to do. When
  * there is nothing to claim, the row is looked up only once the session is back in the
  * pool: waiting for a second session while holding one is how a dozen concurrent claims
  * once took every session and stalled the server.
  */
-export async function claimDatabase(servers: Servers, id: string): Promise<ClaimResult> {
-  const claimed = await claimInTransaction(servers, id);
+export async function claimDatabase(servers: Servers, id: string, policy: ClaimPolicy): Promise<ClaimResult> {
+  const claimed = await claimInTransaction(servers, id, policy);
   if (claimed) return claimed;
   const live = await findLive(servers.all[0]!.pool, id);
   return live?.state === 'CLAIMED' ? { outcome: 'already-claimed', record: live } : { outcome: 'not-found' };
@@ -166,7 +180,7 @@ async function liftReadOnly(cluster: Queryable, name: string): Promise<void> {
   await setReadOnly(cluster, name, false);
 }
 
-async function claimInTransaction(servers: Servers, id: string): Promise<ClaimResult | undefined> {
+async function claimInTransaction(servers: Servers, id: string, policy: ClaimPolicy): Promise<ClaimResult | undefined> {
   const client = await servers.all[0]!.pool.connect();
   try {
     await client.query('BEGIN');
@@ -177,8 +191,12 @@ async function claimInTransaction(servers: Servers, id: string): Promise<ClaimRe
     }
     const server = servers.of(record.server);
     if (!server) throw new Error(`database ${id} is on ${record.server}, which is not among the --postgres-url servers`);
+    if (!(await roomToClaim(client, record.server, policy.maxPerServer))) {
+      await client.query('ROLLBACK');
+      return { outcome: 'full', record };
+    }
     if (record.readOnly) await liftReadOnly(server.holdsState ? client : server.pool, record.name);
-    const claimed = await markClaimed(client, id);
+    const claimed = await markClaimed(client, id, policy.ttlMs);
     await client.query('COMMIT');
     return { outcome: 'claimed', record: claimed, password: record.password };
   } catch (error) {

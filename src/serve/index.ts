@@ -18,6 +18,8 @@ import { adminSession, inDatabaseVia, prepareOtherServer, preparePostgres, type 
 import { openServers, type ServerSpec, type Servers } from './postgres/servers.js';
 import { serverKey } from './options.js';
 import { createRequestListener } from './http/router.js';
+import { browserGuard } from './http/browser-guard.js';
+import { watchPause } from './state/pause.js';
 import { startSweeper } from './sweeper/sweeper.js';
 import { createGuard, type Guard } from './sweeper/guard.js';
 import { startPoolFiller } from './pool/warm-pool.js';
@@ -181,14 +183,19 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
     void holdAll(pools, servers, hooks.log);
     await adoptUnplaced(pool, first.key);
     const metrics = await openMetrics(options, pools.quick, servers);
+    const pause = await watchPause(pools.quick);
     const observer = metrics ?? NO_METRICS;
     const ctx = {
       pool,
       servers,
       quickPool: pools.quick,
       endpoint,
+      browserGuard: browserGuard({ publicUrl: endpoint.publicUrl, listenHost: options.host, allowedHosts: options.allowedHosts }),
       ttlMs: options.ttlMs,
       storageLimitBytes: options.storageLimitBytes,
+      claims: { maxPerServer: options.maxClaimed, ttlMs: options.claimedTtlMs },
+      adminToken: options.adminToken,
+      pause,
       rateLimit: options.rateLimit,
       trustProxyHops: options.trustProxyHops,
       createQueue: options.createQueue,
@@ -214,6 +221,7 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
       warnings: [...warnings, ...reachabilityWarnings(options, endpoint)],
       close: async () => {
         await closeServer(server);
+        pause.stop();
         await filler?.stop();
         await sweeper.stop();
         await guard?.stop();

@@ -5,11 +5,11 @@
 
 /**
  * How a create ended: `created` (made on demand), `pooled` (handed out from the warm
- * pool), `invalid` (400/500 for the body), `rate_limited` (429), `busy` (503: the create
- * queue is full), `full` (503: the server is full — see `refused`), `unavailable` (503:
- * PostgreSQL away), `failed` (500).
+ * pool), `invalid` (400/403/415/500: the request), `rate_limited` (429), `busy` (503: the create
+ * queue is full), `paused` (503: an operator paused creates), `full` (503: the server is full —
+ * see `refused`), `unavailable` (503: PostgreSQL away), `failed` (500).
  */
-export type CreateOutcome = 'created' | 'pooled' | 'invalid' | 'rate_limited' | 'busy' | 'full' | 'unavailable' | 'failed';
+export type CreateOutcome = 'created' | 'pooled' | 'invalid' | 'rate_limited' | 'busy' | 'paused' | 'full' | 'unavailable' | 'failed';
 
 export interface Observer {
   /** `seconds`: the whole request, for creates that made or handed out a database. */

@@ -21,6 +21,8 @@ export interface ServeOptions {
   publicHosts: string[];
   /** Base URL clients reach this server at; default http://<host>:<port>. */
   publicUrl: string | undefined;
+  /** Further names clients reach this server by (the Host allowlist: see browser-guard.ts). */
+  allowedHosts: string[];
   ttlMs: number;
   /** Creates per client address; undefined: unlimited. */
   rateLimit: RateLimit | undefined;
@@ -61,6 +63,12 @@ export interface ServeOptions {
   metrics: boolean;
   /** With `metrics`: scrapes must send `Authorization: Bearer <token>` (env GET_DB_SERVE_METRICS_TOKEN). */
   metricsToken: string | undefined;
+  /** Claimed databases each PostgreSQL server keeps at most (0: claims are refused). */
+  maxClaimed: number;
+  /** How long a claimed database is kept after its claim; undefined: until an operator drops it. */
+  claimedTtlMs: number | undefined;
+  /** The admin API (/admin/v1) answers `Authorization: Bearer <token>` (env GET_DB_SERVE_ADMIN_TOKEN); undefined: off. */
+  adminToken: string | undefined;
 }
 
 const usage = (message: string, hint?: string) => new GetDbError('USAGE', message, { hint });
@@ -141,13 +149,17 @@ function checkPostgresUrl(raw: string): string {
   return raw;
 }
 
-function checkPublicHost(raw: string): string {
-  let url: URL | undefined;
+/** A URL, or undefined for text that is not one. */
+function parseUrl(text: string): URL | undefined {
   try {
-    url = new URL(`postgresql://${raw}`);
+    return new URL(text);
   } catch {
-    url = undefined;
+    return undefined;
   }
+}
+
+function checkPublicHost(raw: string): string {
+  const url = parseUrl(`postgresql://${raw}`);
   if (!url || url.hostname === '' || url.pathname !== '' || url.username || url.search) {
     throw usage(`--public-host must be a host name with an optional port, not "${raw}".`, 'e.g. --public-host db.example.com:5432');
   }
@@ -155,16 +167,40 @@ function checkPublicHost(raw: string): string {
 }
 
 function checkPublicUrl(raw: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
+  const url = parseUrl(raw);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username) {
     throw usage(`--public-url must be an http(s) URL without a query, not "${raw}".`, 'e.g. --public-url https://db.example.com');
   }
   return url.href.replace(/\/+$/, '');
+}
+
+function checkAllowedHost(raw: string): string {
+  const url = parseUrl(`http://${raw}`);
+  if (!url || url.hostname === '' || url.port !== '' || url.pathname !== '/' || url.username || url.search || url.hash) {
+    throw usage(`--allowed-host must be a host name without a port, not "${raw}".`, 'e.g. --allowed-host getdb.internal');
+  }
+  return url.hostname;
+}
+
+/** Tokens that can be guessed are no lock on an API that drops databases. */
+const ADMIN_TOKEN_MIN = 16;
+
+function checkAdminToken(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (raw.length < ADMIN_TOKEN_MIN) {
+    throw usage(`GET_DB_SERVE_ADMIN_TOKEN must be at least ${ADMIN_TOKEN_MIN} characters.`, 'e.g. GET_DB_SERVE_ADMIN_TOKEN=$(openssl rand -hex 32)');
+  }
+  return raw;
+}
+
+/**
+ * "30d", or "never" (also "off"): claimed databases are kept until dropped.
+ *
+ * @example
+ * [parseClaimedTtl('30d'), parseClaimedTtl('never')]; // [2592000000, undefined]
+ */
+export function parseClaimedTtl(raw: string): number | undefined {
+  return /^\s*(never|off)\s*$/i.test(raw) ? undefined : parseDuration(raw, '--claimed-ttl');
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -191,9 +227,28 @@ function checkServers(urls: string[], publicHosts: string[], diskSizes: number[]
   }
 }
 
-export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ServeOptions {
+/** `--postgres-url` (repeatable), else env GET_DB_SERVE_POSTGRES_URL; unchecked. */
+const givenPostgresUrls = (raw: Record<string, unknown>, env: NodeJS.ProcessEnv) => {
   const given = list(raw.postgresUrl);
-  const postgresUrls = given.length > 0 ? given : env.GET_DB_SERVE_POSTGRES_URL ? [env.GET_DB_SERVE_POSTGRES_URL] : [];
+  return given.length > 0 ? given : env.GET_DB_SERVE_POSTGRES_URL ? [env.GET_DB_SERVE_POSTGRES_URL] : [];
+};
+
+/**
+ * The servers for the operator's tools (`get-db serve list`, …): the same `--postgres-url`
+ * list serve runs with, checked; at least the first, which holds the state.
+ *
+ * @example
+ * parseOperatorUrls({ postgresUrl: ['postgresql://admin:pw@db:5432/postgres'] }, process.env);
+ */
+export function parseOperatorUrls(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string[] {
+  const urls = givenPostgresUrls(raw, env).map(checkPostgresUrl);
+  if (urls.length === 0) throw usage('Which serve? Give its --postgres-url (or GET_DB_SERVE_POSTGRES_URL).', 'The first --postgres-url serve runs with holds its state; give the others too to reach their databases.');
+  checkServers(urls, []);
+  return urls;
+}
+
+export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ServeOptions {
+  const postgresUrls = givenPostgresUrls(raw, env);
   const embedded = raw.embedded === true;
   const host = text(raw.host) ?? '127.0.0.1';
   const metricsToken = env.GET_DB_SERVE_METRICS_TOKEN || undefined;
@@ -206,6 +261,7 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     dataDir: text(raw.dataDir),
     publicHosts: list(raw.publicHost).map(checkPublicHost),
     publicUrl: raw.publicUrl === undefined ? undefined : checkPublicUrl(String(raw.publicUrl)),
+    allowedHosts: list(raw.allowedHost).map(checkAllowedHost),
     ttlMs: parseDuration(text(raw.ttl) ?? '72h', '--ttl'),
     rateLimit: parseRateLimit(text(raw.rateLimit) ?? '30/min'),
     storageLimitBytes: parseSize(text(raw.storageLimit) ?? '100MB', '--storage-limit'),
@@ -222,6 +278,9 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     pool: parseCount(text(raw.pool) ?? '0', '--pool', 0, 10_000),
     metrics: raw.metrics === true,
     metricsToken,
+    maxClaimed: parseCount(text(raw.maxClaimed) ?? '100', '--max-claimed', 0, 1_000_000),
+    claimedTtlMs: parseClaimedTtl(text(raw.claimedTtl) ?? 'never'),
+    adminToken: checkAdminToken(env.GET_DB_SERVE_ADMIN_TOKEN),
   };
   if (embedded && postgresUrls.length > 0) throw usage('Give either --postgres-url or --embedded, not both.');
   if (!embedded && postgresUrls.length === 0) {

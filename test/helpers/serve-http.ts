@@ -1,4 +1,5 @@
 /** Serve tests: the test PostgreSQL as serve's admin server, and the checks users make. */
+import { request } from 'node:http';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { pgConfigFromUrl } from '../../src/seed/pg-config.js';
@@ -58,4 +59,21 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 20_0
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * One HTTP request with headers fetch will not send (Host, Origin): what a browser on
+ * another site, or one tricked by DNS rebinding, sends.
+ */
+export function rawRequest(baseUrl: string, options: { method: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+  const url = new URL(options.path, baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method, headers: options.headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }

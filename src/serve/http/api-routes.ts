@@ -3,6 +3,7 @@
  * POST /api/v1/database and GET /api/v1/database/:id.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkApiPost } from './browser-guard.js';
 import { databaseView, endpointOf } from './database-view.js';
 import { CREATE_FAILED, createFor } from './create-gate.js';
 import { clientAddress, readBody, sendJson } from './http-io.js';
@@ -39,7 +40,15 @@ export function checkCreateBody(raw: string): CreateBody {
 }
 
 export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
-  const checked = checkCreateBody(await readBody(req));
+  const body = await readBody(req);
+  const refused = checkApiPost(req.headers, ctx.browserGuard.publicUrl);
+  if (refused) {
+    ctx.observer.create('invalid');
+    if (refused.status === 403) ctx.log({ level: 'warn', event: 'create_cross_site', origin: req.headers.origin ?? null });
+    sendJson(res, refused.status, { error: refused.error, hint: refused.hint });
+    return undefined;
+  }
+  const checked = checkCreateBody(body);
   if (!checked.ok) {
     ctx.observer.create('invalid');
     sendJson(res, checked.status, { error: checked.error, hint: checked.hint });

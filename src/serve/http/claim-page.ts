@@ -21,7 +21,11 @@ export function expiryText(expiresAt: Date, now: Date): string {
   return `expires at <time datetime="${iso}" data-countdown>${escapeHtml(iso)}</time> (<span id="left">${escapeHtml(formatTimeLeft(expiresAt.getTime() - now.getTime()))} left</span>)`;
 }
 
-export function unclaimedPage(record: DatabaseRecord, now: Date): string {
+/** What claiming gives on this server (--claimed-ttl). */
+const keptFor = (claimedTtlMs: number | undefined) =>
+  claimedTtlMs === undefined ? 'the expiry and the storage limit are removed' : `the storage limit is removed and it is kept for ${escapeHtml(formatTimeLeft(claimedTtlMs))} from the claim`;
+
+export function unclaimedPage(record: DatabaseRecord, now: Date, claimedTtlMs?: number): string {
   const expires = record.expiresAt ?? now;
   const readOnly = record.readOnly
     ? '<p><strong>It went over the storage limit for unclaimed databases and is read-only until claimed.</strong></p>'
@@ -30,14 +34,14 @@ export function unclaimedPage(record: DatabaseRecord, now: Date): string {
     'Claim this database',
     `${facts(record)}<p>It ${expiryText(expires, now)} and is then deleted.</p>${readOnly}
 <form method="post" action="/claim/${encodeURIComponent(record.id)}"><button type="submit">Claim database</button></form>
-<p class="note">Claiming keeps it: the expiry and the storage limit are removed. Its credentials are shown once, on the next page.</p>`,
+<p class="note">Claiming keeps it: ${keptFor(claimedTtlMs)}. Its credentials are shown once, on the next page.</p>`,
   );
 }
 
 export function claimedNowPage(record: DatabaseRecord, connectionString: string): string {
   return page(
     'Database claimed',
-    `${facts(record)}<p>It no longer expires. <strong>Copy the connection string now: it is shown only this once</strong>, and the API no longer gives it out.</p>
+    `${facts(record)}<p>${record.expiresAt ? `It is kept until ${escapeHtml(record.expiresAt.toISOString())}.` : 'It no longer expires.'} <strong>Copy the connection string now: it is shown only this once</strong>, and the API no longer gives it out.</p>
 ${copyField('url', 'Connection string', connectionString)}${copyField('psql', 'Connect with psql', `psql "${connectionString}"`)}`,
   );
 }
@@ -45,6 +49,20 @@ ${copyField('url', 'Connection string', connectionString)}${copyField('psql', 'C
 export function alreadyClaimedPage(record: DatabaseRecord): string {
   const when = record.claimedAt ? ` on ${escapeHtml(record.claimedAt.toISOString())}` : '';
   return page('Already claimed', `${facts(record)}<p>This database was claimed${when}. Its credentials were shown then and are not shown again.</p>`);
+}
+
+/**
+ * The 409 answer to a claim past --max-claimed: nothing changed, and it still expires.
+ *
+ * @example
+ * sendHtml(res, 409, claimRefusedPage(record, 100));
+ */
+export function claimRefusedPage(record: DatabaseRecord, maxClaimed: number): string {
+  const expires = record.expiresAt ? ` It stays unclaimed and expires at ${escapeHtml(record.expiresAt.toISOString())}.` : '';
+  return page(
+    'Claim refused',
+    `${facts(record)}<p>This server keeps at most ${maxClaimed} claimed databases on the PostgreSQL server this one is on, and has that many.${expires}</p><p class="note">Ask the server's operator to make room (get-db serve list, get-db serve drop), then claim it again.</p>`,
+  );
 }
 
 export function notFoundPage(): string {

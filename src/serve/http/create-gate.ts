@@ -1,8 +1,9 @@
 /**
  * Every way into a create goes through here (the API's POST, the home page's form, the
- * MCP tool): the create queue, the rate limit per client address, the warm pool, and
- * the metrics, in that order. It answers with the record or with the refusal to send
- * (a full server's with its reason: capacity.ts).
+ * MCP tool): an operator's pause (read from memory: nothing waits before the queue check),
+ * the create queue, the rate limit per client address, the warm pool, and the metrics, in
+ * that order. It answers with the record or with the refusal to send (a full server's with
+ * its reason: capacity.ts).
  */
 import type { ServeContext } from '../context.js';
 import { createClaimable, type CreateRequest } from '../databases.js';
@@ -21,7 +22,7 @@ export interface CreateRefusal {
   error: string;
   hint: string;
   retryAfter?: number;
-  /** 503s: `busy` (the create queue), or why the server is full (capacity.ts: `max_databases`, `disk`, `connections`). */
+  /** 503s: `paused` (an operator), `busy` (the create queue), or why the server is full (capacity.ts: `max_databases`, `disk`, `connections`). */
   reason?: string;
 }
 
@@ -58,10 +59,17 @@ function refuseFull(ctx: ServeContext, error: GetDbError, full: NonNullable<Retu
 }
 
 /**
+ * Seconds a client is told to wait while an operator has paused creates: past get-db's own
+ * longest wait (30 s), so its client reports the pause at once instead of sitting it out.
+ */
+const PAUSED_RETRY_AFTER_SECONDS = 300;
+
+/**
  * Creates run on the admin pool's sessions in arrival order; past `createQueue` waiting,
  * a client is told to come back (503 + Retry-After) instead of joining a queue it would
- * time out in. Checked before the rate limit, so a refusal costs the client none of its
- * allowance (the queue can then overshoot by the few creates between the two checks).
+ * time out in. Checked after the pause (read from memory: nothing awaits between the check
+ * and joining the queue) and before the rate limit, so a refusal costs the client none of
+ * its allowance (the queue can then overshoot by the few creates between the two checks).
  * PostgreSQL away is thrown (the router answers 503 with a hint).
  *
  * @example
@@ -69,6 +77,12 @@ function refuseFull(ctx: ServeContext, error: GetDbError, full: NonNullable<Retu
  */
 export async function createFor(ctx: ServeContext, client: string, request: Omit<CreateRequest, 'ttlMs'>): Promise<GateOutcome> {
   const started = performance.now();
+  const pause = ctx.pause.current();
+  if (pause) {
+    ctx.observer.create('paused');
+    const hint = pause.message || 'The operator of this server has paused new databases; try again later.';
+    return { ok: false, status: 503, error: 'Creates are paused on this server', hint, retryAfter: PAUSED_RETRY_AFTER_SECONDS, reason: 'paused' };
+  }
   if (ctx.pool.waitingCount >= ctx.createQueue) {
     ctx.observer.create('busy');
     const hint = `This server is busy making ${ctx.createQueue} other databases; try again in ${RETRY_AFTER_SECONDS} s.`;

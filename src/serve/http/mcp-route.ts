@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServeContext } from '../context.js';
-import { isSameOriginPost } from './claim-origin.js';
+import { isSameOriginPost } from './browser-guard.js';
 import { clientAddress, readBody, sendJson } from './http-io.js';
 
 /** A seed's SQL text travels in the request: room for a schema and some data, not a dump. */

@@ -7,9 +7,11 @@ import { createRoute, getRoute } from './api-routes.js';
 import { claimPageRoute, claimRoute } from './claim-routes.js';
 import { mcpRoute } from './mcp-route.js';
 import { homeCreateRoute, homeRoute, llmsRoute } from './site-routes.js';
+import * as admin from './admin-routes.js';
 import { isGetDbError } from '../../errors.js';
 import type { ServeContext } from '../context.js';
 import { unavailablePage } from './claim-page.js';
+import { wrongHost } from './browser-guard.js';
 import { BodyTooLarge, bearerMatches, ClientGone, clientAddress, sendHtml, sendJson } from './http-io.js';
 import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_BODY } from '../unavailable.js';
 
@@ -31,6 +33,9 @@ const ROUTES: Route[] = [
   { pattern: /^\/llms\.txt$/, methods: { GET: async (ctx, _req, res) => llmsRoute(ctx, res) } },
   // Stateless MCP: no SSE stream to GET, no session to DELETE (the spec's 405 for both).
   { pattern: /^\/mcp$/, methods: { POST: (ctx, req, res) => mcpRoute(ctx, req, res) } },
+  { pattern: /^\/admin\/v1\/databases\/?$/, methods: { GET: admin.listRoute } },
+  { pattern: /^\/admin\/v1\/databases\/([^/]+)$/, methods: { DELETE: admin.dropRoute, PATCH: admin.expireRoute } },
+  { pattern: /^\/admin\/v1\/creates\/?$/, methods: { GET: admin.pausedRoute, PUT: admin.pauseRoute } },
   { pattern: /^\/healthz$/, methods: { GET: async (ctx, _req, res) => healthRoute(ctx, res) } },
   { pattern: /^\/metrics$/, methods: { GET: async (ctx, req, res) => metricsRoute(ctx, req, res) } },
 ];
@@ -61,6 +66,11 @@ function decodeSegment(segment: string): string {
 }
 
 async function dispatch(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, path: string): Promise<string | undefined> {
+  if (!ctx.browserGuard.hostAllowed(req.headers)) {
+    ctx.log({ level: 'warn', event: 'unknown_host', host: req.headers.host ?? null });
+    sendJson(res, 421, wrongHost(ctx.browserGuard));
+    return undefined;
+  }
   for (const route of ROUTES) {
     const match = route.pattern.exec(path);
     if (!match) continue;

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServeContext } from '../context.js';
-import { isSameOriginPost } from './claim-origin.js';
+import { isSameOriginPost } from './browser-guard.js';
 import { createFor } from './create-gate.js';
 import { databaseView, endpointOf } from './database-view.js';
 import { createdPage, crossSiteCreatePage, homePage, notNowPage } from './home-page.js';

@@ -103,14 +103,41 @@ async function checkRights(db: Queryable): Promise<Rights> {
  * superuser serve left its schema in `postgres` — a database of its own, closed to PUBLIC.
  */
 async function stateDatabase(db: Queryable, admin: string): Promise<string> {
-  const { rows } = await db.query<{ here: string; usable: boolean }>(
+  const where = await stateWhere(db);
+  if (where.usable) return where.here;
+  await step(`CREATE DATABASE ${STATE_DATABASE}`, `ALTER ROLE ${admin} CREATEDB;`, () => ensureClosedDatabase(db, STATE_DATABASE, 'TEMPLATE template0'));
+  return STATE_DATABASE;
+}
+
+/** `usable`: serve keeps its state in the URL's database (`here`); `made`: it is already there. */
+async function stateWhere(db: Queryable): Promise<{ here: string; usable: boolean; made: boolean }> {
+  const { rows } = await db.query<{ here: string; usable: boolean; made: boolean }>(
     `SELECT current_database() AS here,
        COALESCE((SELECT pg_has_role(nspowner, 'MEMBER') FROM pg_namespace WHERE nspname = $1),
-                has_database_privilege(current_database(), 'CREATE')) AS usable`,
+                has_database_privilege(current_database(), 'CREATE')) AS usable,
+       EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS made`,
     [SCHEMA],
   );
-  if (rows[0]!.usable) return rows[0]!.here;
-  await step(`CREATE DATABASE ${STATE_DATABASE}`, `ALTER ROLE ${admin} CREATEDB;`, () => ensureClosedDatabase(db, STATE_DATABASE, 'TEMPLATE template0'));
+  return rows[0]!;
+}
+
+/**
+ * The database holding the state serve keeps for this admin URL, found as `preparePostgres`
+ * would choose it but without making anything: for the operator's tools. `entry` is a
+ * session on the URL's own database.
+ *
+ * @example
+ * const database = await locateState(client, 'db.internal:5432');
+ */
+export async function locateState(entry: Queryable, where: string): Promise<string> {
+  const none = new GetDbError('NOT_FOUND', `No get-db serve state at ${where}.`, { hint: 'Give the first --postgres-url of the serve you mean (it holds the state).' });
+  const found = await stateWhere(entry);
+  if (found.usable) {
+    if (!found.made) throw none;
+    return found.here;
+  }
+  const { rows } = await entry.query('SELECT 1 FROM pg_database WHERE datname = $1', [STATE_DATABASE]);
+  if (rows.length === 0) throw none;
   return STATE_DATABASE;
 }
 

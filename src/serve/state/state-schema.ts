@@ -38,7 +38,7 @@ export async function ensureUsersGroup(client: Pick<pg.ClientBase, 'query'>): Pr
 const TABLES = `
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.meta (version int NOT NULL);
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.leases (name text PRIMARY KEY);
-INSERT INTO ${SCHEMA}.leases (name) VALUES ('sweep'), ('create'), ('pool'), ('guard') ON CONFLICT DO NOTHING;
+INSERT INTO ${SCHEMA}.leases (name) VALUES ('sweep'), ('create'), ('pool'), ('guard'), ('claim') ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS ${SCHEMA}.databases (
   id uuid PRIMARY KEY,
   state text NOT NULL CHECK (state IN ('PENDING', 'READY', 'UNCLAIMED', 'CLAIMED', 'DELETING')),
@@ -66,6 +66,12 @@ DO $$ BEGIN
 END $$;
 CREATE INDEX IF NOT EXISTS databases_ready ON ${SCHEMA}.databases (created_at) WHERE state = 'READY';
 CREATE INDEX IF NOT EXISTS databases_by_expiry ON ${SCHEMA}.databases (expires_at) WHERE state = 'UNCLAIMED';
+-- Switches an operator sets for every serve process on this state (e.g. creates_paused).
+CREATE TABLE IF NOT EXISTS ${SCHEMA}.settings (
+  name text PRIMARY KEY,
+  value text NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
 CREATE UNLOGGED TABLE IF NOT EXISTS ${SCHEMA}.rate_windows (
   client text NOT NULL,
   window_start timestamptz NOT NULL,

@@ -130,7 +130,7 @@ export async function markUnclaimed(db: Queryable, id: string, ttlMs: number): P
 export async function findLive(db: Queryable, id: string): Promise<DatabaseRecord | undefined> {
   const { rows } = await db.query<DatabaseRecord>(
     `SELECT ${COLUMNS} FROM ${TABLE}
-     WHERE id = $1 AND (state = 'CLAIMED' OR (state = 'UNCLAIMED' AND expires_at > now()))`,
+     WHERE id = $1 AND ((state = 'CLAIMED' AND (expires_at IS NULL OR expires_at > now())) OR (state = 'UNCLAIMED' AND expires_at > now()))`,
     [id],
   );
   return rows[0];
@@ -145,12 +145,13 @@ export async function lockClaimable(db: Queryable, id: string): Promise<Database
   return rows[0];
 }
 
-export async function markClaimed(db: Queryable, id: string): Promise<DatabaseRecord> {
+/** `keepMs`: how long a claimed database is kept (--claimed-ttl); undefined: until an operator drops it. */
+export async function markClaimed(db: Queryable, id: string, keepMs?: number): Promise<DatabaseRecord> {
   const { rows } = await db.query<DatabaseRecord>(
-    `UPDATE ${TABLE} SET state = 'CLAIMED', password = NULL, read_only = false, expires_at = NULL,
-       claimed_at = now(), updated_at = now()
+    `UPDATE ${TABLE} SET state = 'CLAIMED', password = NULL, read_only = false,
+       expires_at = now() + $2::float8 * interval '1 millisecond', claimed_at = now(), updated_at = now()
      WHERE id = $1 AND state = 'UNCLAIMED' RETURNING ${COLUMNS}`,
-    [id],
+    [id, keepMs ?? null],
   );
   if (!rows[0]) throw new Error(`database ${id} is no longer claimable`);
   return rows[0];
@@ -161,7 +162,8 @@ const CREATOR_GONE = `NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid =
   AND (a.backend_start = creator_started OR a.backend_start IS NULL))`;
 
 /**
- * Hands expired unclaimed rows (and creates that died) to the reaper. Rows already
+ * Hands expired rows (unclaimed, or claimed with a --claimed-ttl or an operator's expiry)
+ * and creates that died to the reaper. Rows already
  * DELETING are returned again: a drop that failed (or a reaper that died) left them.
  * `skip`: rows this sweep already tried.
  *
@@ -173,7 +175,7 @@ export async function takeForDeletion(db: Queryable, limit: number, skip: string
     `UPDATE ${TABLE} SET state = 'DELETING', updated_at = now()
      WHERE id IN (
        SELECT id FROM ${TABLE}
-       WHERE (state = 'UNCLAIMED' AND expires_at <= now())
+       WHERE (state IN ('UNCLAIMED', 'CLAIMED') AND expires_at <= now())
           OR (state = 'PENDING' AND (created_at < now() - ${PENDING_GIVE_UP} OR ${CREATOR_GONE}))
        ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)`,
     [limit],
@@ -222,6 +224,19 @@ export async function listUnclaimed(db: Queryable): Promise<Array<Pick<DatabaseR
 export async function liveRoles(db: Queryable): Promise<Array<{ name: string; server: string | null }>> {
   const { rows } = await db.query<{ name: string; server: string | null }>(`SELECT name, server FROM ${TABLE} WHERE state IN ('READY', 'UNCLAIMED', 'CLAIMED')`);
   return rows;
+}
+
+/**
+ * True when `server` keeps fewer than `max` claimed databases. Takes the `claim` lease (a row
+ * lock, held to the caller's commit), so two claims cannot both take the last place.
+ *
+ * @example
+ * if (!(await roomToClaim(client, 'db.internal:5432', 100))) return 'full';
+ */
+export async function roomToClaim(db: Queryable, server: string | null, max: number): Promise<boolean> {
+  await db.query(`SELECT name FROM ${SCHEMA}.leases WHERE name = 'claim' FOR UPDATE`);
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${TABLE} WHERE state = 'CLAIMED' AND server IS NOT DISTINCT FROM $1`, [server]);
+  return rows[0]!.n < max;
 }
 
 /** True when the row is still unclaimed (a claim in between wins); it stays locked until commit. */
