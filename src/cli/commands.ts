@@ -68,4 +68,4 @@ export function reportUsageError(error: CommanderError, argv: string[], context:
   return createOutput(argv.includes('--json')).fail(usage);
 }
 
-const COMMAND_WORDS = 'claim, status, seed, serve and mcp';
+const COMMAND_WORDS = 'claim, status, seed, serve, mcp and help';

@@ -40,6 +40,8 @@ export interface UsageContext {
 function recordUsageContext(program: Command, context: UsageContext): void {
   program.exitOverride((error) => {
     if (error.code === 'commander.excessArguments') context.stray = program.args[0];
+    // `help <word>` where no command has that name: commander shows the help as an error.
+    if (error.code === 'commander.help' && error.exitCode !== 0) context.stray = program.args.slice(1).find((word) => !word.startsWith('-'));
     throw error;
   });
   for (const command of program.commands) {
@@ -55,6 +57,8 @@ function buildProgram(): Command {
     .description('Get a real Postgres database for this project in one command (no account needed).')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
+    // Commander adds `help [command]` only to programs without an action of their own.
+    .helpCommand('help [command]', 'show help for a command')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
@@ -129,7 +133,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    process.exitCode = DONE_CODES.has(error.code) ? 0 : (await loadCommands()).reportUsageError(error, argv, context);
+    const done = DONE_CODES.has(error.code) && error.exitCode === 0;
+    process.exitCode = done ? 0 : (await loadCommands()).reportUsageError(error, argv, context);
   }
 }
 
