@@ -111,7 +111,7 @@ describe('usage errors point at the help that fits', () => {
 
   test('get-db help [command] shows the help --help shows; an unknown command after help is a usage error', async () => {
     const cwd = await tempProject();
-    const [help, rootHelp, seedHelp, helpSeed] = await Promise.all([['help'], ['--help'], ['seed', '--help'], ['help', 'seed']].map((args) => runCli(args, { cwd })));
+    const [help, rootHelp, seedHelp, helpSeed] = await Promise.all([runCli(['help'], { cwd }), runCli(['--help'], { cwd }), runCli(['seed', '--help'], { cwd }), runCli(['help', 'seed'], { cwd })]);
     expect(help).toEqual({ ...rootHelp, code: 0 });
     expect(help.stdout).toMatch(/^ {2}help \[command\] +show help for a command$/m);
     expect(helpSeed).toEqual({ ...seedHelp, code: 0 });
