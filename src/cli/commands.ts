@@ -5,8 +5,9 @@
  */
 import type { Command, CommanderError } from 'commander';
 import { setFlagsFromString } from 'node:v8';
-import { GetDbError } from '../errors.js';
+import { GetDbError, isGetDbError } from '../errors.js';
 import { createOutput } from './output.js';
+import { cancelledExitCode } from './terminal.js';
 import type { UsageContext } from './main.js';
 
 export type CommandName = 'create' | 'claim' | 'status' | 'seed' | 'serve' | 'mcp';
@@ -44,7 +45,8 @@ export async function runCommand(name: CommandName, command: Command): Promise<n
   try {
     return await (await COMMANDS[name]()).default(options, command.args, command);
   } catch (error) {
-    return createOutput(options.json === true).fail(error);
+    const code = createOutput(options.json === true).fail(error);
+    return isGetDbError(error) && error.code === 'CANCELLED' ? cancelledExitCode() : code;
   }
 }
 
