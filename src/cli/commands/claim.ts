@@ -25,10 +25,13 @@ async function tryStatus(envFile: string, apiUrl: string, claimUrl: string, warn
   }
 }
 
-/** Nothing to open where nobody would see it; a browser that fails is a warning, not an error. */
+/** Nothing to open where nobody would see it (and the user is told why); a browser that fails is a warning, not an error. */
 async function tryOpen(url: string, out: Output): Promise<boolean> {
   const choice = chooseBrowser(url, await surroundings());
-  if (choice.kind === 'none') return false;
+  if (choice.kind === 'none') {
+    out.say(out.colors.dim(`No browser opened: ${choice.why}. Open the URL above yourself.`));
+    return false;
+  }
   const opened = await openBrowser(url, choice);
   if (!opened) out.warn(choice.kind === 'browser-env' ? 'The browser in BROWSER did not open it; open the URL above yourself.' : 'Could not open a browser; open the URL above yourself.');
   return opened;
