@@ -9,7 +9,7 @@ import type { Dispatcher } from 'undici';
 import { cancelledError, GetDbError, isGetDbError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { errorFromStatus, unexpectedResponse } from './api-errors.js';
-import { EnvHttpProxyAgent } from './undici-parts.js';
+import { RoutedProxyAgent } from './undici-parts.js';
 import { backoffDelay, isRetryableStatus, isTransientSocketError, MAX_RETRY_AFTER_MS, parseRetryAfter } from './retry-policy.js';
 
 export interface JsonRequest {
@@ -36,10 +36,10 @@ function numberFromEnv(name: string, fallback: number): number {
   return process.env[name] !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
-let dispatcher: Dispatcher | undefined;
+let dispatcher: RoutedProxyAgent | undefined;
 /** One agent per process: keeps connections alive across retries and reads the proxy env once. */
-function sharedDispatcher(): Dispatcher {
-  dispatcher ??= new EnvHttpProxyAgent();
+function sharedDispatcher(): RoutedProxyAgent {
+  dispatcher ??= new RoutedProxyAgent();
   return dispatcher;
 }
 
@@ -99,7 +99,7 @@ async function attemptOnce(req: JsonRequest, timeoutMs: number): Promise<Attempt
     if (req.signal?.aborted) throw cancelledError(req.signal.reason);
     if (deadline.aborted) return timeoutFailure(req, host, timeoutMs);
     if (isGetDbError(error)) return { kind: 'failure', error, retryable: false };
-    return networkFailure(error, host);
+    return networkFailure(error, host, sharedDispatcher().proxyFor(url.origin));
   }
 }
 
@@ -139,14 +139,20 @@ function timeoutFailure(req: JsonRequest, host: string, timeoutMs: number): Atte
   return { kind: 'failure', error, retryable: req.method === 'GET' };
 }
 
-function networkFailure(error: unknown, host: string): Attempt {
+// Failures to open a connection. Through a proxy, the only connection get-db opens is to it.
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function networkFailure(error: unknown, host: string, proxy: string | undefined): Attempt {
   const code = socketErrorCode(error);
   const reason = code ?? (error instanceof Error ? error.message : String(error));
-  const failure = new GetDbError('NETWORK', `Could not reach ${host}: ${reason}.`, {
-    hint: 'Check your connection, HTTPS_PROXY / NO_PROXY, or point --api-url (INSTAGRES_API_URL) at a reachable server.',
-    cause: error,
-  });
-  return { kind: 'failure', error: failure, retryable: isTransientSocketError(code) };
+  let message = `Could not reach ${host}: ${reason}.`;
+  let hint = 'Check your connection, HTTPS_PROXY / NO_PROXY, or point --api-url (INSTAGRES_API_URL) at a reachable server.';
+  if (proxy !== undefined) {
+    const proxyDown = code !== undefined && CONNECT_ERRORS.has(code);
+    message = proxyDown ? `Could not reach the proxy ${proxy} (for ${host}): ${reason}.` : `Could not reach ${host} through the proxy ${proxy}: ${reason}.`;
+    hint = 'The proxy comes from HTTPS_PROXY / HTTP_PROXY: check it is running and reachable, or list the host in NO_PROXY to go direct.';
+  }
+  return { kind: 'failure', error: new GetDbError('NETWORK', message, { hint, cause: error }), retryable: isTransientSocketError(code) };
 }
 
 /** undici wraps the socket's error; the useful code may sit one or two causes down. */
