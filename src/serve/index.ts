@@ -99,7 +99,7 @@ async function otherServers(options: ServeOptions, wanted: TenantConnections, pu
 }
 
 export async function startServe(options: ServeOptions, hooks: { log: Log }): Promise<RunningServe> {
-  const embedded = options.embedded ? await (await import('./postgres/embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
+  const embedded = options.embedded ? await (await import('./postgres/embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir, port: options.embeddedPort }) : undefined;
   const adminUrl = embedded?.adminUrl ?? options.postgresUrls[0]!;
   // The pid tells an operator (and pg_stat_activity) which serve process a session is.
   const adminConfig = adminSession({ ...pgConfigFromUrl(adminUrl), application_name: `get-db serve ${process.pid}` });
