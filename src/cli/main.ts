@@ -1,14 +1,14 @@
 /**
  * The CLI entry: argument parsing only, built as CommonJS (dist/cli/main.cjs), which Node
  * starts faster than ES modules, so `get-db --help` costs little more than bare Node.
- * Everything else is ESM in ./commands.js, loaded when a command runs.
+ * Everything else is in ./commands.cjs (CommonJS too), required when a command runs.
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import type { CommandName } from './commands.js';
 
-// A path the bundler leaves alone: the ESM half, next to this file in dist/cli/ as in src/cli/.
-const loadCommands = () => import('./commands.js');
+// A path the bundler leaves alone: the commands' bundle, next to this file in dist/cli/.
+const loadCommands = async (): Promise<typeof import('./commands.js')> => require('./commands.cjs');
 
 function run(name: CommandName) {
   return async (...params: unknown[]) => {
