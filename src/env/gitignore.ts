@@ -3,7 +3,7 @@
  * added to the .gitignore at the top of the tree as an anchored path. Git itself decides what
  * is ignored (nested .gitignore files, global excludes); without git nothing happens.
  */
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, realpath } from './fs-calls.js';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { detectEol } from './env-lines.js';
 import { readEnvFile, writeFileAtomic } from './env-file.js';
