@@ -71,8 +71,8 @@ describe('writeFileAtomic', () => {
 
   test('the bytes are flushed to disk before a rename that replaces a file; a new file is not flushed', async () => {
     const dir = await tempDir();
-    // The flush is fs.fsync on the temp file (src/env/fs-calls.ts): watch it while the writes run.
-    const sync = vi.spyOn(fs, 'fsync');
+    // The flush is fs.fsyncSync on the temp file (src/env/fs-calls.ts): watch it while the writes run.
+    const sync = vi.spyOn(fs, 'fsyncSync');
     try {
       await writeFileAtomic(join(dir, '.env'), 'A=1\n');
       expect(sync).not.toHaveBeenCalled();

@@ -1,21 +1,38 @@
 /**
- * The promise-returning file calls the create path makes, on node:fs's callbacks. Loading
- * node:fs/promises costs ~2 ms (it brings FileHandle, readline, the watchers): a tenth of a
- * create's own time, for nothing these few calls need.
+ * The file calls of the create path (env file, its lock, .gitignore, package.json), as
+ * promise-returning functions done synchronously. Each is a few microseconds on a local disk,
+ * while a round trip through libuv's thread pool (what node:fs/promises and the callbacks do)
+ * costs more than the call, and a create makes ~30 of them in a row; on a busy machine each
+ * waits for a thread. node:fs/promises itself is ~2 ms of loading (FileHandle, readline, the
+ * watchers). These files are small (an env file, a lock of one line), so the event loop of a
+ * dev server hosting the plugin is held for microseconds, not the time of a read that could
+ * block: a pipe or a device given as the env file is refused on its stat, before any read.
+ * Errors are rejections, as with node:fs/promises.
  */
 import fs from 'node:fs';
-import { promisify } from 'node:util';
 
-export const access = promisify(fs.access);
-export const lstat = promisify(fs.lstat);
-export const readFile = promisify(fs.readFile);
-export const readlink = promisify(fs.readlink);
-export const realpath = promisify(fs.realpath);
-export const rename = promisify(fs.rename);
-export const rm = promisify(fs.rm);
-export const stat = promisify(fs.stat);
-export const unlink = promisify(fs.unlink);
-export const utimes = promisify(fs.utimes);
+type Sync<A extends unknown[], R> = (...args: A) => R;
+const later =
+  <A extends unknown[], R>(call: Sync<A, R>) =>
+  async (...args: A): Promise<R> =>
+    call(...args);
+
+export const access = later((path: string, mode?: number) => fs.accessSync(path, mode));
+export const lstat = later((path: string) => fs.lstatSync(path));
+export const readlink = later((path: string) => fs.readlinkSync(path));
+export const realpath = later((path: string) => fs.realpathSync.native(path));
+export const rename = later((from: string, to: string) => fs.renameSync(from, to));
+export const rm = later((path: string, options?: fs.RmOptions) => fs.rmSync(path, options));
+export const stat = later((path: string) => fs.statSync(path));
+export const unlink = later((path: string) => fs.unlinkSync(path));
+export const utimes = later((path: string, atime: Date, mtime: Date) => fs.utimesSync(path, atime, mtime));
+
+/** The bytes, or with an encoding the text. */
+export function readFile(path: string): Promise<Buffer>;
+export function readFile(path: string, encoding: BufferEncoding): Promise<string>;
+export async function readFile(path: string, encoding?: BufferEncoding): Promise<Buffer | string> {
+  return encoding === undefined ? fs.readFileSync(path) : fs.readFileSync(path, encoding);
+}
 
 /** What get-db does with an open file (node:fs/promises' FileHandle has more). */
 export interface OpenFile {
@@ -31,11 +48,11 @@ export interface OpenFile {
  * const file = await open('/app/..env.1a2b.tmp', 'wx', 0o600);
  */
 export async function open(path: string, flags: string, mode?: number): Promise<OpenFile> {
-  const fd = await promisify(fs.open)(path, flags, mode);
+  const fd = fs.openSync(path, flags, mode);
   return {
-    writeFile: (data) => promisify(fs.writeFile)(fd, data),
-    chmod: (newMode) => promisify(fs.fchmod)(fd, newMode),
-    sync: () => promisify(fs.fsync)(fd),
-    close: () => promisify(fs.close)(fd),
+    writeFile: later((data: string | Uint8Array) => fs.writeFileSync(fd, data)),
+    chmod: later((newMode: number) => fs.fchmodSync(fd, newMode)),
+    sync: later(() => fs.fsyncSync(fd)),
+    close: later(() => fs.closeSync(fd)),
   };
 }
