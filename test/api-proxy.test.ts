@@ -2,12 +2,15 @@
  * HTTP(S)_PROXY and NO_PROXY, through a real proxy on loopback. Its own file: the client
  * reads the proxy settings once per process, as users' shells set them once.
  */
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createDatabase } from '../src/provision/api.js';
 import { runCli, tempProject } from './helpers/cli.js';
 import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
+import { freePort } from './helpers/postgres.js';
 
 let api: FakeApi;
 let proxy: Server;
@@ -64,4 +67,20 @@ test('the built CLI (its bundled, trimmed undici) tunnels through HTTP_PROXY too
   expect(run.code, run.stderr).toBe(0);
   expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, action: 'created' });
   expect(tunnels.slice(before)).toEqual([`127.0.0.1:${new URL(api.apiUrl).port}`]);
+});
+
+test('a proxy that cannot be reached is named in the error (without its password), not the API host behind it', async () => {
+  const dead = await freePort(); // nothing listens there
+  const cwd = await tempProject();
+  const run = await runCli(['-y', '--json', '--api-url', api.apiUrl], {
+    cwd,
+    env: { HTTP_PROXY: `http://user:secret@127.0.0.1:${dead}`, NO_PROXY: undefined, no_proxy: undefined, GET_DB_HTTP_RETRIES: '0' },
+  });
+  expect(run.code).toBe(1);
+  const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string; hint: string } };
+  expect(error.code).toBe('NETWORK');
+  expect(error.message).toBe(`Could not reach the proxy http://127.0.0.1:${dead} (for ${new URL(api.apiUrl).host}): ECONNREFUSED.`);
+  expect(error.hint).toMatch(/HTTPS_PROXY \/ HTTP_PROXY: check it is running and reachable, or list the host in NO_PROXY/);
+  expect(run.stdout).not.toContain('secret');
+  expect(existsSync(join(cwd, '.env'))).toBe(false);
 });

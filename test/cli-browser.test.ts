@@ -97,14 +97,27 @@ describe.runIf(process.platform !== 'win32')('get-db claim with a recorded BROWS
     expect(existsSync(join(p.cwd, 'pwned2'))).toBe(false);
   });
 
+  test('without a display (and no BROWSER), claim says why no browser opened', async () => {
+    const p = await setup();
+    const run = await runCli(['claim', '--api-url', api.apiUrl], { cwd: p.cwd, env: p.env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`Claim your database here: ${p.claimUrl}`);
+    expect(run.stderr).toContain('No browser opened: there is no display (DISPLAY and WAYLAND_DISPLAY are unset); set BROWSER to use a terminal browser. Open the URL above yourself.');
+    const ssh = await runCli(['claim', '--api-url', api.apiUrl], { cwd: p.cwd, env: { ...p.env, DISPLAY: ':0', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22' } });
+    expect(ssh.stderr).toMatch(/No browser opened: this is an SSH session/);
+  });
+
   test('nothing opens in CI, under --json or with --no-open, and the URL is still given', async () => {
     const p = await setup();
     const ci = await runCli(['claim', '--api-url', api.apiUrl], { cwd: p.cwd, env: { ...p.env, BROWSER: p.recorder, CI: 'true' } });
     expect(ci.stderr).toContain(p.claimUrl);
+    expect(ci.stderr).toContain('No browser opened: CI is set, so nobody is here to see one.');
     const json = await runCli(['claim', '--json', '--api-url', api.apiUrl], { cwd: p.cwd, env: { ...p.env, BROWSER: p.recorder } });
     expect(JSON.parse(json.stdout)).toMatchObject({ claimUrl: p.claimUrl, opened: false });
     const noOpen = await runCli(['claim', '--no-open', '--api-url', api.apiUrl], { cwd: p.cwd, env: { ...p.env, BROWSER: p.recorder } });
     expect(noOpen.stderr).toContain(p.claimUrl);
+    expect(noOpen.stderr).not.toContain('No browser opened'); // asked for
+    expect(json.stderr).toBe('');
     expect(await p.argv()).toBeUndefined();
   });
 

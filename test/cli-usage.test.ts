@@ -104,9 +104,21 @@ describe('usage errors point at the help that fits', () => {
     const run = await createIn(cwd, ['clam', '--json']);
     expect(run.code).toBe(2);
     expect(JSON.parse(run.stdout)).toEqual({
-      error: { code: 'USAGE', message: "Unknown command 'clam'.", hint: "The commands are claim, status, seed, serve and mcp; get-db alone creates a database and takes options only (get-db --help)." },
+      error: { code: 'USAGE', message: "Unknown command 'clam'.", hint: "The commands are claim, status, seed, serve, mcp and help; get-db alone creates a database and takes options only (get-db --help)." },
     });
     expect(api.createRequests().length).toBe(before);
+  });
+
+  test('get-db help [command] shows the help --help shows; an unknown command after help is a usage error', async () => {
+    const cwd = await tempProject();
+    const [help, rootHelp, seedHelp, helpSeed] = await Promise.all([runCli(['help'], { cwd }), runCli(['--help'], { cwd }), runCli(['seed', '--help'], { cwd }), runCli(['help', 'seed'], { cwd })]);
+    expect(help).toEqual({ ...rootHelp, code: 0 });
+    expect(help.stdout).toMatch(/^ {2}help \[command\] +show help for a command$/m);
+    expect(helpSeed).toEqual({ ...seedHelp, code: 0 });
+    expect(helpSeed.stdout).toContain('Usage: get-db seed');
+    const unknown = await runCli(['help', 'clam', '--json'], { cwd });
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout).error).toMatchObject({ code: 'USAGE', message: "Unknown command 'clam'." });
   });
 
   test('a bad INSTAGRES_API_URL is named as the variable, not as an --api-url nobody typed (create and status)', async () => {

@@ -1,4 +1,5 @@
-import { chmod, lstat, mkdir, mkdtemp, open, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,10 +71,8 @@ describe('writeFileAtomic', () => {
 
   test('the bytes are flushed to disk before a rename that replaces a file; a new file is not flushed', async () => {
     const dir = await tempDir();
-    // Every FileHandle shares one prototype: watch its sync() while the writes run.
-    const probe = await open(join(dir, 'probe'), 'w');
-    const sync = vi.spyOn(Object.getPrototypeOf(probe) as { sync(): Promise<void> }, 'sync');
-    await probe.close();
+    // The flush is fs.fsyncSync on the temp file (src/env/fs-calls.ts): watch it while the writes run.
+    const sync = vi.spyOn(fs, 'fsyncSync');
     try {
       await writeFileAtomic(join(dir, '.env'), 'A=1\n');
       expect(sync).not.toHaveBeenCalled();

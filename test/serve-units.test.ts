@@ -33,6 +33,7 @@ describe('serve options', () => {
       postgresUrls: [ADMIN],
       embedded: false,
       dataDir: undefined,
+      embeddedPort: undefined,
       publicHosts: [],
       publicUrl: undefined,
       ttlMs: 72 * 3600_000,
@@ -73,6 +74,7 @@ describe('serve options', () => {
       adminToken: 'x'.repeat(16),
     });
     expect(parseServeOptions({ postgresUrl: ADMIN, claimedTtl: 'never' }, {}).claimedTtlMs).toBeUndefined();
+    expect(parseServeOptions({ embedded: true, embeddedPort: '5433' }, {})).toMatchObject({ embedded: true, embeddedPort: 5433, postgresUrls: [] });
   });
 
   test('durations, sizes and rates', () => {
@@ -91,6 +93,10 @@ describe('serve options', () => {
     [{ port: 'abc' }, /--port must be a number/], // a typo is named before what is missing
     [{ postgresUrl: ADMIN, embedded: true }, /either --postgres-url or --embedded/],
     [{ postgresUrl: ADMIN, dataDir: '/tmp/x' }, /--data-dir goes with --embedded/],
+    [{ postgresUrl: ADMIN, embeddedPort: '5433' }, /--embedded-port goes with --embedded/],
+    [{ embedded: true, embeddedPort: '0' }, /--embedded-port must be a number from 1 to 65535, not "0"/],
+    [{ embeddedPort: 'x5432' }, /--embedded-port must be a number/], // named before what is missing
+    [{ postgresUrl: ADMIN, port: '' }, /--port must be a number/],
     [{ postgresUrl: 'mysql://x@y/z' }, /--postgres-url is not usable: the scheme is mysql/],
     [{ postgresUrl: ADMIN, port: '70000' }, /--port must be a number/],
     [{ postgresUrl: ADMIN, ttl: 'forever' }, /--ttl must be a duration/],

@@ -13,7 +13,8 @@ export type BrowserChoice =
   | { kind: 'browser-env'; commands: string[][] }
   /** The `open` package: the desktop's default browser. */
   | { kind: 'open' }
-  | { kind: 'none' };
+  /** `why`: said to the user, so the URL is not left waiting for a window that never comes. */
+  | { kind: 'none'; why: string };
 
 export interface Surroundings {
   env: NodeJS.ProcessEnv;
@@ -52,11 +53,13 @@ export function browserCommands(value: string, url: string, separator: string = 
  * // { kind: 'browser-env', commands: [['wslview', 'https://x.test/c/1']] }
  */
 export function chooseBrowser(url: string, { env, platform, isWsl }: Surroundings): BrowserChoice {
-  if (isSet(env.CI)) return { kind: 'none' };
+  if (isSet(env.CI)) return { kind: 'none', why: 'CI is set, so nobody is here to see one' };
   const commands = browserCommands(env.BROWSER ?? '', url);
   if (commands.length > 0) return { kind: 'browser-env', commands };
-  if (env.SSH_CONNECTION || env.SSH_TTY) return { kind: 'none' };
-  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY && !isWsl) return { kind: 'none' };
+  if (env.SSH_CONNECTION || env.SSH_TTY) return { kind: 'none', why: 'this is an SSH session, so it would open on the remote machine; set BROWSER to choose one' };
+  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY && !isWsl) {
+    return { kind: 'none', why: 'there is no display (DISPLAY and WAYLAND_DISPLAY are unset); set BROWSER to use a terminal browser' };
+  }
   return { kind: 'open' };
 }
 

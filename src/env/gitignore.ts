@@ -3,16 +3,24 @@
  * added to the .gitignore at the top of the tree as an anchored path. Git itself decides what
  * is ignored (nested .gitignore files, global excludes); without git nothing happens.
  */
-import { execFile } from 'node:child_process';
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, realpath } from './fs-calls.js';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { promisify } from 'node:util';
 import { detectEol } from './env-lines.js';
 import { readEnvFile, writeFileAtomic } from './env-file.js';
 
-const run = promisify(execFile);
 // A .gitignore is shared project configuration, not a secret.
 const GITIGNORE_MODE = 0o644;
+
+/**
+ * node:child_process (with net and dgram under it, ~1 ms to load) only where git is asked:
+ * outside a repository a create never loads it.
+ */
+function run(command: string, args: string[], options: { cwd: string; windowsHide: boolean }): Promise<{ stdout: string }> {
+  const { execFile } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
+  return new Promise((resolve, reject) => {
+    execFile(command, args, options, (error, stdout) => (error ? reject(error) : resolve({ stdout })));
+  });
+}
 
 export interface GitIgnoreResult {
   added: boolean;

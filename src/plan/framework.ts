@@ -3,7 +3,7 @@
  * that makes the claim URL visible to client code, and the env files its dev server reads.
  * `--prefix` always wins over this guess.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../env/fs-calls.js';
 import { join } from 'node:path';
 import { DEFAULT_PREFIX } from '../types.js';
 

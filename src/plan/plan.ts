@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { GetDbError, isGetDbError } from '../errors.js';
 import { checkEnvPathWritable } from '../env/env-file.js';
 import { claimUrlKey } from '../engine/keys.js';
-import { checkSeedInputs, isText, STDIN, type SeedInput } from '../seed/input-checks.js';
+import { isText, STDIN, type SeedInput } from '../seed/seed-input.js';
 import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_PREFIX, DEFAULT_REFERRER } from '../types.js';
 import { projectFramework, type Framework } from './framework.js';
 import { validateApiUrl, validateKey, validatePrefix, validateReferrer } from './validate.js';
@@ -120,7 +120,8 @@ export async function makeCreatePlan(input: CreatePlanInput): Promise<CreatePlan
   const envFile = resolve(cwd, input.envFile ?? DEFAULT_ENV_FILE);
   const seedFiles = (input.seedFiles ?? []).map((file) => (isText(file) || file === STDIN ? file : resolve(cwd, file)));
   await checkEnvPathWritable(envFile);
-  await checkSeedInputs(seedFiles);
+  // The seed's file code (and node:fs/promises under it) loads only for a seed.
+  if (seedFiles.length > 0) await (await import('../seed/input-checks.js')).checkSeedInputs(seedFiles);
   return {
     apiUrl,
     referrer,

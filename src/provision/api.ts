@@ -1,6 +1,7 @@
 /** The two calls of the Instagres API (docs: "API"), with their answers checked. */
 import { GetDbError } from '../errors.js';
 import type { InstagresDatabase } from '../types.js';
+import { requestJson } from './http.js';
 import { readDatabase } from './response-shape.js';
 
 export interface ApiCallOptions {
@@ -18,8 +19,6 @@ export interface CreateDatabaseOptions extends ApiCallOptions {
 
 const endpoint = (apiUrl: string, path: string) => `${apiUrl.replace(/\/+$/, '')}${path}`;
 
-// undici is most of get-db's code by size: loaded at the first request, not with the library.
-const requestJson: typeof import('./http.js').requestJson = async (request) => (await import('./http.js')).requestJson(request);
 
 /** POST /database: a new claimable database. */
 export async function createDatabase(options: CreateDatabaseOptions): Promise<InstagresDatabase> {

@@ -1,16 +1,16 @@
 /**
- * JSON over HTTP for the Instagres API, on undici: a deadline on every attempt, retries
- * with backoff for connection errors, 429 and 5xx (honouring Retry-After), proxies from
- * HTTP(S)_PROXY / NO_PROXY, and a User-Agent naming get-db. Loaded only by commands that
- * talk to the API, so `get-db --help` never pays for undici.
+ * JSON over HTTP for the Instagres API: a deadline on every attempt, retries with backoff for
+ * connection errors, 429 and 5xx (honouring Retry-After), a size limit on answers, and a
+ * User-Agent naming get-db. Sent by Node's own client, or by undici's proxy agent where
+ * HTTP(S)_PROXY is set (transport.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Dispatcher } from 'undici';
 import { cancelledError, GetDbError, isGetDbError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { errorFromStatus, unexpectedResponse } from './api-errors.js';
-import { EnvHttpProxyAgent } from './undici-parts.js';
+import { nodeTransport } from './node-transport.js';
 import { backoffDelay, isRetryableStatus, isTransientSocketError, MAX_RETRY_AFTER_MS, parseRetryAfter } from './retry-policy.js';
+import { proxyConfigured, type Answer, type Transport } from './transport.js';
 
 export interface JsonRequest {
   method: 'GET' | 'POST';
@@ -36,11 +36,11 @@ function numberFromEnv(name: string, fallback: number): number {
   return process.env[name] !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
-let dispatcher: Dispatcher | undefined;
-/** One agent per process: keeps connections alive across retries and reads the proxy env once. */
-function sharedDispatcher(): Dispatcher {
-  dispatcher ??= new EnvHttpProxyAgent();
-  return dispatcher;
+let chosen: Promise<Transport> | undefined;
+/** Chosen once per process, as the proxy settings are read once. undici loads only for a proxy. */
+function transport(): Promise<Transport> {
+  chosen ??= proxyConfigured() ? import('./undici-transport.js').then((module) => module.undiciTransport) : Promise.resolve(nodeTransport);
+  return chosen;
 }
 
 type Attempt = { kind: 'answer'; response: JsonResponse; retryAfterMs?: number } | { kind: 'failure'; error: GetDbError; retryable: boolean };
@@ -79,11 +79,11 @@ async function attemptOnce(req: JsonRequest, timeoutMs: number): Promise<Attempt
   const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
   const url = new URL(req.url);
   const host = url.host;
+  const via = await transport();
   try {
-    const response = await sharedDispatcher().request({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
+    const response = await via.send({
       method: req.method,
+      url,
       signal,
       headers: {
         accept: 'application/json',
@@ -92,14 +92,14 @@ async function attemptOnce(req: JsonRequest, timeoutMs: number): Promise<Attempt
       },
       body: req.body === undefined ? undefined : JSON.stringify(req.body),
     });
-    const text = await readLimited(response.body, host, response.statusCode);
-    const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
-    return { kind: 'answer', response: { status: response.statusCode, body: parseJson(text, host, response.statusCode) }, retryAfterMs };
+    const text = await readLimited(response.body, host, response.status);
+    const retryAfterMs = parseRetryAfter(response.retryAfter);
+    return { kind: 'answer', response: { status: response.status, body: parseJson(text, host, response.status) }, retryAfterMs };
   } catch (error) {
     if (req.signal?.aborted) throw cancelledError(req.signal.reason);
     if (deadline.aborted) return timeoutFailure(req, host, timeoutMs);
     if (isGetDbError(error)) return { kind: 'failure', error, retryable: false };
-    return networkFailure(error, host);
+    return networkFailure(error, host, via.proxyFor(url.origin));
   }
 }
 
@@ -114,7 +114,7 @@ function parseJson(text: string, host: string, status: number): unknown {
   }
 }
 
-async function readLimited(body: Dispatcher.ResponseData['body'], host: string, status: number): Promise<string> {
+async function readLimited(body: Answer['body'], host: string, status: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -139,17 +139,29 @@ function timeoutFailure(req: JsonRequest, host: string, timeoutMs: number): Atte
   return { kind: 'failure', error, retryable: req.method === 'GET' };
 }
 
-function networkFailure(error: unknown, host: string): Attempt {
+// TLS verification failures (Node's codes): the server answered, but not as one we trust.
+const UNTRUSTED_CERTIFICATE = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_\w+|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+// Failures to open a connection. Through a proxy, the only connection get-db opens is to it.
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function networkFailure(error: unknown, host: string, proxy: string | undefined): Attempt {
   const code = socketErrorCode(error);
   const reason = code ?? (error instanceof Error ? error.message : String(error));
-  const failure = new GetDbError('NETWORK', `Could not reach ${host}: ${reason}.`, {
-    hint: 'Check your connection, HTTPS_PROXY / NO_PROXY, or point --api-url (INSTAGRES_API_URL) at a reachable server.',
-    cause: error,
-  });
-  return { kind: 'failure', error: failure, retryable: isTransientSocketError(code) };
+  let message = `Could not reach ${host}: ${reason}.`;
+  let hint = 'Check your connection, HTTPS_PROXY / NO_PROXY, or point --api-url (INSTAGRES_API_URL) at a reachable server.';
+  if (code !== undefined && UNTRUSTED_CERTIFICATE.test(code)) {
+    message = `Could not reach ${host}: its certificate is not trusted here (${code}).`;
+    hint = 'Behind a proxy that inspects TLS, or with a private CA, point NODE_EXTRA_CA_CERTS at that CA\'s certificate.';
+  } else if (proxy !== undefined) {
+    const proxyDown = code !== undefined && CONNECT_ERRORS.has(code);
+    message = proxyDown ? `Could not reach the proxy ${proxy} (for ${host}): ${reason}.` : `Could not reach ${host} through the proxy ${proxy}: ${reason}.`;
+    hint = 'The proxy comes from HTTPS_PROXY / HTTP_PROXY: check it is running and reachable, or list the host in NO_PROXY to go direct.';
+  }
+  return { kind: 'failure', error: new GetDbError('NETWORK', message, { hint, cause: error }), retryable: isTransientSocketError(code) };
 }
 
-/** undici wraps the socket's error; the useful code may sit one or two causes down. */
+/** The socket's error code; undici wraps the error, so it may sit one or two causes down. */
 function socketErrorCode(error: unknown): string | undefined {
   for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
     const code = (current as { code?: unknown }).code;

@@ -14,3 +14,10 @@ declare module 'undici/lib/dispatcher/env-http-proxy-agent.js' {
   const EnvHttpProxyAgentClass: typeof EnvHttpProxyAgent;
   export default EnvHttpProxyAgentClass;
 }
+declare module 'undici/lib/core/symbols.js' {
+  export const kNoProxyAgent: unique symbol;
+  export const kHttpProxyAgent: unique symbol;
+  export const kHttpsProxyAgent: unique symbol;
+  /** On a ProxyAgent: the proxy it sends through. */
+  export const kProxy: unique symbol;
+}

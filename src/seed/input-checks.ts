@@ -6,17 +6,9 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { GetDbError } from '../errors.js';
 import { displayPath } from '../report/format.js';
 
-/** Standard input, as `--seed -` names it. */
-export const STDIN = '-';
+import { isText, STDIN, type SeedInput, type SeedText } from './seed-input.js';
 
-/** SQL given as text rather than a file; `name` stands for it in messages (e.g. 'sql'). */
-export interface SeedText {
-  name: string;
-  text: string;
-}
-
-/** A path (file, folder, pipe, or `-` for standard input), or SQL text. */
-export type SeedInput = string | SeedText;
+export { isText, STDIN, type SeedInput, type SeedText };
 
 const PATH_HINT = 'Check the path (it is relative to the current folder) and its permissions.';
 
@@ -40,8 +32,6 @@ export function errorReason(error: unknown): string {
   if (code === 'EACCES' || code === 'EPERM') return 'is not readable (permission denied)';
   return `cannot be read (${(error as Error).message})`;
 }
-
-export const isText = (input: SeedInput): input is SeedText => typeof input !== 'string';
 
 /**
  * SQL texts held under a name that goes wherever a seed path goes (the MCP tools' `sql`): the

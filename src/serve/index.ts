@@ -163,7 +163,7 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
     await embedded?.stop();
   };
   try {
-    embedded = options.embedded ? await (await import('./postgres/embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir }) : undefined;
+    embedded = options.embedded ? await (await import('./postgres/embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir, port: options.embeddedPort }) : undefined;
     const adminUrl = embedded?.adminUrl ?? options.postgresUrls[0]!;
     // The pid tells an operator (and pg_stat_activity) which serve process a session is.
     const adminConfig = adminConfigOf(adminUrl);

@@ -17,6 +17,8 @@ export interface ServeOptions {
   postgresUrls: string[];
   embedded: boolean;
   dataDir: string | undefined;
+  /** With `embedded`: the port its PostgreSQL listens on (default: a free one, kept in --data-dir). */
+  embeddedPort: number | undefined;
   /** host[:port] put in connection strings, one per server in order; empty: each admin URL's. */
   publicHosts: string[];
   /** Base URL clients reach this server at; default http://<host>:<port>. */
@@ -133,9 +135,14 @@ function parseRequestTimeout(raw: string): number {
   return ms;
 }
 
-export function parsePort(raw: string): number {
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw usage(`--port must be a number from 0 to 65535, not "${raw}".`);
+/**
+ * A TCP port number, or a usage error naming the option.
+ * @example
+ * parsePort('5433', '--embedded-port', 1); // 5433
+ */
+export function parsePort(raw: string, option = '--port', min = 0): number {
+  const port = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!(port >= min && port <= 65_535)) throw usage(`${option} must be a number from ${min} to 65535, not "${raw}".`);
   return port;
 }
 
@@ -259,6 +266,7 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     postgresUrls: postgresUrls.map(checkPostgresUrl),
     embedded,
     dataDir: text(raw.dataDir),
+    embeddedPort: raw.embeddedPort === undefined ? undefined : parsePort(String(raw.embeddedPort), '--embedded-port', 1),
     publicHosts: list(raw.publicHost).map(checkPublicHost),
     publicUrl: raw.publicUrl === undefined ? undefined : checkPublicUrl(String(raw.publicUrl)),
     allowedHosts: list(raw.allowedHost).map(checkAllowedHost),
@@ -287,6 +295,7 @@ export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.Proc
     throw usage('get-db serve needs a PostgreSQL to provision on.', 'Pass --postgres-url <admin URL> (or GET_DB_SERVE_POSTGRES_URL), or --embedded to start one.');
   }
   if (raw.dataDir !== undefined && !embedded) throw usage('--data-dir goes with --embedded.');
+  if (raw.embeddedPort !== undefined && !embedded) throw usage('--embedded-port goes with --embedded.', 'With --postgres-url, the port is part of the URL.');
   checkServers(options.postgresUrls, options.publicHosts, options.diskSizes);
   if (metricsToken !== undefined && raw.metrics !== true) throw usage('GET_DB_SERVE_METRICS_TOKEN is set but --metrics is not given.', 'Add --metrics to serve GET /metrics.');
   if (host.trim() === '') throw usage('--host must not be empty.');

@@ -23,6 +23,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** The node executable to run the CLI with (default: this process's), e.g. nodeBinary(22). */
   node?: string;
+  /** Another copy of get-db's bin/get-db.cjs (e.g. one installed from the packed tarball). */
+  bin?: string;
 }
 
 /** A clean environment: no CI markers (or a BROWSER) leak in unless a test sets them. */
@@ -48,7 +50,7 @@ export interface RunningCli {
 
 /** Starts the CLI and hands back the child, for tests that signal it or watch it mid-run. */
 export function startCli(args: string[], options: RunOptions): RunningCli {
-  const child = spawn(options.node ?? process.execPath, [BIN, ...args], {
+  const child = spawn(options.node ?? process.execPath, [options.bin ?? BIN, ...args], {
     cwd: options.cwd,
     env: cliEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],

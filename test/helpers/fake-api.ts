@@ -6,11 +6,14 @@
  * to it, so what the CLI writes can be connected to and seeded.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import type { InstagresDatabase } from '../../src/types.js';
 import { uuidv7 } from '../../src/serve/ids.js';
-import { createOwnedDatabase } from './postgres.js';
+import { createOwnedDatabase, TLS_DIR } from './postgres.js';
 
 export interface RecordedRequest {
   method: string;
@@ -28,12 +31,15 @@ type Script =
   | { kind: 'missingFields' }
   | { kind: 'hang' }
   | { kind: 'reset' }
+  | { kind: 'huge' }
   | { kind: 'delay'; ms: number };
 
 export interface FakeApiOptions {
   postgres?: { adminUrl: string; port: number };
   /** Connection strings whose pooler host does not resolve: only `_DIRECT` reaches the database. */
   directOnly?: boolean;
+  /** Serve https:// with the test certificate (fixtures/tls; the test CA is trusted by every test process). */
+  tls?: boolean;
 }
 
 export interface FakeApi {
@@ -51,6 +57,8 @@ export interface FakeApi {
   missingFields(n: number): void;
   hang(n: number): void;
   reset(n: number): void;
+  /** The next `n` creates answer 201 with a JSON body larger than any client should read (2 MB). */
+  huge(n: number): void;
   delay(n: number, ms: number): void;
   resetScript(): void;
   /** Databases created from now on expire `ms` after creation (negative: already past, as a skewed server says). Default 72 h. */
@@ -165,13 +173,16 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
       case 'reset':
         req.socket.destroy();
         return true;
+      case 'huge':
+        sendJson(res, 201, { id: uuidv7(), padding: 'x'.repeat(2 * 1024 * 1024) });
+        return true;
       case 'delay':
         await new Promise((resolve) => setTimeout(resolve, step.ms));
         return false;
     }
   }
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -182,13 +193,16 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
         await route(req, res, body);
       })().catch((error: unknown) => sendJson(res, 500, { error: String(error) }));
     });
-  });
-  server.on('connection', (socket) => {
+  };
+  const server = options.tls
+    ? createHttpsServer({ cert: readFileSync(join(TLS_DIR, 'server.crt')), key: readFileSync(join(TLS_DIR, 'server.key')) }, handler)
+    : createServer(handler);
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const repeat = (n: number, step: Script) => {
     for (let i = 0; i < n; i++) script.push(step);
@@ -211,6 +225,7 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
     missingFields: (n) => repeat(n, { kind: 'missingFields' }),
     hang: (n) => repeat(n, { kind: 'hang' }),
     reset: (n) => repeat(n, { kind: 'reset' }),
+    huge: (n) => repeat(n, { kind: 'huge' }),
     delay: (n, ms) => repeat(n, { kind: 'delay', ms }),
     resetScript: () => {
       script = [];

@@ -7,8 +7,8 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { cliEnv } from './cli.js';
 
@@ -17,16 +17,60 @@ const REPO = resolve(import.meta.dirname, '../..');
 export const FIXTURES = join(REPO, 'fixtures', 'frameworks');
 const STAMP = '.get-db-fixture-lock';
 
-/** Installs a fixture's lockfile unless node_modules already holds exactly that install. */
-async function npmCi(dir: string): Promise<void> {
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Runs `work` while no other test process installs the same fixture (test files run in
+ * parallel processes, and two `npm ci` in one folder break each other). The lock is a
+ * folder holding its owner's pid; one whose owner died is taken over.
+ */
+async function oneInstallAtATime(name: string, work: () => Promise<void>): Promise<void> {
+  const lock = join(REPO, 'node_modules', '.cache', 'get-db-fixture-locks', name);
+  await mkdir(dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''));
+    if (owner > 0 && !isAlive(owner)) await rm(lock, { recursive: true, force: true });
+    else await new Promise((r) => setTimeout(r, 250));
+  }
+  try {
+    await writeFile(join(lock, 'pid'), String(process.pid));
+    await work();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Installs a fixture's lockfile unless node_modules already holds exactly that install.
+ * @example
+ * const dir = await installedFixture('vite8'); // its node_modules/vite is Vite 8
+ */
+export async function installedFixture(name: string): Promise<string> {
+  const dir = join(FIXTURES, name);
   const lock = createHash('sha256').update(await readFile(join(dir, 'package-lock.json'))).digest('hex');
   const stamp = join(dir, 'node_modules', STAMP);
-  if ((await readFile(stamp, 'utf8').catch(() => '')) === lock) return;
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  // npm ci removes node_modules itself, but chokes on one a killed install left half-deleted.
-  await rm(join(dir, 'node_modules'), { recursive: true, force: true });
-  await run(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, shell: process.platform === 'win32', maxBuffer: 64 * 1024 * 1024 });
-  await writeFile(stamp, lock);
+  await oneInstallAtATime(name, async () => {
+    if ((await readFile(stamp, 'utf8').catch(() => '')) === lock) return;
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    // npm ci removes node_modules itself, but chokes on one a killed install left half-deleted.
+    await rm(join(dir, 'node_modules'), { recursive: true, force: true });
+    await run(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, shell: process.platform === 'win32', maxBuffer: 64 * 1024 * 1024 });
+    await writeFile(stamp, lock);
+  });
+  return dir;
 }
 
 /**
@@ -38,8 +82,7 @@ export async function installFixtures(names: string[]): Promise<void> {
   // allSettled: a failed install must not leave others running into the next attempt.
   const results = await Promise.allSettled(
     names.map(async (name) => {
-      const dir = join(FIXTURES, name);
-      await npmCi(dir);
+      const dir = await installedFixture(name);
       const target = join(dir, 'node_modules', 'get-db');
       await rm(target, { recursive: true, force: true });
       for (const entry of ['package.json', 'bin', 'dist']) await cp(join(REPO, entry), join(target, entry), { recursive: true });

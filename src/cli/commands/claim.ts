@@ -4,7 +4,6 @@ import { readDatabaseRef } from '../../engine/project-env.js';
 import { statusForClaim, type DatabaseStatus } from '../../engine/status.js';
 import { apiUrlForFile, resolveApiUrl } from '../../plan/plan.js';
 import { isInstagres } from '../../provision/api.js';
-import { chooseBrowser, openBrowser, surroundings } from '../browser.js';
 import { createOutput, type Output } from '../output.js';
 import { abortOnSignals } from '../terminal.js';
 
@@ -25,10 +24,15 @@ async function tryStatus(envFile: string, apiUrl: string, claimUrl: string, warn
   }
 }
 
-/** Nothing to open where nobody would see it; a browser that fails is a warning, not an error. */
+/** Nothing to open where nobody would see it (and the user is told why); a browser that fails is a warning, not an error. */
 async function tryOpen(url: string, out: Output): Promise<boolean> {
+  // Its own file (with `open`), loaded only to open a page: not with every create.
+  const { chooseBrowser, openBrowser, surroundings } = await import('../browser.js');
   const choice = chooseBrowser(url, await surroundings());
-  if (choice.kind === 'none') return false;
+  if (choice.kind === 'none') {
+    out.say(out.colors.dim(`No browser opened: ${choice.why}. Open the URL above yourself.`));
+    return false;
+  }
   const opened = await openBrowser(url, choice);
   if (!opened) out.warn(choice.kind === 'browser-env' ? 'The browser in BROWSER did not open it; open the URL above yourself.' : 'Could not open a browser; open the URL above yourself.');
   return opened;

