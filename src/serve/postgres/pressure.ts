@@ -71,6 +71,22 @@ export async function catalogBytes(db: Queryable, names: string[], overBytes: nu
   return rows.map((row) => ({ name: row.name, bytes: Number(row.bytes) }));
 }
 
+/** A statement that can change the shared catalogs (settings and comments on databases and roles). */
+const CATALOG_WRITE = `a.query ~* '(alter\\s+(database|role|user)|comment\\s+on)'`;
+
+/**
+ * The beat's column (watchdog.ts): the roles of tenant sessions whose latest statement, in
+ * the last 10 seconds, could change the shared catalogs. Read every second, so a tenant that
+ * grows them in short sessions of its own is still named after it has left (guard.ts keeps
+ * them a while). Its one parameter is USERS_GROUP; before serve has made that role (a beat
+ * comes before the server is prepared) the answer is empty, not an error.
+ */
+export const CATALOG_WRITERS_SQL = `(CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) THEN
+  (SELECT coalesce(array_agg(DISTINCT r.rolname::text), '{}')
+   FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid WHERE ${TENANT_SESSION.replace('$2', '$1::text')}
+   AND ${CATALOG_WRITE} AND a.state_change > now() - interval '10 seconds')
+  ELSE '{}'::text[] END)`;
+
 /**
  * The roles of tenant sessions that ran a statement changing the shared catalogs in the
  * last `seconds` (for growth that leaves no large live value behind: a value set and reset).
@@ -80,8 +96,7 @@ export async function catalogBytes(db: Queryable, names: string[], overBytes: nu
  */
 export async function recentCatalogWriters(db: Queryable, seconds: number): Promise<string[]> {
   const { rows } = await db.query<{ role: string }>(
-    `SELECT DISTINCT r.rolname AS role ${TENANTS}
-       AND a.query ~* '(alter\\s+(database|role|user)|comment\\s+on)' AND a.state_change > now() - $1::float8 * interval '1 second'`,
+    `SELECT DISTINCT r.rolname AS role ${TENANTS} AND ${CATALOG_WRITE} AND a.state_change > now() - $1::float8 * interval '1 second'`,
     [seconds, USERS_GROUP],
   );
   return rows.map((row) => row.role);

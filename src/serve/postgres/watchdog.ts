@@ -3,11 +3,13 @@
  * answer within BEAT_DEADLINE_MS (stopped, frozen by SIGSTOP, cut off by the network) is
  * reported silent within about 3.5 s, whatever serve's other sessions are waiting on. Each
  * beat also reads what tenants can fill outside their databases' files: the NOTIFY queue
- * and the shared catalogs.
+ * and the shared catalogs (and who lately wrote to them).
  */
 import pg from 'pg';
 import { CONNECT_TIMEOUT_MS, openClient } from './admin-session.js';
 import { NOTIFY_QUEUE_BYTES_SQL, SHARED_CATALOG_BYTES_SQL } from './disk.js';
+import { CATALOG_WRITERS_SQL } from './pressure.js';
+import { USERS_GROUP } from '../state/state-schema.js';
 
 export const BEAT_EVERY_MS = 1_000;
 /** A beat not answered in this long finds the server silent. */
@@ -18,6 +20,8 @@ const LATE_BY_MS = 250;
 export interface Beat {
   notifyBytes: number;
   sharedCatalogBytes: number;
+  /** Tenants whose latest statement, lately, could change the shared catalogs. */
+  catalogWriters: string[];
 }
 
 export interface WatchHooks {
@@ -27,7 +31,8 @@ export interface WatchHooks {
   silent(error: Error): void;
 }
 
-const BEAT_SQL = `SELECT ${NOTIFY_QUEUE_BYTES_SQL} AS "notifyBytes", ${SHARED_CATALOG_BYTES_SQL} AS "sharedCatalogBytes"`;
+const BEAT_SQL = `SELECT ${NOTIFY_QUEUE_BYTES_SQL} AS "notifyBytes", ${SHARED_CATALOG_BYTES_SQL} AS "sharedCatalogBytes",
+  ${CATALOG_WRITERS_SQL} AS "catalogWriters"`;
 
 /** What a beat that got no answer in time fails with (not a refusal: the server may just be slow). */
 export const NO_ANSWER = 'BEAT_DEADLINE';
@@ -72,7 +77,7 @@ export function startWatchdog(config: pg.ClientConfig, hooks: WatchHooks): { sto
         client = await withinDeadline(connecting, () => void connecting.then((c) => c.end()).catch(() => {}));
       }
       const session = client;
-      const { rows } = await withinDeadline(session.query<Beat>(BEAT_SQL), () => void session.end().catch(() => {}));
+      const { rows } = await withinDeadline(session.query<Beat>(BEAT_SQL, [USERS_GROUP]), () => void session.end().catch(() => {}));
       hooks.beat(rows[0]!);
     } catch (error) {
       drop();

@@ -8,7 +8,8 @@
  *   so one of them holds it back) are ended, and their databases locked.
  * - The shared catalogs: a database keeping over CATALOG_BYTES in settings and comments is
  *   locked; growth past the storage limit without such a value (set and reset in a loop)
- *   locks the tenants whose latest statement changed them.
+ *   locks the tenants whose latest statement changed them: those still connected, and those
+ *   the heartbeat saw doing so in the last RECENT_WRITE_S (a short session may be gone).
  * Locking applies to unclaimed databases (walls.ts); a claimed one's sessions are ended and
  * the event logged for the operator.
  */
@@ -45,6 +46,8 @@ interface Watch {
   notifyLogged: boolean;
   /** Databases over CATALOG_BYTES already reported (a claimed one stays so until its owner resets it). */
   heavyReported: Set<string>;
+  /** Tenants the heartbeat saw changing the shared catalogs, and when (ms). */
+  writersSeen: Map<string, number>;
 }
 
 export interface Guard {
@@ -76,7 +79,7 @@ export function createGuard(statePool: pg.Pool, options: GuardOptions): Guard {
   const { log, storageLimitBytes: limit } = options;
   const watches = new Map<Server, Watch>();
   const watchOf = (server: Server) => {
-    if (!watches.has(server)) watches.set(server, { fillingSince: undefined, catalogBaseline: undefined, notifyLogged: false, heavyReported: new Set() });
+    if (!watches.has(server)) watches.set(server, { fillingSince: undefined, catalogBaseline: undefined, notifyLogged: false, heavyReported: new Set(), writersSeen: new Map() });
     return watches.get(server)!;
   };
 
@@ -97,7 +100,7 @@ export function createGuard(statePool: pg.Pool, options: GuardOptions): Guard {
     const heavy = (await catalogBytes(cluster, names, CATALOG_BYTES)).filter((entry) => !watch.heavyReported.has(entry.name));
     for (const entry of heavy) watch.heavyReported.add(entry.name);
     const grown = (server.beat?.sharedCatalogBytes ?? 0) - (watch.catalogBaseline ?? Infinity);
-    const writers = heavy.length === 0 && grown > limit ? await recentCatalogWriters(cluster, RECENT_WRITE_S) : [];
+    const writers = heavy.length === 0 && grown > limit ? [...new Set([...(await recentCatalogWriters(cluster, RECENT_WRITE_S)), ...watch.writersSeen.keys()])] : [];
     const offenders = [...heavy.map((entry) => entry.name), ...writers];
     if (offenders.length === 0 && grown <= limit) return;
     const locked = await lockAll(state, cluster, offenders);
@@ -143,6 +146,9 @@ export function createGuard(statePool: pg.Pool, options: GuardOptions): Guard {
       if (reading.notifyBytes <= limit / 8) watch.fillingSince = undefined;
       else watch.fillingSince ??= new Date();
       watch.catalogBaseline ??= reading.sharedCatalogBytes;
+      const now = Date.now();
+      for (const role of reading.catalogWriters) watch.writersSeen.set(role, now);
+      for (const [role, seen] of watch.writersSeen) if (now - seen > RECENT_WRITE_S * 1000) watch.writersSeen.delete(role);
       if (reading.notifyBytes > limit || reading.sharedCatalogBytes - watch.catalogBaseline > limit) soon(server);
     },
     async sweep(state, on) {
