@@ -230,6 +230,26 @@ export async function databaseSize(db: Queryable, name: string): Promise<number>
   }
 }
 
+/** What template0 takes on a stock PostgreSQL 14–18, when no copy of it can be measured. */
+const TEMPLATE_BYTES_GUESS = 8 * 1024 * 1024;
+
+/**
+ * The size a new database starts at: the template's, or template0's (the template is a
+ * plain copy of it) when the template belongs to another admin role on the cluster and this
+ * one may not measure it. Never fails for want of a privilege.
+ *
+ * @example
+ * const bytes = await templateSize(client);
+ */
+export async function templateSize(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ bytes: string }>(
+    `SELECT pg_database_size(datname)::text AS bytes FROM pg_database
+     WHERE datname IN ($1, 'template0') AND has_database_privilege(datname, 'CONNECT') ORDER BY datname = $1 DESC LIMIT 1`,
+    [TEMPLATE],
+  );
+  return rows.length > 0 ? Number(rows[0]!.bytes) : TEMPLATE_BYTES_GUESS;
+}
+
 /** Databases every role may connect to (PUBLIC has CONNECT): the roles serve makes too. */
 export async function databasesOpenToAll(db: Queryable): Promise<string[]> {
   const { rows } = await db.query<{ datname: string }>(

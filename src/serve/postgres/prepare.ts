@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { GetDbError, isGetDbError } from '../../errors.js';
-import { closeToAll, databaseSize, databasesOpenToAll, ensureClosedDatabase, ensureTemplate, ident, TEMPLATE, type InDatabase } from './cluster.js';
+import { closeToAll, databasesOpenToAll, ensureClosedDatabase, ensureTemplate, ident, templateSize, type InDatabase } from './cluster.js';
 import type { TenantLimits } from '../databases.js';
 import { ensureUsersGroup, migrateState, SCHEMA, USERS_GROUP } from '../state/state-schema.js';
 import type { Queryable } from '../state/store.js';
@@ -151,7 +151,7 @@ async function serverFacts(db: Queryable, request: ServerRequest, admin: string,
   return {
     limits: { connectionsPerDatabase: request.perDatabase, maxDatabases: request.maxDatabases, tenantConnections, minFreeDiskBytes: request.minFreeDiskBytes },
     disk,
-    createBytes: 2 * (await databaseSize(db, TEMPLATE)),
+    createBytes: 2 * (await templateSize(db)),
   };
 }
 
