@@ -60,3 +60,34 @@ test('PostgreSQL stops mid-create and comes back: 503 with a hint meanwhile, the
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('a stop during a long drain ends it between two drops: serve exits at once, and the next start drops the rest', async () => {
+  const dataDir = join(tmpdir(), `get-db-drain-${randomBytes(4).toString('hex')}`);
+  const postgres: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir });
+  const quiet = ['--postgres-url', postgres.adminUrl, '--rate-limit', 'off', '--sweep-interval', '1h'];
+  const running: ServeProcess[] = [];
+  const start = async (args: string[]) => running[running.push(await spawnServe(args)) - 1]!;
+  try {
+    // Made by a serve that sweeps only at its start, so they expire together, as a busy day's do.
+    const maker = await start([...quiet, '--ttl', '3s']);
+    const made = await Promise.all(Array.from({ length: 24 }, () => createDb(maker.apiUrl)));
+    expect(await maker.stop()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+
+    const drainer = await start(quiet);
+    const droppedBy = (serve: ServeProcess) => serve.logs().filter((line) => line.event === 'database_dropped').map((line) => String(line.id));
+    await eventually(async () => droppedBy(drainer).length > 0, 30_000);
+    expect(await drainer.stop()).toBe(0);
+    // Without the stop between drops, it would have dropped all 24 before exiting.
+    expect(droppedBy(drainer).length).toBeLessThan(made.length);
+
+    const next = await start(quiet);
+    await eventually(async () => droppedBy(drainer).length + droppedBy(next).length === made.length, 60_000);
+    expect([...droppedBy(drainer), ...droppedBy(next)].sort()).toEqual(made.map((db) => db.id).sort());
+    expect(next.logs().filter((line) => line.event === 'drop_failed')).toEqual([]);
+  } finally {
+    for (const serve of running) await serve.stop();
+    await postgres.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}, 180_000);

@@ -46,17 +46,28 @@ export async function dropTraced(db: Queryable, name: string, inDatabase: InData
   }
 }
 
+/** When a reap hands the sweep back: `stop` asked (serve is stopping), or its time is up. */
+export interface ReapBounds {
+  signal?: AbortSignal;
+  /** performance.now() past which no further drop starts; the rest waits for the next sweep. */
+  until: number;
+}
+
 /**
- * Every row due, in batches; returns the ids dropped.
+ * Rows due, in batches, until every one is tried or `bounds` end it; returns the ids dropped,
+ * and `more` when rows were left (the sweeper comes back soon rather than after its interval).
+ * A row already marked DELETING and left is taken again next time.
  *
  * @example
- * const dropped = await dropExpired(state, on, options);
+ * const { dropped, more } = await dropExpired(state, on, options, { until: performance.now() + 10_000 });
  */
-export async function dropExpired(client: Queryable, on: OnServers, options: SweepOptions): Promise<string[]> {
+export async function dropExpired(client: Queryable, on: OnServers, options: SweepOptions, bounds: ReapBounds): Promise<{ dropped: string[]; more: boolean }> {
   const dropped: string[] = [];
   const failed: string[] = [];
+  const done = () => bounds.signal?.aborted === true || performance.now() > bounds.until;
   for (let batch = await takeForDeletion(client, BATCH, failed); batch.length > 0; batch = await takeForDeletion(client, BATCH, failed)) {
     for (const row of batch) {
+      if (done()) return { dropped, more: true };
       try {
         const server = on.server(row.server);
         if (!server.up) {
@@ -77,5 +88,5 @@ export async function dropExpired(client: Queryable, on: OnServers, options: Swe
       }
     }
   }
-  return dropped;
+  return { dropped, more: false };
 }

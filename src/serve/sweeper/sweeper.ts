@@ -7,7 +7,10 @@
  * serve's own `leases` table, which no tenant can touch, released if its process dies), and
  * each row changes state by a conditional UPDATE. No tenant can stop it: each step runs on
  * its own, a statement that fails (even one that ends its session) is logged and retried
- * next sweep, and never holds up the rest.
+ * next sweep, and never holds up the rest. The time-critical steps (storage, the guard) go
+ * first; drops have a time budget per sweep, and a stop ends a sweep between two drops, so
+ * neither a tenant writing past its limit nor a restart waits for a long drain (hundreds of
+ * databases expiring at once take minutes).
  */
 import type pg from 'pg';
 import { ident, rolesWithOtherLimit } from '../postgres/cluster.js';
@@ -19,6 +22,11 @@ import type { Log } from '../log.js';
 import type { Observer } from '../observe.js';
 import type { Guard } from './guard.js';
 import { dropExpired } from './reap.js';
+
+/** How long one sweep may spend dropping; the next sweep, a second later, goes on. */
+const REAP_BUDGET_MS = 10_000;
+/** The pause before the next sweep when drops are left over. */
+const DRAIN_PAUSE_MS = 1_000;
 import { onServers, renewingSession, type OnServers } from './sessions.js';
 import { limitStorage } from './storage.js';
 
@@ -38,6 +46,8 @@ export interface SweepReport {
   ran: boolean;
   dropped: string[];
   madeReadOnly: string[];
+  /** Expired rows left for the next sweep (its budget ran out, or it was stopped). */
+  more: boolean;
 }
 
 const message = (error: unknown) => (error as Error).message;
@@ -70,26 +80,32 @@ async function dropLeftoverTrials(on: OnServers, options: SweepOptions): Promise
 }
 
 /**
- * One sweep, unless another process is sweeping.
+ * One sweep, unless another process is sweeping. `signal` ends it early: between two drops,
+ * or before the next step.
  *
  * @example
  * const report = await sweepOnce(pool, options);
  */
-export async function sweepOnce(pool: pg.Pool, options: SweepOptions): Promise<SweepReport> {
+export async function sweepOnce(pool: pg.Pool, options: SweepOptions, signal?: AbortSignal): Promise<SweepReport> {
   const report = await withLease(pool, 'sweep', async () => {
     const state = renewingSession(pool);
     const on = onServers(state, options.servers);
-    const result: SweepReport = { ran: true, dropped: [], madeReadOnly: [] };
+    const result: SweepReport = { ran: true, dropped: [], madeReadOnly: [], more: false };
+    const reap = async () => {
+      const { dropped, more } = await dropExpired(state, on, options, { signal, until: performance.now() + REAP_BUDGET_MS });
+      Object.assign(result, { dropped, more });
+    };
     const steps: Array<[string, () => Promise<unknown>]> = [
-      ['reap', async () => (result.dropped = await dropExpired(state, on, options))],
       ['storage', async () => (result.madeReadOnly = await limitStorage(state, on, options))],
       ['guard', () => options.guard?.sweep(state, on) ?? Promise.resolve()],
+      ['reap', reap],
       ['connection_limits', () => keepConnectionLimits(state, on, options)],
       ['trials', () => dropLeftoverTrials(on, options)],
       ['rate_windows', () => (options.rateLimitPeriodMs === undefined ? Promise.resolve() : pruneRateWindows(state, options.rateLimitPeriodMs))],
     ];
     try {
       for (const [step, run] of steps) {
+        if (signal?.aborted) break;
         await run().catch((error: unknown) => options.log({ level: 'error', event: 'sweep_step_failed', step, error: message(error) }));
       }
       return result;
@@ -98,11 +114,12 @@ export async function sweepOnce(pool: pg.Pool, options: SweepOptions): Promise<S
       state.release();
     }
   });
-  return report ?? { ran: false, dropped: [], madeReadOnly: [] };
+  return report ?? { ran: false, dropped: [], madeReadOnly: [], more: false };
 }
 
 /**
- * Sweeps now, then `intervalMs` after each sweep ends; `stop` waits for one in progress.
+ * Sweeps now, then `intervalMs` after each sweep ends (a second, while drops are left over);
+ * `stop` ends one in progress between two drops and waits for that.
  *
  * @example
  * const sweeper = startSweeper(pool, 30_000, options); await sweeper.stop();
@@ -110,21 +127,21 @@ export async function sweepOnce(pool: pg.Pool, options: SweepOptions): Promise<S
 export function startSweeper(pool: pg.Pool, intervalMs: number, options: SweepOptions): { stop(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
-  let stopped = false;
+  const stopping = new AbortController();
   const tick = () => {
-    running = sweepOnce(pool, options)
+    running = sweepOnce(pool, options, stopping.signal)
       .then(
-        () => {},
-        (error: unknown) => options.log({ level: 'error', event: 'sweep_failed', error: message(error) }),
+        (report) => report.more,
+        (error: unknown) => (options.log({ level: 'error', event: 'sweep_failed', error: message(error) }), false),
       )
-      .then(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs);
+      .then((more) => {
+        if (!stopping.signal.aborted) timer = setTimeout(tick, more ? Math.min(DRAIN_PAUSE_MS, intervalMs) : intervalMs);
       });
   };
   tick();
   return {
     stop: async () => {
-      stopped = true;
+      stopping.abort();
       clearTimeout(timer);
       await running;
     },
