@@ -171,6 +171,13 @@ export default defineConfig([
     platform: 'node',
     noExternal: [/^commander$/],
     external: ['./commands.cjs'],
+    // Every command parses this file first: commander's 120 KB are mostly comments and
+    // whitespace. Names are kept, so a DEBUG=get-db stack still reads.
+    esbuildOptions(options) {
+      options.minifyWhitespace = true;
+      options.minifySyntax = true;
+      options.legalComments = 'none';
+    },
     esbuildPlugins: [lazyChildProcessInCommander],
   },
   {
