@@ -26,6 +26,8 @@ test('starts its own PostgreSQL; the CLI works against it; a restart on the same
     const created = await runCli(['-y', '--json', '--api-url', first.apiUrl], { cwd });
     expect(created.code, created.stderr).toBe(0);
     expect(first.stderr()).not.toContain('Every role may connect'); // it closed them instead
+    // Its own cluster: slots reserved for it, nothing for the user to configure; no library noise.
+    expect(first.stderr()).not.toMatch(/connection slot|reserved_connections|DeprecationWarning/);
     const env = parse(await readFile(join(cwd, '.env'), 'utf8'));
     await withClient(env.DATABASE_URL!, (c) => c.query('create table notes (body text); insert into notes values ($$kept$$)'));
     const toAdmin = new URL(env.DATABASE_URL!);

@@ -13,6 +13,7 @@ import type { Log } from './log.js';
 import type { ServeOptions } from './options.js';
 import { boundedServer } from './http/http-server.js';
 import { startingGate } from './http/starting.js';
+import { SESSIONS_PER_SERVE } from './postgres/slots.js';
 import { ADMIN_POOL_SIZE, holdSessions, openPools, QUICK_POOL_SIZE, type Pools } from './postgres/pools.js';
 import { adminSession, inDatabaseVia, prepareOtherServer, preparePostgres, type ServerFacts, type ServerRequest } from './postgres/prepare.js';
 import { openServers, type ServerSpec, type Servers } from './postgres/servers.js';
@@ -163,7 +164,7 @@ export async function startServe(options: ServeOptions, hooks: { log: Log }): Pr
     await embedded?.stop();
   };
   try {
-    embedded = options.embedded ? await (await import('./postgres/embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir, port: options.embeddedPort }) : undefined;
+    embedded = options.embedded ? await (await import('./postgres/embedded.js')).startEmbeddedPostgres({ dataDir: options.dataDir, port: options.embeddedPort, superuserReserved: SESSIONS_PER_SERVE }) : undefined;
     const adminUrl = embedded?.adminUrl ?? options.postgresUrls[0]!;
     // The pid tells an operator (and pg_stat_activity) which serve process a session is.
     const adminConfig = adminConfigOf(adminUrl);

@@ -23,6 +23,12 @@ export interface EmbeddedPostgresOptions {
    * cluster. The test run's shared server raises it for the many test files using it at once.
    */
   maxConnections?: number;
+  /**
+   * `superuser_reserved_connections`; default PostgreSQL's own (3). serve --embedded owns its
+   * cluster and reserves what one serve process holds, so tenants taking every other slot
+   * never lock it out, with nothing for its user to configure.
+   */
+  superuserReserved?: number;
   /** Serve TLS with this key pair; TCP clients then must use TLS and SCRAM. */
   tls?: { certFile: string; keyFile: string };
   onLog?: (line: string) => void;
@@ -164,6 +170,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     postgresFlags: [
       '-c', 'listen_addresses=127.0.0.1',
       ...(options.maxConnections ? ['-c', `max_connections=${options.maxConnections}`] : []),
+      ...(options.superuserReserved ? ['-c', `superuser_reserved_connections=${options.superuserReserved}`] : []),
       ...(options.tls ? ['-c', 'ssl=on'] : []),
     ],
     onLog: (message: unknown) => options.onLog?.(String(message)),

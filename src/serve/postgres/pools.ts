@@ -53,10 +53,16 @@ function listenForErrors(pool: pg.Pool, name: string, log: Log): void {
   });
 }
 
+/** pg's own record of the statement on the wire (its public `activeQuery` prints a deprecation warning since 8.20). */
+function statementInFlight(client: pg.PoolClient): boolean {
+  const internal = client as unknown as { _getActiveQuery?: () => unknown; _activeQuery?: unknown };
+  return Boolean(internal._getActiveQuery ? internal._getActiveQuery() : internal._activeQuery);
+}
+
 /** A client whose statement outlived its deadline still has it on the wire: it must not be handed out again. */
 function dropStuckSessions(pool: pg.Pool): void {
   pool.on('release', (_error, client) => {
-    if ((client as unknown as { activeQuery: unknown }).activeQuery) void client.end().catch(() => {});
+    if (statementInFlight(client)) void client.end().catch(() => {});
   });
 }
 
