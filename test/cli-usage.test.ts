@@ -139,7 +139,7 @@ describe('usage errors point at the help that fits', () => {
 
   test("a subcommand's usage error names that subcommand's help", async () => {
     const cwd = await tempProject();
-    for (const [args, message] of [[['seed', '--bogus'], "Unknown option '--bogus'"], [['seed'], "Missing required argument 'files'"], [['status', 'extra'], /^Too many arguments for 'status'/]] as const) {
+    for (const [args, message] of [[['seed', '--bogus'], "Unknown option '--bogus'"], [['seed'], "Missing required argument 'paths'"], [['status', 'extra'], /^Too many arguments for 'status'/]] as const) {
       const run = await runCli([...args, '--json'], { cwd });
       expect(run.code).toBe(2);
       expect(JSON.parse(run.stdout).error).toEqual({ code: 'USAGE', message: typeof message === 'string' ? message : expect.stringMatching(message), hint: `Run get-db ${args[0]} --help for its options.` });

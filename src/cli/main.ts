@@ -104,7 +104,7 @@ function buildProgram(): Command {
     .option('-p, --prefix <prefix>', 'prefix of the claim URL variable')
     .action(run('status'));
 
-  addEnvOption(program.command('seed').description('seed the database already in the env file').argument('<files...>', 'SQL files, folders of migrations, pg_dump dumps (gzip too), - for stdin; in order'))
+  addEnvOption(program.command('seed').description('seed the database already in the env file').argument('<paths...>', 'SQL files, folders of migrations, pg_dump dumps (gzip too), - for stdin; in order'))
     .option('-k, --key <name>', 'env var holding the connection string', 'DATABASE_URL')
     .option('--no-transaction', 'do not wrap the files in one transaction')
     .option('--json', 'print one JSON object on stdout')
