@@ -112,6 +112,13 @@ describe('create_database', () => {
     expect(refused.text).toMatch(/No database was created/);
     expect(api.createRequests().length).toBe(before);
 
+    // One that fails as it runs: the database stays, marked "seed pending", and the way back names no file "sql".
+    const halfway = await mcp.call('create_database', { env_file: '.env.pending', seed_sql: 'create table kept (n int);\ninsert into missing values (1);\n' });
+    expect(halfway.json.error).toMatchObject({ code: 'SEED_FAILED', details: { file: 'sql', line: 2 } });
+    expect(halfway.text).toContain('<sql>');
+    expect(halfway.text).not.toMatch(/get-db seed (-e \S+ )?sql\b/);
+    expect(await readFile(join(cwd, '.env.pending'), 'utf8')).toMatch(/^# get-db: seed pending for DATABASE_URL: <sql>/m);
+
     api.fail(4, 500);
     const failed = await mcp.call('create_database', { env_file: '.env.other' });
     api.resetScript();

@@ -10,7 +10,7 @@ import { removePendingSeed } from '../env/seed-pending.js';
 import type { CreatePlan } from '../plan/plan.js';
 import { displayPath, shellArg } from '../report/format.js';
 import type { FolderOrder } from '../seed/inputs.js';
-import { isText, STDIN, type SeedInput } from '../seed/seed-input.js';
+import { heldText, STDIN, type SeedInput } from '../seed/seed-input.js';
 import type { SeedScan } from '../seed/prescan.js';
 import type { SeedProgress, SeedResult, SeedSummary } from '../seed/types.js';
 import { DEFAULT_ENV_FILE, DEFAULT_KEY } from '../types.js';
@@ -119,8 +119,10 @@ export async function clearPendingSeed(envFile: string, key: string): Promise<st
 }
 
 /** How a command line names a seed input; SQL text has no name there but its own. */
+/** SQL text (given, or held under a name by the MCP tools) stands as `<name>`: it is no path. */
 function seedArg(input: SeedInput): string {
-  return isText(input) ? `<${input.name}>` : shellArg(input);
+  const text = heldText(input);
+  return text ? `<${text.name}>` : shellArg(input as string);
 }
 
 /**
@@ -139,5 +141,8 @@ export function reseedCommand(plan: Pick<CreatePlan, 'envFile' | 'key' | 'seedFi
 
 /** The seed inputs as the note names them: relative to the env file's folder when inside it. */
 export function seedLabels(plan: Pick<CreatePlan, 'envFile' | 'seedFiles'>): string[] {
-  return plan.seedFiles.map((input) => (isText(input) ? `<${input.name}>` : input === STDIN ? '<stdin>' : displayPath(input, dirname(plan.envFile))));
+  return plan.seedFiles.map((input) => {
+    const text = heldText(input);
+    return text ? `<${text.name}>` : input === STDIN ? '<stdin>' : displayPath(input as string, dirname(plan.envFile));
+  });
 }

@@ -6,9 +6,9 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { GetDbError } from '../errors.js';
 import { displayPath } from '../report/format.js';
 
-import { isText, STDIN, type SeedInput, type SeedText } from './seed-input.js';
+import { heldText, isText, STDIN, type SeedInput } from './seed-input.js';
 
-export { isText, STDIN, type SeedInput, type SeedText };
+export { heldText, holdSqlText, isText, STDIN, type HeldSqlText, type SeedInput, type SeedText } from './seed-input.js';
 
 const PATH_HINT = 'Check the path (it is relative to the current folder) and its permissions.';
 
@@ -33,44 +33,6 @@ export function errorReason(error: unknown): string {
   return `cannot be read (${(error as Error).message})`;
 }
 
-/**
- * SQL texts held under a name that goes wherever a seed path goes (the MCP tools' `sql`): the
- * pre-scan, the seed and their `name:line:col` errors. Names are not absolute paths, so they
- * never stand for a file (seed paths are resolved before they get here).
- */
-const HELD_TEXTS = new Map<string, string>();
-
-/** A held SQL text; `release` forgets it once the seed is done. */
-export interface HeldSqlText {
-  readonly name: string;
-  release(): void;
-}
-
-/**
- * Holds `text` as a seed input named `label` (`label (2)` while another call holds that name);
- * the same as passing `{ name, text }`, for callers that pass names only.
- *
- * @example
- * const held = holdSqlText('CREATE TABLE t (id int);');
- * try { await seedDatabase({ connectionString, files: [held.name] }); } finally { held.release(); }
- */
-export function holdSqlText(text: string, label = 'sql'): HeldSqlText {
-  let name = label;
-  for (let n = 2; HELD_TEXTS.has(name); n++) name = `${label} (${n})`;
-  HELD_TEXTS.set(name, text);
-  return { name, release: () => HELD_TEXTS.delete(name) };
-}
-
-/**
- * The input as text, when it is text (given, or held under its name); undefined for a path.
- * @example
- * heldText(holdSqlText('SELECT 1;').name) // { name: 'sql', text: 'SELECT 1;' }
- */
-export function heldText(input: SeedInput): SeedText | undefined {
-  if (isText(input)) return input;
-  const text = HELD_TEXTS.get(input);
-  return text === undefined ? undefined : { name: input, text };
-}
 
 /** A pipe or device is read once, as it streams: standard input's way. */
 export const isStream = (info: { isFIFO(): boolean; isCharacterDevice(): boolean; isSocket(): boolean }): boolean =>
