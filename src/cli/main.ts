@@ -3,7 +3,8 @@
  * starts faster than ES modules, so `get-db --help` costs little more than bare Node.
  * Everything else is in ./commands.cjs (CommonJS too), required when a command runs.
  */
-import { Command, CommanderError } from 'commander';
+import { fstatSync, writeSync } from 'node:fs';
+import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { VERSION } from '../version.js';
 import type { CommandName } from './commands.js';
 
@@ -72,6 +73,31 @@ function addOperatorCommands(serve: Command): void {
   operator('resume', 'hand out databases again').action(run('serve-operator'));
 }
 
+/**
+ * Help and the version are a few KB. Where stdout is a pipe or a file (agents, CI, scripts),
+ * one synchronous write to fd 1 sends them without setting up process.stdout, which loads
+ * Node's stream stack (a third of --help's cost over a bare `node`). A terminal (a character
+ * device) keeps commander's own output, with its width.
+ */
+function plainStdoutOutput(): OutputConfiguration {
+  try {
+    if (fstatSync(1).isCharacterDevice()) return {};
+  } catch {
+    return {}; // no fd 1 to look at: commander's way
+  }
+  const writeOut = (text: string) => {
+    const bytes = Buffer.from(text);
+    let sent = 0;
+    try {
+      while (sent < bytes.length) sent += writeSync(1, bytes, sent);
+    } catch (error) {
+      // A non-blocking pipe that is full: the rest goes the stream's way. A closed reader (EPIPE): nobody to tell.
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') process.stdout.write(bytes.subarray(sent));
+    }
+  };
+  return { writeOut, getOutHelpWidth: () => 80, getOutHasColors: () => false };
+}
+
 function buildProgram(): Command {
   const program = new Command('get-db')
     .description('Get a real Postgres database for this project in one command (no account needed).')
@@ -81,7 +107,7 @@ function buildProgram(): Command {
     .helpCommand('help [command]', 'show help for a command')
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({ writeErr: () => {} });
+    .configureOutput({ ...plainStdoutOutput(), writeErr: () => {} });
 
   addEnvOption(program)
     .option('-y, --yes', 'skip prompts and use defaults (also without a TTY or with CI set)')
