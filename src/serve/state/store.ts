@@ -79,7 +79,8 @@ export async function insertPending(db: Queryable, record: NewRecord, candidates
   await db.query('BEGIN');
   try {
     await db.query(`SELECT name FROM ${SCHEMA}.leases WHERE name = 'create' FOR UPDATE`);
-    const { rows } = await db.query<{ server: string; n: number }>(`SELECT server, count(*)::int AS n FROM ${TABLE} WHERE state <> 'DELETING' GROUP BY server`);
+    // Every row is a database on the server until its drop is done, DELETING ones included.
+    const { rows } = await db.query<{ server: string; n: number }>(`SELECT server, count(*)::int AS n FROM ${TABLE} GROUP BY server`);
     const server = pickServer(candidates, new Map(rows.map((row) => [row.server, row.n])));
     if (server === undefined) throw new AtCapacity('every server holds its maximum of databases');
     await db.query(
@@ -164,7 +165,9 @@ const CREATOR_GONE = `NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid =
 /**
  * Hands expired rows (unclaimed, or claimed with a --claimed-ttl or an operator's expiry)
  * and creates that died to the reaper. Rows already
- * DELETING are returned again: a drop that failed (or a reaper that died) left them.
+ * DELETING are returned again: a drop that failed (or a reaper, or a sweep out of time,
+ * left them); new ones are marked only up to `limit` waiting, so a sweep that stops early
+ * never leaves a growing heap of DELETING rows (whose databases still take disk).
  * `skip`: rows this sweep already tried.
  *
  * @example
@@ -177,8 +180,10 @@ export async function takeForDeletion(db: Queryable, limit: number, skip: string
        SELECT id FROM ${TABLE}
        WHERE (state IN ('UNCLAIMED', 'CLAIMED') AND expires_at <= now())
           OR (state = 'PENDING' AND (created_at < now() - ${PENDING_GIVE_UP} OR ${CREATOR_GONE}))
-       ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)`,
-    [limit],
+       ORDER BY expires_at
+       LIMIT greatest(0, $1 - (SELECT count(*) FROM ${TABLE} WHERE state = 'DELETING' AND NOT (id::text = ANY ($2::text[]))))
+       FOR UPDATE SKIP LOCKED)`,
+    [limit, skip],
   );
   const { rows } = await db.query<Pick<DatabaseRecord, 'id' | 'name' | 'server'>>(
     `SELECT id::text, name, server FROM ${TABLE} WHERE state = 'DELETING' AND NOT (id::text = ANY ($2::text[])) ORDER BY updated_at LIMIT $1`,
