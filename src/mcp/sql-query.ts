@@ -4,7 +4,7 @@
  * rest. Values are JSON: numbers, booleans and json/jsonb parsed; every other type as
  * PostgreSQL prints it (int8 and numeric too, whose digits a JS number would lose).
  */
-import type pg from 'pg';
+import { SimpleQuery } from '../seed/simple-query.js';
 
 /** What the last statement of the text returned. */
 export interface QueryOutcome {
@@ -50,34 +50,25 @@ interface Field {
  * @example
  * const { rows, truncated, error } = await client.query(new CappedQuery('select * from big', 100)).outcome;
  */
-export class CappedQuery implements pg.Submittable {
-  readonly outcome: Promise<QueryOutcome>;
-  private settle!: (outcome: QueryOutcome) => void;
+export class CappedQuery extends SimpleQuery<QueryOutcome> {
+  /** There is no data to send: COPY … FROM STDIN belongs in a seed. */
+  protected readonly copyRefusal = 'COPY FROM STDIN needs its data: use seed_database';
   private fields: Field[] = [];
   private state: Omit<QueryOutcome, 'error'> = { statements: 0, command: null, rowCount: null, columns: [], rows: [], truncated: false };
 
   constructor(
-    readonly text: string,
+    text: string,
     private readonly maxRows: number,
   ) {
-    this.outcome = new Promise((resolve) => (this.settle = resolve));
+    super(text);
   }
 
-  submit(connection: pg.Connection): void {
-    connection.query(this.text);
-  }
-
-  // pg replaces this with its query_timeout hook when one is configured.
-  callback(): void {}
-  handlePortalSuspended(): void {}
-  handleCopyData(): void {}
-
-  handleRowDescription(message: { fields: Field[] }): void {
+  override handleRowDescription(message: { fields: Field[] }): void {
     this.fields = message.fields;
     this.state = { ...this.state, columns: message.fields.map((field) => field.name), rows: [], truncated: false };
   }
 
-  handleDataRow(message: { fields: Array<string | null> }): void {
+  override handleDataRow(message: { fields: Array<string | null> }): void {
     if (this.state.rows.length >= this.maxRows) {
       this.state.truncated = true;
       return;
@@ -87,7 +78,7 @@ export class CappedQuery implements pg.Submittable {
     this.state.rows.push(row);
   }
 
-  handleCommandComplete(message: { text: string }): void {
+  override handleCommandComplete(message: { text: string }): void {
     const { command, rowCount } = readTag(message.text);
     const returnedRows = this.fields.length > 0;
     this.state = { ...this.state, statements: this.state.statements + 1, command, rowCount };
@@ -96,18 +87,7 @@ export class CappedQuery implements pg.Submittable {
     this.fields = [];
   }
 
-  handleEmptyQuery(): void {}
-
-  /** There is no data to send: COPY … FROM STDIN belongs in a seed. */
-  handleCopyInResponse(connection: pg.Connection): void {
-    (connection as unknown as { sendCopyFail(message: string): void }).sendCopyFail('COPY FROM STDIN needs its data: use seed_database');
-  }
-
-  handleError(error: Error): void {
-    this.settle({ ...this.state, error });
-  }
-
-  handleReadyForQuery(): void {
-    this.settle({ ...this.state, error: undefined });
+  protected result(error: Error | undefined): QueryOutcome {
+    return { ...this.state, error };
   }
 }

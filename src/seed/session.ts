@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
+import { SimpleQuery } from './simple-query.js';
 
 export type ServerError = pg.DatabaseError;
 
@@ -23,42 +24,17 @@ export interface BatchOutcome {
  * A simple query that counts completed statements (so a failure without a server
  * `position` still names its statement) and drops result rows instead of keeping them.
  */
-class CountingQuery implements pg.Submittable {
+class CountingQuery extends SimpleQuery<BatchOutcome> {
   completed = 0;
-  readonly outcome: Promise<BatchOutcome>;
-  private settle!: (outcome: BatchOutcome) => void;
+  /** COPY FROM STDIN needs a data block; the splitter routes those elsewhere. */
+  protected readonly copyRefusal = 'COPY FROM STDIN without a data block';
 
-  constructor(readonly text: string) {
-    this.outcome = new Promise((resolve) => (this.settle = resolve));
-  }
-
-  submit(connection: pg.Connection): void {
-    connection.query(this.text);
-  }
-
-  // pg replaces this with its query_timeout hook when one is configured.
-  callback(): void {}
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handlePortalSuspended(): void {}
-  handleCopyData(): void {}
-  handleEmptyQuery(): void {}
-
-  handleCommandComplete(): void {
+  override handleCommandComplete(): void {
     this.completed++;
   }
 
-  /** COPY FROM STDIN needs a data block; the splitter routes those elsewhere, so refuse. */
-  handleCopyInResponse(connection: pg.Connection): void {
-    (connection as unknown as { sendCopyFail(message: string): void }).sendCopyFail('COPY FROM STDIN without a data block');
-  }
-
-  handleError(error: Error): void {
-    this.settle({ completed: this.completed, error });
-  }
-
-  handleReadyForQuery(): void {
-    this.settle({ completed: this.completed, error: undefined });
+  protected result(error: Error | undefined): BatchOutcome {
+    return { completed: this.completed, error };
   }
 }
 
