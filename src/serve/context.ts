@@ -8,7 +8,7 @@ import type { Servers } from './postgres/servers.js';
 import type { DatabaseRecord } from './state/store.js';
 import type { ServeMetrics } from './metrics.js';
 import type { Observer } from './observe.js';
-import type { RateLimit } from './options.js';
+import type { RateLimit } from './option-values.js';
 import type { ClaimPolicy } from './databases.js';
 import type { PauseWatch } from './state/pause.js';
 

@@ -8,7 +8,7 @@
 import type { ServeContext } from '../context.js';
 import { createClaimable, type CreateRequest } from '../databases.js';
 import type { DatabaseRecord } from '../state/store.js';
-import { countRequest } from '../state/store.js';
+import { countRequest } from '../state/rate-windows.js';
 import { isUnavailable, RETRY_AFTER_SECONDS } from '../unavailable.js';
 import { fullRefusal } from '../capacity.js';
 import type { GetDbError } from '../../errors.js';

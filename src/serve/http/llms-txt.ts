@@ -3,7 +3,7 @@
  * llms.txt shape (a title, a summary, sections of links and lines). Pure.
  */
 import { formatBytes, formatTimeLeft } from '../../report/format.js';
-import type { RateLimit } from '../options.js';
+import type { RateLimit } from '../option-values.js';
 
 export interface LlmsFacts {
   publicUrl: string;
