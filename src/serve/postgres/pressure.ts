@@ -86,18 +86,3 @@ export const CATALOG_WRITERS_SQL = `(CASE WHEN EXISTS (SELECT 1 FROM pg_roles WH
    FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid WHERE ${TENANT_SESSION.replace('$2', '$1::text')}
    AND ${CATALOG_WRITE} AND a.state_change > now() - interval '10 seconds')
   ELSE '{}'::text[] END)`;
-
-/**
- * The roles of tenant sessions that ran a statement changing the shared catalogs in the
- * last `seconds` (for growth that leaves no large live value behind: a value set and reset).
- *
- * @example
- * const roles = await recentCatalogWriters(client, 10);
- */
-export async function recentCatalogWriters(db: Queryable, seconds: number): Promise<string[]> {
-  const { rows } = await db.query<{ role: string }>(
-    `SELECT DISTINCT r.rolname AS role ${TENANTS} AND ${CATALOG_WRITE} AND a.state_change > now() - $1::float8 * interval '1 second'`,
-    [seconds, USERS_GROUP],
-  );
-  return rows.map((row) => row.role);
-}

@@ -8,15 +8,15 @@
  *   so one of them holds it back) are ended, and their databases locked.
  * - The shared catalogs: a database keeping over CATALOG_BYTES in settings and comments is
  *   locked; growth past the storage limit without such a value (set and reset in a loop)
- *   locks the tenants whose latest statement changed them: those still connected, and those
- *   the heartbeat saw doing so in the last RECENT_WRITE_S (a short session may be gone).
+ *   locks the tenants the heartbeat saw changing them in the last RECENT_WRITE_S (still
+ *   connected or not: a short session may be gone).
  * Locking applies to unclaimed databases (walls.ts); a claimed one's sessions are ended and
  * the event logged for the operator.
  */
 import type pg from 'pg';
 import type { Log } from '../log.js';
 import { endRoleSessions } from '../postgres/tenant-sessions.js';
-import { catalogBytes, endQueueHolders, recentCatalogWriters, trimTenantSessions } from '../postgres/pressure.js';
+import { catalogBytes, endQueueHolders, trimTenantSessions } from '../postgres/pressure.js';
 import type { Server, Servers } from '../postgres/servers.js';
 import type { Beat } from '../postgres/watchdog.js';
 import { withLease } from '../state/state-schema.js';
@@ -27,7 +27,7 @@ import { lockHolds } from '../postgres/walls.js';
 
 /** What one database may keep in the shared catalogs: real settings and comments are bytes, not kilobytes. */
 export const CATALOG_BYTES = 64 * 1024;
-/** A statement this recent counts as the one that grew the catalogs. */
+/** A statement the heartbeat saw this recently counts as one that grew the catalogs. */
 const RECENT_WRITE_S = 10;
 
 export interface GuardOptions {
@@ -100,7 +100,7 @@ export function createGuard(statePool: pg.Pool, options: GuardOptions): Guard {
     const heavy = (await catalogBytes(cluster, names, CATALOG_BYTES)).filter((entry) => !watch.heavyReported.has(entry.name));
     for (const entry of heavy) watch.heavyReported.add(entry.name);
     const grown = (server.beat?.sharedCatalogBytes ?? 0) - (watch.catalogBaseline ?? Infinity);
-    const writers = heavy.length === 0 && grown > limit ? [...new Set([...(await recentCatalogWriters(cluster, RECENT_WRITE_S)), ...watch.writersSeen.keys()])] : [];
+    const writers = heavy.length === 0 && grown > limit ? [...watch.writersSeen.keys()] : [];
     const offenders = [...heavy.map((entry) => entry.name), ...writers];
     if (offenders.length === 0 && grown <= limit) return;
     const locked = await lockAll(state, cluster, offenders);
