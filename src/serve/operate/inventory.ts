@@ -5,6 +5,7 @@
 import { COLUMNS, TABLE, type DatabaseRecord, type Queryable, type RecordState } from '../state/store.js';
 import { createsPaused, type Pause } from '../state/pause.js';
 import type { Clusters } from './clusters.js';
+import { INVALID_DATABASE } from '../postgres/cluster.js';
 
 export interface ListedDatabase {
   id: string;
@@ -45,7 +46,7 @@ interface ClusterFacts {
 async function factsOn(db: Queryable, names: string[]): Promise<Map<string, ClusterFacts>> {
   const { rows } = await db.query<ClusterFacts>(
     `SELECT d.datname AS name,
-       CASE WHEN d.datconnlimit <> -2 AND has_database_privilege(d.oid, 'CONNECT') THEN pg_database_size(d.oid)::text END AS bytes,
+       CASE WHEN d.datconnlimit <> ${INVALID_DATABASE} AND has_database_privilege(d.oid, 'CONNECT') THEN pg_database_size(d.oid)::text END AS bytes,
        (SELECT count(*)::int FROM pg_stat_activity a WHERE a.datid = d.oid) AS connections
      FROM pg_database d WHERE d.datname = ANY ($1::text[])`,
     [names],

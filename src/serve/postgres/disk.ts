@@ -14,6 +14,7 @@
  */
 import { statfs } from 'node:fs/promises';
 import type { Queryable } from '../state/store.js';
+import { INVALID_DATABASE } from './cluster.js';
 
 export type DiskGauge = { kind: 'local'; path: string } | { kind: 'budget'; sizeBytes: number } | { kind: 'none' };
 
@@ -72,7 +73,7 @@ async function walBytes(db: Queryable): Promise<number> {
 export async function usedBytes(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ bytes: number }>(
     `SELECT coalesce((SELECT sum(pg_database_size(oid))::float8 FROM pg_database
-       WHERE datconnlimit <> -2 AND (has_database_privilege(oid, 'CONNECT') OR pg_has_role('pg_read_all_stats', 'USAGE'))), 0)
+       WHERE datconnlimit <> ${INVALID_DATABASE} AND (has_database_privilege(oid, 'CONNECT') OR pg_has_role('pg_read_all_stats', 'USAGE'))), 0)
        + ${SHARED_CATALOG_BYTES_SQL} + ${NOTIFY_QUEUE_BYTES_SQL} AS bytes`,
   );
   return rows[0]!.bytes + (await walBytes(db));

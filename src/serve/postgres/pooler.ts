@@ -7,8 +7,9 @@
  * sessions apart by their backend pid, which a transaction pooler changes at will. So serve
  * refuses at start, naming the direct address PostgreSQL itself reports.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { GetDbError } from '../../errors.js';
+import { openClient } from './admin-session.js';
 
 /** What serve's startup options set (spaces aside) when they took effect. */
 const EXPECTED_SEARCH_PATH = 'pg_catalog,pg_temp';
@@ -28,10 +29,9 @@ export function refusedStartupOptions(error: unknown): boolean {
 
 /** The admin URL with PostgreSQL's own address in place of the pooler's, its password hidden. */
 async function directUrl(config: pg.ClientConfig, url: string): Promise<string> {
-  const client = new pg.Client({ ...config, options: undefined });
-  client.on('error', () => {});
+  let client: pg.Client | undefined;
   try {
-    await client.connect();
+    client = await openClient({ ...config, options: undefined });
     const { rows } = await client.query<{ host: string | null; port: string }>(
       `SELECT host(inet_server_addr()) AS host, coalesce(inet_server_port()::text, current_setting('port')) AS port`,
     );
@@ -43,7 +43,7 @@ async function directUrl(config: pg.ClientConfig, url: string): Promise<string> 
   } catch {
     return 'the URL of PostgreSQL itself (its host and port, not the pooler\'s)';
   } finally {
-    await client.end().catch(() => {});
+    await client?.end().catch(() => {});
   }
 }
 
