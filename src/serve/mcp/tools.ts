@@ -7,7 +7,7 @@
  */
 import { GetDbError, withDetails } from '../../errors.js';
 import { explainSeedFailure, scanSeedFiles } from '../../engine/seed-step.js';
-import { holdSqlText } from '../../seed/sources.js';
+import { holdSqlText } from '../../seed/seed-input.js';
 import { guarded, toolResult } from '../../mcp/results.js';
 import { runSql } from '../../mcp/run-sql.js';
 import { z, type McpServer } from '../../mcp/sdk.js';
@@ -55,32 +55,35 @@ async function liveRecord(ctx: ServeContext, id: string) {
   return record;
 }
 
-/** SQL the seed would refuse is refused before the create, as `get-db --seed` does: it costs no database. */
-async function prescan(sql: string | undefined, signal: AbortSignal): Promise<void> {
-  if (sql === undefined) return;
-  const held = holdSqlText(sql);
-  try {
-    await scanSeedFiles({ seedFiles: [held.name], seedTransaction: true }, signal);
-  } finally {
-    held.release();
-  }
-}
-
+/**
+ * SQL the seed would refuse is refused before the create, as `get-db --seed` does: it costs no
+ * database. The scan made then is what the seed runs (it is read once).
+ */
 async function create(ctx: ServeContext, client: string, args: { seed_sql?: string; logical_replication?: boolean }, signal: AbortSignal) {
-  await prescan(args.seed_sql, signal);
-  const made = await createFor(ctx, client, { referrer: 'mcp', logicalReplication: args.logical_replication ?? false });
-  if (!made.ok) {
-    throw new GetDbError(made.status === 503 ? 'SERVE_UNAVAILABLE' : 'API_ERROR', made.error, { hint: made.hint, details: { status: made.status, retryAfterSeconds: made.retryAfter } });
+  const held = args.seed_sql === undefined ? undefined : holdSqlText(args.seed_sql);
+  try {
+    const scan = held && (await scanSeedFiles({ seedFiles: [held.name], seedTransaction: true }, signal));
+    const made = await createFor(ctx, client, { referrer: 'mcp', logicalReplication: args.logical_replication ?? false }).catch(async (error: unknown) => {
+      await scan?.dispose();
+      throw error;
+    });
+    if (!made.ok) {
+      await scan?.dispose();
+      throw new GetDbError(made.status === 503 ? 'SERVE_UNAVAILABLE' : 'API_ERROR', made.error, { hint: made.hint, details: { status: made.status, retryAfterSeconds: made.retryAfter } });
+    }
+    const view = databaseView(made.record, endpointOf(ctx, made.record));
+    const databaseUrl = view.connection_string!;
+    const seed = async () => (await import('../../seed/run.js')).seedDatabase({ connectionString: databaseUrl, files: [held!.name], transaction: true, signal }, scan);
+    const seeded = held === undefined ? null : await seed().catch((error: unknown) => {
+      throw withDetails(explainSeedFailure(error, true, { failed: 'Fix the SQL and call seed_database with it.', cancelled: 'Call seed_database to seed it.' }), { databaseId: view.id, claimUrl: view.claim_url, databaseUrl });
+    });
+    const { warnings, ...seedSummary } = seeded ?? { warnings: [] as string[] };
+    const expiresAt = new Date(view.expires_at!);
+    const json = { ok: true as const, action: 'created' as const, id: view.id, status: view.status, databaseUrl, databaseUrlDirect: databaseUrl, claimUrl: view.claim_url, expiresAt: view.expires_at!, envFile: null, seed: seeded ? seedSummary : null, warnings };
+    return toolResult(`Created a Postgres database; put databaseUrl in the project's env file as DATABASE_URL. ${tellThePerson(view.claim_url, expiresAt, SERVE_CLAIM_MEANING, new Date())}`, json);
+  } finally {
+    held?.release();
   }
-  const view = databaseView(made.record, endpointOf(ctx, made.record));
-  const databaseUrl = view.connection_string!;
-  const seeded = args.seed_sql === undefined ? null : await seedText(databaseUrl, args.seed_sql, true, signal).catch((error: unknown) => {
-    throw withDetails(explainSeedFailure(error, true, { failed: 'Fix the SQL and call seed_database with it.', cancelled: 'Call seed_database to seed it.' }), { databaseId: view.id, claimUrl: view.claim_url, databaseUrl });
-  });
-  const { warnings, ...seed } = seeded ?? { warnings: [] as string[] };
-  const expiresAt = new Date(view.expires_at!);
-  const json = { ok: true as const, action: 'created' as const, id: view.id, status: view.status, databaseUrl, databaseUrlDirect: databaseUrl, claimUrl: view.claim_url, expiresAt: view.expires_at!, envFile: null, seed: seeded ? seed : null, warnings };
-  return toolResult(`Created a Postgres database; put databaseUrl in the project's env file as DATABASE_URL. ${tellThePerson(view.claim_url, expiresAt, SERVE_CLAIM_MEANING, new Date())}`, json);
 }
 
 async function status(ctx: ServeContext, id: string) {
