@@ -48,14 +48,15 @@ export async function takeReady(db: Queryable, handOuts: HandOut[], servers: str
 }
 
 /**
- * READY databases, and how many more `maxDatabases` allows (everything not being dropped counts).
+ * READY databases, and how many more `maxDatabases` allows (every row counts, as in
+ * insertPending: a database being dropped is still on the server).
  *
  * @example
  * const { ready, room } = await poolRoom(client, 16);
  */
 export async function poolRoom(db: Queryable, maxDatabases: number): Promise<{ ready: number; room: number }> {
   const { rows } = await db.query<{ ready: number; live: number }>(
-    `SELECT count(*) FILTER (WHERE state = 'READY')::int AS ready, count(*) FILTER (WHERE state <> 'DELETING')::int AS live FROM ${TABLE}`,
+    `SELECT count(*) FILTER (WHERE state = 'READY')::int AS ready, count(*)::int AS live FROM ${TABLE}`,
   );
   return { ready: rows[0]!.ready, room: Math.max(0, maxDatabases - rows[0]!.live) };
 }
