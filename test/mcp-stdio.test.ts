@@ -111,6 +111,10 @@ describe('create_database', () => {
     expect(refused.json.error).toMatchObject({ code: 'SEED_UNSUPPORTED', details: { file: 'sql', line: 2 } });
     expect(refused.text).toMatch(/No database was created/);
     expect(api.createRequests().length).toBe(before);
+    // '-' is a path in the project, never the protocol's own standard input (that would hang the session).
+    const dash = await mcp.call('create_database', { env_file: '.env.other', seed_files: ['-'] });
+    expect(dash.json.error).toMatchObject({ code: 'SEED_FILE_UNREADABLE' });
+    expect(api.createRequests().length).toBe(before);
 
     // One that fails as it runs: the database stays, marked "seed pending", and the way back names no file "sql".
     const halfway = await mcp.call('create_database', { env_file: '.env.pending', seed_sql: 'create table kept (n int);\ninsert into missing values (1);\n' });

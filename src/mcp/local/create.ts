@@ -4,12 +4,14 @@
  * line; only a key already there is an error (KEY_EXISTS) rather than a silent skip, so
  * the agent learns which database the project already has.
  */
-import { relative } from 'node:path';
+import { resolve } from 'node:path';
 import { z, type McpServer } from '../sdk.js';
 import { createIntoEnv } from '../../engine/create.js';
+import { envKeysFor } from '../../engine/keys.js';
 import { makeCreatePlan, resolveApiUrl } from '../../plan/plan.js';
+import { displayPath } from '../../report/format.js';
 import { createdJson } from '../../report/json.js';
-import { holdSqlText } from '../../seed/sources.js';
+import { holdSqlText } from '../../seed/seed-input.js';
 import { guarded, toolResult } from '../results.js';
 import { createdOutput, seedSqlDescription } from '../shapes.js';
 import { tellThePerson } from '../tell.js';
@@ -34,7 +36,8 @@ const DESCRIPTION = `Create a new Postgres database (no account or sign-up neede
 async function create(ctx: LocalContext, args: Input, signal: AbortSignal) {
   const held = args.seed_sql === undefined ? undefined : holdSqlText(args.seed_sql);
   try {
-    const seedFiles = [...(args.seed_files ?? [])];
+    // Paths in the project, as seed_database takes them: '-' is a file here, never the protocol's stdin.
+    const seedFiles = (args.seed_files ?? []).map((file) => resolve(ctx.projectDir, file));
     if (args.write_env_file === false) return await createUnwritten(ctx, { ...args, seedFiles, held: held?.name }, signal);
     const plan = await makeCreatePlan({
       cwd: ctx.projectDir,
@@ -50,7 +53,7 @@ async function create(ctx: LocalContext, args: Input, signal: AbortSignal) {
     if (held) plan.seedFiles.push(held.name);
     const outcome = await createIntoEnv(plan, { signal });
     const json = { ...createdJson(outcome), envFile: plan.envFile };
-    const where = `${[plan.key, `${plan.key}_DIRECT`, `${plan.prefix}INSTAGRES_CLAIM_URL`].join(', ')} are in ${relative(ctx.projectDir, plan.envFile) || plan.envFile}`;
+    const where = `${envKeysFor(plan.key, plan.prefix).join(', ')} are in ${displayPath(plan.envFile, ctx.projectDir)}`;
     // Only another get-db run, writing the key while this one waited, makes a create that errors on an existing key skip.
     const made = outcome.action === 'skipped' ? outcome.database : outcome;
     const what = { created: 'Created a Postgres database', resumed: 'Seeded the database already in the env file (its earlier seed had not finished)', skipped: 'Another get-db run wrote a database into the env file meanwhile; it is the one to use' }[outcome.action];

@@ -11,9 +11,9 @@ import { statusJson } from '../../report/json.js';
 import { guarded, toolResult } from '../results.js';
 import { claimOutput, statusOutput } from '../shapes.js';
 import { tellThePerson } from '../tell.js';
-import { claimMeaning, envFileOf, prefixInput, type LocalContext } from './context.js';
+import { claimMeaning, envFileOf, envInput, prefixInput, type LocalContext } from './context.js';
 
-const envFileInput = { env_file: z.string().optional().describe('The env file, relative to the project (default .env).') };
+const envFileInput = { env_file: envInput.env_file };
 
 const statusInput = {
   ...envFileInput,
