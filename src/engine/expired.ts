@@ -16,8 +16,6 @@ export type ExpiryCheck =
   /** The API could not say: keep it, and say why. */
   | { state: 'unknown'; warning: string };
 
-/** One short attempt: a re-run must not hang on an API that is away. */
-const CHECK = { timeoutMs: 5_000, retries: 0 };
 
 /**
  * Undefined when there is nothing to ask (not get-db's block, or not past its expiry).
@@ -30,9 +28,9 @@ export async function checkExpiry(plan: CreatePlan, text: string, now: Date, sig
   if (!facts || facts.expiresAt.getTime() > now.getTime()) return undefined;
   // Where the database came from; a block written before the API was recorded: the one in use.
   const apiUrl = facts.apiUrl ?? plan.apiUrl;
-  const { fetchStatus } = await import('./status.js');
+  const { fetchStatus, STATUS_CHECK } = await import('./status.js');
   try {
-    await fetchStatus({ apiUrl, claimUrl: facts.claimUrl, signal, ...CHECK });
+    await fetchStatus({ apiUrl, claimUrl: facts.claimUrl, signal, ...STATUS_CHECK });
     return { state: 'alive' };
   } catch (error) {
     if (!isGetDbError(error) || error.code === 'CANCELLED') throw error;

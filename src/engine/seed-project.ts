@@ -6,11 +6,12 @@
 import { isGetDbError } from '../errors.js';
 import { apiUrlForFile } from '../plan/plan.js';
 import type { FolderOrder } from '../seed/inputs.js';
-import { checkSeedInputs, type SeedInput } from '../seed/input-checks.js';
+import { checkSeedInputs } from '../seed/input-checks.js';
+import type { SeedInput } from '../seed/seed-input.js';
 import type { SeedProgress, SeedSummary } from '../seed/types.js';
 import { findDatabaseUrl, readDatabaseRef, readProjectEnv } from './project-env.js';
 import { clearPendingSeed, explainSeedFailure } from './seed-step.js';
-import { fetchStatusOf } from './status.js';
+import { fetchStatusOf, STATUS_CHECK } from './status.js';
 
 export interface SeedProjectInput {
   /** Absolute path of the env file. */
@@ -45,7 +46,7 @@ async function goneOrAsIs(error: unknown, envFile: string): Promise<unknown> {
   try {
     const { claimUrl, apiUrl: recorded } = await readDatabaseRef(envFile);
     const apiUrl = apiUrlForFile(undefined, { recorded, envFile });
-    await fetchStatusOf(envFile, process.cwd(), { apiUrl, claimUrl, timeoutMs: 5_000, retries: 0 });
+    await fetchStatusOf(envFile, process.cwd(), { apiUrl, claimUrl, ...STATUS_CHECK });
   } catch (check) {
     if (isGetDbError(check) && check.code === 'NOT_FOUND') return check;
   }

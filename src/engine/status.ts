@@ -58,9 +58,10 @@ export async function fetchStatusOf(envFile: string, cwd: string, opts: Paramete
 
 /**
  * The status is advice and the URL is already known: one short attempt, so an API that
- * hangs costs seconds, not the minute of a create's four 15 s attempts.
+ * hangs costs seconds, not the minute of a create's four 15 s attempts (a re-run's expiry
+ * check and a seed's look at its database take the same).
  */
-const STATUS_CHECK = { timeoutMs: 5_000, retries: 0 };
+export const STATUS_CHECK = { timeoutMs: 5_000, retries: 0 };
 
 /**
  * The status before a claim: `undefined` (and a warning) when the API cannot say, since the

@@ -6,9 +6,9 @@
 import { GetDbError, isGetDbError } from '../errors.js';
 import { locateInStatement } from '../seed/batcher.js';
 import { classifyStatement } from '../seed/classify.js';
-import { connectFailed, statementFailed } from '../seed/errors.js';
+import { statementFailed } from '../seed/errors.js';
 import { pgConfigFromUrl } from '../seed/pg-config.js';
-import { cancelOnServer, createClient, isServerError } from '../seed/session.js';
+import { cancelOnServer, connect, isServerError } from '../seed/session.js';
 import { splitSql } from '../seed/splitter.js';
 import { CappedQuery, type QueryOutcome } from './sql-query.js';
 
@@ -72,13 +72,9 @@ export async function runSql(input: RunSqlInput): Promise<SqlResult> {
       throw asSqlFailure(error);
     }
   })();
-  const client = createClient(config);
-  try {
-    await client.connect();
-  } catch (error) {
-    void client.end().catch(() => {});
-    throw asSqlFailure(connectFailed(String(config.host), error));
-  }
+  const client = await connect(config, input.signal).catch((error: unknown) => {
+    throw isGetDbError(error) && error.code === 'CANCELLED' ? error : asSqlFailure(error);
+  });
   const stop = () => void cancelOnServer(config, client).finally(() => client.end().catch(() => {}));
   input.signal?.addEventListener('abort', stop, { once: true });
   try {

@@ -1,6 +1,7 @@
 /**
  * What a seed input may be, and the cheap checks the plan makes before anything else happens
- * (each path exists and can be read). Kept light: a create without --seed loads it too.
+ * (each path exists and can be read). Loaded only when there are seed inputs; what an input
+ * is, with no I/O, is seed-input.ts.
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import { GetDbError } from '../errors.js';
@@ -8,7 +9,6 @@ import { displayPath } from '../report/format.js';
 
 import { heldText, isText, STDIN, type SeedInput } from './seed-input.js';
 
-export { heldText, holdSqlText, isText, STDIN, type HeldSqlText, type SeedInput, type SeedText } from './seed-input.js';
 
 const PATH_HINT = 'Check the path (it is relative to the current folder) and its permissions.';
 

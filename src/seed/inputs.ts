@@ -13,9 +13,10 @@ import { pipeline } from 'node:stream/promises';
 import { GetDbError } from '../errors.js';
 import { displayPath } from './errors.js';
 import { planFolder, type FolderPlan } from './folder-order.js';
-import { errorReason, heldText, isStream, isText, STDIN, unreadable, type SeedInput, type SeedText } from './input-checks.js';
+import { errorReason, isStream, unreadable } from './input-checks.js';
+import { heldText, isText, STDIN, type SeedInput, type SeedText } from './seed-input.js';
 
-export { STDIN, type SeedInput, type SeedText } from './input-checks.js';
+export { STDIN, type SeedInput, type SeedText } from './seed-input.js';
 
 export type SeedUnit =
   /** `name`: what messages call it (the path, or `<stdin>` for its copy). */

@@ -4,20 +4,19 @@
  * transaction by default). Checks everything it can before connecting; throws GetDbError,
  * never prints.
  */
-import type pg from 'pg';
 import type { SeedProgress, SeedResult } from './types.js';
 import { cancelledError, GetDbError, isGetDbError } from '../errors.js';
 import type { BatchLimits } from './batcher.js';
-import { connectFailed } from './errors.js';
 import { SeedExecutor } from './executor.js';
 import { pgConfigFromUrl } from './pg-config.js';
-import { checkSeedInputs, type SeedInput } from './input-checks.js';
+import { checkSeedInputs } from './input-checks.js';
+import type { SeedInput } from './seed-input.js';
 import { resolveSeedInputs, type FolderOrder, type SeedUnit } from './inputs.js';
 import type { ScriptItem } from './psql-script.js';
 import { ScriptChecks } from './script-checks.js';
 import { checkConnects, prescanSeed, scanFits, type SeedScan } from './prescan.js';
 import { ProgressCounter } from './progress.js';
-import { cancelOnServer, createClient } from './session.js';
+import { cancelOnServer, connect } from './session.js';
 
 export interface SeedOptions {
   /** The direct (not pooled) URL: a seed is one long session. */
@@ -40,21 +39,6 @@ export interface SeedOptions {
   stdin?: NodeJS.ReadableStream;
   /** The folders among `files` and the order their files run in, once checked (before anything is sent). */
   onFolders?: (folders: FolderOrder[]) => void;
-}
-
-async function connect(config: pg.ClientConfig, signal: AbortSignal | undefined): Promise<pg.Client> {
-  const client = createClient(config);
-  const stop = () => void client.end().catch(() => {});
-  signal?.addEventListener('abort', stop, { once: true });
-  try {
-    await client.connect();
-    return client;
-  } catch (error) {
-    if (signal?.aborted) throw cancelledError(signal.reason);
-    throw connectFailed(String(config.host), error);
-  } finally {
-    signal?.removeEventListener('abort', stop);
-  }
 }
 
 /**

@@ -7,6 +7,8 @@ import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import { SimpleQuery } from './simple-query.js';
+import { cancelledError } from '../errors.js';
+import { connectFailed } from './errors.js';
 
 export type ServerError = pg.DatabaseError;
 
@@ -40,6 +42,28 @@ class CountingQuery extends SimpleQuery<BatchOutcome> {
 
 export function runBatch(client: pg.Client, text: string): Promise<BatchOutcome> {
   return client.query(new CountingQuery(text)).outcome;
+}
+
+/**
+ * A connected client; a cancel while connecting ends the attempt (CANCELLED), a failure is
+ * CONNECT_FAILED naming the host.
+ *
+ * @example
+ * const client = await connect(pgConfigFromUrl(url), signal);
+ */
+export async function connect(config: pg.ClientConfig, signal: AbortSignal | undefined): Promise<pg.Client> {
+  const client = createClient(config);
+  const stop = () => void client.end().catch(() => {});
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    if (signal?.aborted) throw cancelledError(signal.reason);
+    throw connectFailed(String(config.host), error);
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
 }
 
 /** A client not yet connected. */

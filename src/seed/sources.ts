@@ -211,5 +211,3 @@ async function* counted(chunks: AsyncIterable<Buffer>, counter: { bytes: number 
   }
 }
 
-// Where the MCP tools hold their SQL texts (./input-checks.ts).
-export { holdSqlText, type HeldSqlText } from './input-checks.js';

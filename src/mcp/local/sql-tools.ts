@@ -8,7 +8,7 @@ import { GetDbError } from '../../errors.js';
 import { findDatabaseUrl, readProjectEnv } from '../../engine/project-env.js';
 import { seedProjectDatabase } from '../../engine/seed-project.js';
 import { validateKey } from '../../plan/validate.js';
-import { holdSqlText } from '../../seed/sources.js';
+import { holdSqlText } from '../../seed/seed-input.js';
 import { DEFAULT_KEY } from '../../types.js';
 import { guarded, toolResult } from '../results.js';
 import { runSql } from '../run-sql.js';
