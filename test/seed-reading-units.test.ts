@@ -86,5 +86,7 @@ describe('what a file is, by its bytes', () => {
     expect(byteKind(Buffer.from([0xff, 0xfe, 0, 0]))).toMatchObject({ encoding: 'utf-32le', bomLength: 4 });
     expect(declaredEncoding(Buffer.from("--\n-- dump\n--\n\nSET statement_timeout = 0;\nSET client_encoding = 'WIN1252';\n"))).toBe('WIN1252');
     expect(declaredEncoding(Buffer.from("SELECT 'SET client_encoding = LATIN1;';"))).toBeUndefined();
+    // What a statement may set, the head may declare: SET NAMES is the same setting.
+    expect(declaredEncoding(Buffer.from("SET NAMES 'LATIN1';\nCREATE TABLE t (s text);\n"))).toBe('LATIN1');
   });
 });

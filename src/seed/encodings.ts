@@ -54,7 +54,8 @@ export function isUtf8Encoding(name: string): boolean {
   return whatwgLabel(name) === 'utf-8';
 }
 
-const SET_CLIENT_ENCODING = /^[ \t]*SET[ \t]+(?:SESSION[ \t]+)?client_encoding[ \t]*(?:=|TO)[ \t]*'?([A-Za-z0-9_-]+)'?[ \t]*;/im;
+// The statements clientEncodingOf reads below, at the start of a line of the script's head.
+const SET_CLIENT_ENCODING = /^[ \t]*SET[ \t]+(?:SESSION[ \t]+|LOCAL[ \t]+)?(?:client_encoding[ \t]*(?:=|TO)|NAMES)[ \t]*'?([A-Za-z0-9_-]+)'?[ \t]*;/im;
 const ENCODING_META = /^[ \t]*\\encoding[ \t]+'?([A-Za-z0-9_-]+)'?/im;
 
 /**
