@@ -82,10 +82,19 @@ export async function projectFramework(projectDir: string, faceFramework?: strin
 
 /**
  * The one rule every face picks the claim URL's prefix by: the one given (an option, a flag, or
- * a plugin's framework config), else the project's framework's ({@link projectFramework}), else PUBLIC_.
+ * a plugin's framework config), else the framework's, else PUBLIC_.
+ * @example
+ * prefixFor(undefined, undefined) // 'PUBLIC_'
+ */
+export function prefixFor(given: string | undefined, framework: Framework | undefined): string {
+  return given ?? framework?.prefix ?? DEFAULT_PREFIX;
+}
+
+/**
+ * {@link prefixFor} for the project's framework ({@link projectFramework}).
  * @example
  * await choosePrefix(undefined, '/next-app') // 'NEXT_PUBLIC_'
  */
 export async function choosePrefix(given: string | undefined, projectDir: string, faceFramework?: string): Promise<string> {
-  return given ?? (await projectFramework(projectDir, faceFramework))?.prefix ?? DEFAULT_PREFIX;
+  return prefixFor(given, await projectFramework(projectDir, faceFramework));
 }

@@ -7,8 +7,8 @@ import { GetDbError, isGetDbError } from '../errors.js';
 import { checkEnvPathWritable } from '../env/env-file.js';
 import { claimUrlKey } from '../engine/keys.js';
 import { isText, STDIN, type SeedInput } from '../seed/seed-input.js';
-import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_PREFIX, DEFAULT_REFERRER } from '../types.js';
-import { projectFramework, type Framework } from './framework.js';
+import { DEFAULT_API_URL, DEFAULT_ENV_FILE, DEFAULT_KEY, DEFAULT_REFERRER } from '../types.js';
+import { prefixFor, projectFramework, type Framework } from './framework.js';
 import { validateApiUrl, validateKey, validatePrefix, validateReferrer } from './validate.js';
 
 /** What to do when the env file already assigns the key. */
@@ -115,7 +115,7 @@ export async function makeCreatePlan(input: CreatePlanInput): Promise<CreatePlan
   const apiUrl = resolveApiUrl(input.apiUrl, env);
   // The framework's, unless one is given: the same rule for the CLI, the library and the plugins.
   const framework = await projectFramework(cwd, input.faceFramework);
-  const prefix = validatePrefix(input.prefix ?? framework?.prefix ?? DEFAULT_PREFIX);
+  const prefix = validatePrefix(prefixFor(input.prefix, framework));
   checkKeyApart(key, prefix);
   const envFile = resolve(cwd, input.envFile ?? DEFAULT_ENV_FILE);
   const seedFiles = (input.seedFiles ?? []).map((file) => (isText(file) || file === STDIN ? file : resolve(cwd, file)));
