@@ -14,6 +14,7 @@ import type { ServeOptions } from './options.js';
 import { boundedServer } from './http/http-server.js';
 import { startingGate } from './http/starting.js';
 import { SESSIONS_PER_SERVE } from './postgres/slots.js';
+import { isLoopbackHost } from './postgres/disk.js';
 import { ADMIN_POOL_SIZE, holdSessions, openPools, QUICK_POOL_SIZE, type Pools } from './postgres/pools.js';
 import { adminSession, inDatabaseVia, prepareOtherServer, preparePostgres, type ServerFacts, type ServerRequest } from './postgres/prepare.js';
 import { openServers, type ServerSpec, type Servers } from './postgres/servers.js';
@@ -59,15 +60,12 @@ function defaultPublicUrl(host: string, port: number): string {
   return `http://${dialable.includes(':') ? `[${dialable}]` : dialable}:${port}`;
 }
 
-/** Connections that finish their request while draining turn idle; close them as they do. */
-const LOOPBACK = /^(127\.|localhost$|\[?::1\]?$)/;
-
 /** Listening beyond this machine while handing out addresses only this machine can use. */
 function reachabilityWarnings(options: ServeOptions, endpoint: PublicEndpoint): string[] {
-  if (LOOPBACK.test(options.host)) return [];
+  if (isLoopbackHost(options.host)) return [];
   const warnings: string[] = [];
   if (!options.publicUrl) warnings.push(`Claim links name ${endpoint.publicUrl}; pass --public-url with the address other machines use.`);
-  if (LOOPBACK.test(new URL(`postgresql://${endpoint.host}`).hostname)) {
+  if (isLoopbackHost(new URL(`postgresql://${endpoint.host}`).hostname)) {
     warnings.push(`Connection strings name ${endpoint.host} (from the admin URL); pass --public-host with the address other machines use.`);
   }
   return warnings;

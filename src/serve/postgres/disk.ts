@@ -28,6 +28,13 @@ export const SHARED_CATALOG_BYTES_SQL = `(SELECT sum(pg_total_relation_size(oid)
 const LOOPBACK_HOST = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/i;
 
 /**
+ * A host name or address of this machine only (localhost, 127.x.x.x, ::1).
+ * @example
+ * isLoopbackHost('[::1]') // true
+ */
+export const isLoopbackHost = (host: string) => LOOPBACK_HOST.test(host);
+
+/**
  * Picks the gauge for one server. `dataDir`: the data directory serve started itself (--embedded).
  *
  * @example
@@ -36,7 +43,7 @@ const LOOPBACK_HOST = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/i;
 export async function chooseDiskGauge(db: Queryable, where: { host: string | undefined; dataDir?: string; diskSize?: number }): Promise<DiskGauge> {
   if (where.dataDir) return { kind: 'local', path: where.dataDir };
   if (where.diskSize !== undefined) return { kind: 'budget', sizeBytes: where.diskSize };
-  const onThisMachine = where.host === undefined || where.host.startsWith('/') || LOOPBACK_HOST.test(where.host);
+  const onThisMachine = where.host === undefined || where.host.startsWith('/') || isLoopbackHost(where.host);
   if (!onThisMachine) return { kind: 'none' };
   // pg_settings hides data_directory from roles that may not read it, rather than failing.
   const { rows } = await db.query<{ path: string }>(`SELECT setting AS path FROM pg_settings WHERE name = 'data_directory'`);
