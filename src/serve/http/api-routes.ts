@@ -41,7 +41,7 @@ export function checkCreateBody(raw: string): CreateBody {
 
 export async function createRoute(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
   const body = await readBody(req);
-  const refused = checkApiPost(req.headers, ctx.browserGuard.publicUrl);
+  const refused = checkApiPost(req.headers, ctx.endpoint.publicUrl);
   if (refused) {
     ctx.observer.create('invalid');
     if (refused.status === 403) ctx.log({ level: 'warn', event: 'create_cross_site', origin: req.headers.origin ?? null });

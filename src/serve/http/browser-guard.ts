@@ -75,8 +75,6 @@ function hostHeaderName(header: string): string | undefined {
 }
 
 export interface BrowserGuard {
-  /** Base URL of this server as clients reach it (claim links, the Origin rule). */
-  publicUrl: string;
   /** The names besides IP addresses and `localhost` that `hostAllowed` accepts, for the 421's hint. */
   names: string[];
   /** The request's `Host` names this server; a request without one is not a browser's. */
@@ -93,7 +91,6 @@ export function browserGuard(options: { publicUrl: string; listenHost: string; a
   const names = new Set([new URL(options.publicUrl).hostname, ...options.allowedHosts].map(hostnameOf));
   if (isIP(hostnameOf(options.listenHost)) === 0) names.add(hostnameOf(options.listenHost));
   return {
-    publicUrl: options.publicUrl,
     names: [...names],
     hostAllowed(headers) {
       const header = single(headers.host);

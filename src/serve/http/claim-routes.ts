@@ -20,7 +20,7 @@ export async function claimPageRoute(ctx: ServeContext, res: ServerResponse, id:
 
 export async function claimRoute(ctx: ServeContext, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
   await readBody(req); // the form sends nothing we need; read it so the connection can be reused
-  if (!isSameOriginPost(req.headers, ctx.browserGuard.publicUrl)) {
+  if (!isSameOriginPost(req.headers, ctx.endpoint.publicUrl)) {
     ctx.log({ level: 'warn', event: 'claim_cross_site', origin: req.headers.origin ?? null });
     return sendHtml(res, 403, crossSitePage());
   }
