@@ -38,7 +38,11 @@ export async function createUnwritten(ctx: LocalContext, input: UnwrittenInput, 
   };
   await checkSeedInputs(plan.seedFiles);
   const scan = plan.seedFiles.length > 0 ? await scanSeedFiles(plan, signal) : undefined;
-  const created = await provision(plan, { signal });
+  // The seed disposes its scan; a create that fails first must (a pipe's copy stays otherwise).
+  const created = await provision(plan, { signal }).catch(async (error: unknown) => {
+    await scan?.dispose();
+    throw error;
+  });
   const { database, databaseUrl, databaseUrlDirect, expiresAt } = created;
   let seed: SeedSummary | null = null;
   const seedWarnings: string[] = [];
