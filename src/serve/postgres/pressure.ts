@@ -75,14 +75,13 @@ export async function catalogBytes(db: Queryable, names: string[], overBytes: nu
 const CATALOG_WRITE = `a.query ~* '(alter\\s+(database|role|user)|comment\\s+on)'`;
 
 /**
- * The beat's column (watchdog.ts): the roles of tenant sessions whose latest statement, in
- * the last 10 seconds, could change the shared catalogs. Read every second, so a tenant that
- * grows them in short sessions of its own is still named after it has left (guard.ts keeps
- * them a while). Its one parameter is USERS_GROUP; before serve has made that role (a beat
- * comes before the server is prepared) the answer is empty, not an error.
+ * Read after each heartbeat (watchdog.ts): the roles of tenant sessions whose latest statement,
+ * in the last 10 seconds, could change the shared catalogs. Read every second, so a tenant that
+ * grows them in short sessions of its own is still named after it has left (guard.ts keeps them
+ * a while). Tenants by direct membership in USERS_GROUP ($1), with joins only: no function here
+ * can fail on a role dropped meanwhile, and before serve has made the group the answer is empty.
  */
-export const CATALOG_WRITERS_SQL = `(CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text) THEN
-  (SELECT coalesce(array_agg(DISTINCT r.rolname::text), '{}')
-   FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid WHERE ${TENANT_SESSION.replace('$2', '$1::text')}
-   AND ${CATALOG_WRITE} AND a.state_change > now() - interval '10 seconds')
-  ELSE '{}'::text[] END)`;
+export const CATALOG_WRITERS_SQL = `SELECT coalesce(array_agg(DISTINCT r.rolname::text), '{}') AS writers
+  FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
+  JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid AND g.rolname = $1
+  WHERE ${CATALOG_WRITE} AND a.state_change > now() - interval '10 seconds'`;
