@@ -83,6 +83,26 @@ function cutOffAble(pool: pg.Pool): SessionPool {
   });
 }
 
+/** Errors of a session PostgreSQL ended while it sat in the pool (a restart it has come back from). */
+const LOST_SESSION_CODES = new Set(['57P01', '57P02', 'ECONNRESET', 'EPIPE']);
+const LOST_SESSION = /^(Connection terminated(?! due to connection timeout)|Client has encountered a connection error|Client was closed)/;
+
+/**
+ * The quick pool's reads meet a session lost in a restart once more on another session, rather
+ * than answering 503 while PostgreSQL is back (the admin pool's creates find theirs through
+ * their own retries; GET and /healthz had none). Only a lost session: a connect that times out
+ * or a refused connection is answered as it is, at once.
+ */
+function retryLostSession(pool: SessionPool): SessionPool {
+  const once = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  const lost = (error: unknown) => {
+    const { code, message } = error as { code?: string; message?: string };
+    return LOST_SESSION_CODES.has(code ?? '') || LOST_SESSION.test(message ?? '');
+  };
+  const query = (...args: unknown[]) => once(...args).catch((error: unknown) => (lost(error) ? once(...args) : Promise.reject(error)));
+  return Object.assign(pool, { query: query as unknown as SessionPool['query'] });
+}
+
 function openPool(config: pg.PoolConfig, name: string, log: Log): SessionPool {
   // idleTimeoutMillis 0: a session once opened is kept (see the file's comment).
   const pool = new pg.Pool({ ...config, idleTimeoutMillis: 0 });
@@ -123,10 +143,12 @@ export function openClusterPool(base: pg.ClientConfig, name: string, log: Log): 
  */
 export function openPools(base: pg.ClientConfig, log: Log): Pools {
   const admin = openClusterPool(base, 'admin', log);
-  const quick = openPool(
-    { ...base, max: QUICK_POOL_SIZE, connectionTimeoutMillis: QUICK_WAIT_MS, statement_timeout: QUICK_STATEMENT_MS, query_timeout: QUICK_STATEMENT_MS + CLIENT_GRACE_MS },
-    'quick',
-    log,
+  const quick = retryLostSession(
+    openPool(
+      { ...base, max: QUICK_POOL_SIZE, connectionTimeoutMillis: QUICK_WAIT_MS, statement_timeout: QUICK_STATEMENT_MS, query_timeout: QUICK_STATEMENT_MS + CLIENT_GRACE_MS },
+      'quick',
+      log,
+    ),
   );
   return {
     admin,
